@@ -1,0 +1,149 @@
+"""The ``trigc`` command line: a thin layer over :mod:`trigc.compiler.project` and friends.
+
+User mistakes (a :class:`~trigc.compiler.errors.TrigcError`) print one paragraph to stderr and
+exit 2; a failed verification exits 1; success exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from .errors import TrigcError
+from .fixed import FixedType, FixedTypeError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _fixed_type(text: str) -> FixedType:
+    try:
+        return FixedType.parse(text)
+    except FixedTypeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _backends(text: str) -> tuple[str, ...]:
+    from .backends import BACKENDS  # noqa: PLC0415
+
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    for n in names:
+        if n not in BACKENDS:
+            raise argparse.ArgumentTypeError(
+                f"unknown backend {n!r}; valid: {', '.join(sorted(BACKENDS))}")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trigc",
+        description="Compile quantized neural networks into bit-exact, verified FPGA firmware.",
+    )
+    parser.add_argument("--version", action="version",
+                        version=f"trigc {metadata.version('trigc')}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("compile", help="compile a Keras/QKeras model into a firmware project")
+    c.add_argument("model", type=Path, help="saved Keras 3 / QKeras model (.keras)")
+    c.add_argument("-o", "--output", type=Path, required=True, help="project directory")
+    c.add_argument("--backend", type=_backends, default=("hls",),
+                   help="comma-separated backends: hls, rtl (default: hls)")
+    c.add_argument("--input-type", type=_fixed_type, default=None,
+                   help="input type when the model has no input quantizer (default fixed<16,6>)")
+    c.add_argument("--allow-inexact", action="store_true",
+                   help="round constants that cannot be exact instead of refusing the model")
+    c.add_argument("--part", default="xcvu9p-flga2104-2L-e", help="FPGA part")
+    c.add_argument("--clock-period", type=float, default=5.0, help="clock period in ns")
+    c.add_argument("--reuse-factor", type=int, default=1, help="hls4ml reuse factor")
+    c.add_argument("--hls", choices=("Vitis", "Vivado"), default="Vitis",
+                   help="HLS tool flavour of the hls project")
+    c.add_argument("--project-name", default=None, help="top-level name (default: model name)")
+    c.add_argument("--force", action="store_true", help="replace a non-project directory")
+    c.add_argument("--dump-ir", action="store_true", help="print the final IR text")
+
+    v = sub.add_parser("verify", help="check model, IR and firmware agree bit for bit")
+    v.add_argument("project", type=Path, help="project directory written by trigc compile")
+    v.add_argument("--vectors", type=int, default=10000, help="number of test vectors")
+    v.add_argument("--inputs", type=Path, default=None, help=".npy file of input vectors")
+    v.add_argument("--seed", type=int, default=0, help="seed of the random vectors")
+    v.add_argument("--only", type=lambda s: tuple(s.split(",")), default=None,
+                   help="comma-separated subset of keras,hls,rtl")
+    v.add_argument("--csim-vectors", type=int, default=None,
+                   help="compare the C simulation on the first N vectors only")
+    v.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from .backends import BackendOptions  # noqa: PLC0415
+    from .frontends.keras import identifier  # noqa: PLC0415
+    from .project import CompileOptions, compile_project  # noqa: PLC0415
+    from .serialize import load_graph, to_text  # noqa: PLC0415
+
+    if args.reuse_factor < 1 or args.clock_period <= 0:
+        raise TrigcError("--reuse-factor must be >= 1 and --clock-period > 0")
+    project_name = identifier(args.project_name or args.model.stem)
+    options = CompileOptions(
+        backends=args.backend,
+        input_type=args.input_type,
+        allow_inexact=args.allow_inexact,
+        backend=BackendOptions(project_name=project_name, part=args.part,
+                               clock_period_ns=args.clock_period,
+                               reuse_factor=args.reuse_factor, hls_flavor=args.hls),
+    )
+    out = compile_project(args.model, args.output, options, force=args.force)
+    if args.dump_ir:
+        print(to_text(load_graph(out / "ir.json")), end="")
+    manifest = json.loads((out / "manifest.json").read_text())
+    print(f"compiled {args.model} -> {out} (backends: {', '.join(args.backend)})")
+    for row in manifest["layers"]:
+        print(f"  {row['name']:<24} {row['op']:<12} {row['type']}")
+    for name, summary in manifest["backends"].items():
+        if "latency_cycles" in summary:
+            print(f"  {name}: latency {summary['latency_cycles']} cycles, II {summary.get('ii')}")
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import format_result, verify_project  # noqa: PLC0415
+
+    if args.vectors < 1:
+        raise TrigcError("--vectors must be at least 1")
+    result = verify_project(
+        args.project, vectors=args.vectors, inputs=args.inputs, seed=args.seed,
+        representations=args.only, csim_vectors=args.csim_vectors,
+        progress=(lambda s: None) if args.json else (lambda s: print(f"... {s}", flush=True)),
+    )
+    if args.json:
+        print(json.dumps({
+            "ok": result.ok, "vectors": result.vectors,
+            "comparisons": {c.name: {"identical": c.identical, "total": c.total}
+                            for c in result.comparisons},
+            "notes": result.notes, "diagnosis": result.diagnosis}, indent=1))
+    else:
+        print(format_result(result))
+    return EXIT_OK if result.ok else EXIT_FAIL
+
+
+COMMANDS = {"compile": _cmd_compile, "verify": _cmd_verify}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``trigc`` console script."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TrigcError as exc:
+        print(f"trigc {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("trigc: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

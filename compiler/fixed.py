@@ -1,0 +1,232 @@
+"""Fixed-point types with the semantics of Vitis HLS ``ap_fixed`` / ``ap_ufixed``.
+
+Values are carried as integers (the mantissa): a value ``v`` of type ``T`` is the integer
+``v * 2**T.frac``.  :func:`cast` converts mantissas between types with every rounding and
+overflow mode of ``ap_fixed``; it never touches floating point.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+ROUNDING_MODES = ("TRN", "TRN_ZERO", "RND", "RND_ZERO", "RND_INF", "RND_MIN_INF", "RND_CONV")
+OVERFLOW_MODES = ("WRAP", "SAT", "SAT_ZERO", "SAT_SYM")
+
+_TYPE_RE = re.compile(
+    r"^\s*(?:ap_)?(?P<kind>fixed|ufixed|int|uint)\s*<\s*(?P<args>[^>]*)>\s*$", re.IGNORECASE
+)
+
+
+class FixedTypeError(ValueError):
+    """A fixed-point type string or parameter is not valid."""
+
+
+@dataclass(frozen=True, order=True)
+class FixedType:
+    """A fixed-point number format, as ``ap_fixed<width, integer, rounding, overflow>``.
+
+    ``integer`` counts the integer bits including the sign bit (as in ``ap_fixed``) and may be
+    negative or larger than ``width``.
+    """
+
+    width: int
+    integer: int
+    signed: bool = True
+    rounding: str = "TRN"
+    overflow: str = "WRAP"
+
+    def __post_init__(self) -> None:
+        if self.width < 1:
+            raise FixedTypeError(f"fixed-point width must be at least 1, got {self.width}")
+        if self.rounding not in ROUNDING_MODES:
+            raise FixedTypeError(
+                f"unknown rounding mode {self.rounding!r}; valid: {', '.join(ROUNDING_MODES)}"
+            )
+        if self.overflow not in OVERFLOW_MODES:
+            raise FixedTypeError(
+                f"unknown overflow mode {self.overflow!r}; valid: {', '.join(OVERFLOW_MODES)}"
+            )
+
+    # -- derived properties -------------------------------------------------------------
+    @property
+    def frac(self) -> int:
+        """Number of fractional bits (``width - integer``; may be negative)."""
+        return self.width - self.integer
+
+    @property
+    def min_int(self) -> int:
+        """Smallest mantissa."""
+        return -(1 << (self.width - 1)) if self.signed else 0
+
+    @property
+    def max_int(self) -> int:
+        """Largest mantissa."""
+        return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
+
+    @property
+    def min_value(self) -> Fraction:
+        """Smallest representable value."""
+        return Fraction(self.min_int) / Fraction(2) ** self.frac
+
+    @property
+    def max_value(self) -> Fraction:
+        """Largest representable value."""
+        return Fraction(self.max_int) / Fraction(2) ** self.frac
+
+    @property
+    def lsb(self) -> Fraction:
+        """Value of one unit in the last place."""
+        return Fraction(1) / Fraction(2) ** self.frac
+
+    def with_modes(self, rounding: str = "TRN", overflow: str = "WRAP") -> FixedType:
+        """The same format with other quantization modes."""
+        return FixedType(self.width, self.integer, self.signed, rounding, overflow)
+
+    # -- text forms ---------------------------------------------------------------------
+    def __str__(self) -> str:
+        kind = "fixed" if self.signed else "ufixed"
+        modes = ""
+        if (self.rounding, self.overflow) != ("TRN", "WRAP"):
+            modes = f",{self.rounding},{self.overflow}"
+        return f"{kind}<{self.width},{self.integer}{modes}>"
+
+    def to_hls(self) -> str:
+        """The C++ type, e.g. ``ap_fixed<6,1,AP_RND_CONV,AP_SAT>``."""
+        kind = "ap_fixed" if self.signed else "ap_ufixed"
+        modes = ""
+        if (self.rounding, self.overflow) != ("TRN", "WRAP"):
+            modes = f",AP_{self.rounding},AP_{self.overflow}"
+        return f"{kind}<{self.width},{self.integer}{modes}>"
+
+    @classmethod
+    def parse(cls, text: str) -> FixedType:
+        """Parse ``fixed<16,6>``, ``ufixed<6,0,RND_CONV,SAT>``, ``ap_fixed<8,3,AP_RND,AP_WRAP>``,
+        ``int<8>`` or ``uint<4>``."""
+        match = _TYPE_RE.match(text)
+        if not match:
+            raise FixedTypeError(
+                f"cannot read fixed-point type {text!r}; expected e.g. 'fixed<16,6>' or "
+                "'ufixed<6,0,RND_CONV,SAT>'"
+            )
+        kind = match["kind"].lower()
+        args = [a.strip() for a in match["args"].split(",") if a.strip()]
+        signed = kind in ("fixed", "int")
+        try:
+            if kind in ("int", "uint"):
+                if len(args) != 1:
+                    raise FixedTypeError(f"{text!r}: {kind}<W> takes exactly one number")
+                width = int(args[0])
+                return cls(width, width, signed)
+            if len(args) not in (2, 3, 4):
+                raise FixedTypeError(
+                    f"{text!r}: {kind}<W,I[,rounding[,overflow]]> takes two to four arguments"
+                )
+            width, integer = int(args[0]), int(args[1])
+        except ValueError as exc:
+            raise FixedTypeError(f"{text!r}: width and integer bits must be integers") from exc
+        modes = [a.upper().removeprefix("AP_") for a in args[2:]]
+        rounding = modes[0] if modes else "TRN"
+        overflow = modes[1] if len(modes) > 1 else "WRAP"
+        return cls(width, integer, signed, rounding, overflow)
+
+    # -- value conversion ---------------------------------------------------------------
+    def to_float(self, mantissa: np.ndarray) -> np.ndarray:
+        """Mantissas as float64 (exact while the width is at most 53)."""
+        return np.asarray(mantissa, dtype=np.float64) * np.ldexp(1.0, -self.frac)
+
+    def from_float_exact(self, values: np.ndarray, what: str = "value") -> np.ndarray:
+        """Mantissas of values that must lie exactly on this type's grid and range."""
+        values = np.asarray(values, dtype=np.float64)
+        scaled = np.ldexp(values, self.frac)
+        mantissa = np.round(scaled)
+        off_grid = (mantissa != scaled) | ~np.isfinite(scaled)
+        if off_grid.any():
+            bad = values[off_grid].flat[0]
+            raise FixedTypeError(f"{what} {bad!r} is not on the grid of {self}")
+        mantissa = mantissa.astype(object if self.width > 62 else np.int64)
+        if (mantissa < self.min_int).any() or (mantissa > self.max_int).any():
+            raise FixedTypeError(f"{what} outside the range of {self}")
+        return mantissa
+
+
+def fits(value_min: int, value_max: int, width: int, signed: bool) -> bool:
+    """Whether all mantissas in ``[value_min, value_max]`` fit in ``width`` bits."""
+    if signed:
+        return -(1 << (width - 1)) <= value_min and value_max <= (1 << (width - 1)) - 1
+    return value_min >= 0 and value_max <= (1 << width) - 1
+
+
+def smallest_type(lo: int, hi: int, frac: int) -> FixedType:
+    """The narrowest type with ``frac`` fractional bits that holds mantissas ``lo..hi``."""
+    signed = lo < 0
+    width = 1
+    while not fits(lo, hi, width, signed):
+        width += 1
+    return FixedType(width, width - frac, signed)
+
+
+def _shift_right_rounded(x: np.ndarray, shift: int, rounding: str) -> np.ndarray:
+    """Divide mantissas by ``2**shift`` (``shift > 0``) with an ap_fixed rounding mode."""
+    floor = x >> shift
+    rem = x - (floor << shift)  # 0 <= rem < 2**shift
+    half = 1 << (shift - 1)
+    negative = x < 0
+    if rounding == "TRN":
+        return floor
+    if rounding == "TRN_ZERO":
+        return floor + ((rem != 0) & negative)
+    above, tie = rem > half, rem == half
+    if rounding == "RND":
+        up = above | tie
+    elif rounding == "RND_ZERO":
+        up = above | (tie & negative)
+    elif rounding == "RND_MIN_INF":
+        up = above
+    elif rounding == "RND_INF":
+        up = above | (tie & ~negative)
+    else:  # RND_CONV: ties to even
+        up = above | (tie & ((floor & 1) == 1))
+    return floor + up
+
+
+def _wrap(x: np.ndarray, width: int, signed: bool) -> np.ndarray:
+    mask = (1 << width) - 1
+    wrapped = x & mask
+    if signed:
+        wrapped = wrapped - ((wrapped >> (width - 1)) << width)
+    return wrapped
+
+
+def cast(mantissa: np.ndarray, src: FixedType, dst: FixedType) -> np.ndarray:
+    """Convert mantissas of type ``src`` to ``dst`` exactly as ``ap_fixed`` assignment does.
+
+    Rounding uses ``dst.rounding`` on the dropped fractional bits, then ``dst.overflow`` on the
+    result.  Works on int64 arrays when the intermediate fits, otherwise on Python integers.
+    """
+    x = np.asarray(mantissa)
+    shift = src.frac - dst.frac
+    x = x.astype(object) if x.dtype == object or src.width > 62 else x.astype(np.int64)
+    if x.dtype != object and shift < 0 and x.size:
+        largest = int(max(abs(int(x.min())), abs(int(x.max()))))
+        if largest.bit_length() - shift > 61:
+            x = x.astype(object)
+    if shift > 0:
+        x = _shift_right_rounded(x, shift, dst.rounding)
+    elif shift < 0:
+        x = x << (-shift)
+    dtype = np.int64 if dst.width <= 62 else object
+    lo, hi = dst.min_int, dst.max_int
+    over, under = x > hi, x < lo
+    if dst.overflow == "WRAP":
+        return _wrap(x, dst.width, dst.signed).astype(dtype)
+    if dst.overflow == "SAT":
+        return np.where(over, hi, np.where(under, lo, x)).astype(dtype)
+    if dst.overflow == "SAT_ZERO":
+        return np.where(over | under, 0, x).astype(dtype)
+    # SAT_SYM: signed types saturate to +-max; unsigned behave as SAT
+    sym_lo = -hi if dst.signed else lo
+    return np.where(over, hi, np.where(under, sym_lo, x)).astype(dtype)

@@ -1,0 +1,152 @@
+"""QKeras quantizers → trigc fixed-point types, with the reason when that cannot be exact.
+
+QKeras rounds with ``round`` (ties to even, i.e. ``RND_CONV``) and clips to the type's range
+(``SAT``, or ``SAT_SYM`` for symmetric quantizers), so an activation quantizer is exactly a
+cast to an ``ap_fixed`` with those modes.  Weight quantizers are evaluated on the weights
+themselves and the results checked to be fixed-point numbers (:func:`exact_mantissas`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..errors import InexactError, UnsupportedModelError
+from ..fixed import FixedType, smallest_type
+
+# Widest type trigc accepts for an unquantized (float) constant before calling it inexact.
+MAX_AUTO_WIDTH = 18
+SUPPORTED_ACTIVATIONS = "quantized_bits, quantized_relu, 'relu', 'linear'"
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """What an activation (function or quantizer) does: ``kind`` is relu/requantize/identity."""
+
+    kind: str
+    type: FixedType | None = None  # None: exact, inferred by trigc
+
+
+def _is_power_of_two_one(alpha: object) -> bool:
+    return alpha is None or (isinstance(alpha, int | float) and float(alpha) == 1.0)
+
+
+def quantized_bits_type(q: object, where: str) -> FixedType:
+    """The type of a ``quantized_bits`` used on activations."""
+    if getattr(q, "use_stochastic_rounding", False):
+        raise InexactError(f"{where}: stochastic rounding cannot be reproduced in hardware")
+    if not _is_power_of_two_one(getattr(q, "alpha", None)):
+        raise InexactError(
+            f"{where}: quantized_bits with alpha={q.alpha!r} scales values by a trained float; "
+            "on activations only alpha=None or 1 is exact in fixed point. Use alpha=1."
+        )
+    bits, integer = int(q.bits), int(q.integer)
+    keep_negative = bool(q.keep_negative)
+    if bits < 2:
+        raise UnsupportedModelError(
+            f"{where}: quantized_bits with {bits} bit(s) is a binary quantizer, not yet supported"
+        )
+    overflow = "SAT_SYM" if q.symmetric and keep_negative else "SAT"
+    return FixedType(bits, integer + keep_negative, keep_negative, "RND_CONV", overflow)
+
+
+def quantized_relu_type(q: object, where: str) -> FixedType:
+    """The type of a ``quantized_relu`` (after the ReLU)."""
+    if getattr(q, "use_sigmoid", 0):
+        raise UnsupportedModelError(f"{where}: quantized_relu with use_sigmoid is not supported")
+    if getattr(q, "negative_slope", 0.0):
+        raise UnsupportedModelError(
+            f"{where}: quantized_relu with negative_slope (leaky ReLU) is not yet supported"
+        )
+    if getattr(q, "relu_upper_bound", None) is not None:
+        raise UnsupportedModelError(
+            f"{where}: quantized_relu with relu_upper_bound is not yet supported"
+        )
+    if getattr(q, "use_stochastic_rounding", False):
+        raise InexactError(f"{where}: stochastic rounding cannot be reproduced in hardware")
+    return FixedType(int(q.bits), int(q.integer), False, "RND_CONV", "SAT")
+
+
+def activation_spec(activation: object, where: str) -> ActivationSpec:
+    """Interpret a Keras activation function or a QKeras quantizer."""
+    name = type(activation).__name__
+    if name == "quantized_bits":
+        return ActivationSpec("requantize", quantized_bits_type(activation, where))
+    if name == "quantized_relu":
+        return ActivationSpec("relu", quantized_relu_type(activation, where))
+    fn_name = activation if isinstance(activation, str) else getattr(activation, "__name__", name)
+    if fn_name in ("linear", None):
+        return ActivationSpec("identity")
+    if fn_name == "relu":
+        return ActivationSpec("relu")
+    raise UnsupportedModelError(
+        f"{where}: activation {fn_name!r} is not supported; supported: {SUPPORTED_ACTIVATIONS}"
+    )
+
+
+def check_weight_quantizer(q: object, where: str, allow_inexact: bool) -> None:
+    """Refuse weight quantizers whose scale is a trained float (``alpha='auto'``)."""
+    alpha = getattr(q, "alpha", None)
+    if isinstance(alpha, str) and alpha != "auto_po2" and not allow_inexact:
+        raise InexactError(
+            f"{where}: quantized_bits(alpha={alpha!r}) multiplies the weights by a per-channel "
+            "float scale that is not a power of two, so the quantized weights are not "
+            "fixed-point numbers and no fixed-point firmware can reproduce them bit for bit. "
+            "Use alpha=1 or alpha='auto_po2', or pass --allow-inexact."
+        )
+    if getattr(q, "use_stochastic_rounding", False):
+        raise InexactError(f"{where}: stochastic rounding cannot be reproduced in hardware")
+
+
+def dyadic_frac(values: np.ndarray, max_frac: int = 64) -> int | None:
+    """Smallest ``f`` such that every value times ``2**f`` is an integer, or None."""
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(values)):
+        return None
+    for f in range(-8, max_frac + 1):
+        scaled = np.ldexp(values, f)
+        if np.all(scaled == np.round(scaled)):
+            return f
+    return None
+
+
+def exact_mantissas(
+    values: np.ndarray, nominal: FixedType | None, where: str, allow_inexact: bool,
+    fallback: FixedType,
+) -> tuple[np.ndarray, FixedType]:
+    """Integer mantissas and a type that hold ``values`` exactly.
+
+    ``nominal`` (the quantizer's own type) is used when the values fit it.  Otherwise the
+    narrowest exact type is derived, as long as it is at most :data:`MAX_AUTO_WIDTH` bits wide
+    for unquantized values.  Values that are not fixed-point numbers raise
+    :class:`InexactError`, unless ``allow_inexact``, in which case they are rounded to
+    ``fallback``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if nominal is not None:
+        try:
+            return nominal.from_float_exact(values, where), nominal
+        except ValueError:
+            pass
+    frac = dyadic_frac(values)
+    if frac is not None:
+        scaled = np.ldexp(values, frac)
+        lo, hi = int(scaled.min(initial=0)), int(scaled.max(initial=0))
+        t = smallest_type(min(lo, 0), hi, frac)
+        limit = 32 if nominal is not None else MAX_AUTO_WIDTH
+        if t.width <= limit:
+            mantissas = np.array([int(Fraction(float(v)) * 2**frac) for v in values.reshape(-1)])
+            return mantissas.reshape(values.shape).astype(np.int64), t
+    if not allow_inexact:
+        raise InexactError(
+            f"{where}: the values are not fixed-point numbers of at most {MAX_AUTO_WIDTH} bits "
+            "(a float weight, an unquantized bias or batch norm, or a quantizer with a "
+            "non-power-of-two scale such as alpha='auto'), so the firmware could not match the "
+            "model bit for bit. Quantize them (e.g. quantized_bits(6, 0, alpha=1)), or pass "
+            f"--allow-inexact to round them to {fallback}."
+        )
+    rounded = np.round(np.ldexp(values, fallback.frac))
+    mantissas = np.clip(rounded, fallback.min_int, fallback.max_int).astype(np.int64)
+    return mantissas, fallback

@@ -1,0 +1,153 @@
+"""The trigc intermediate representation: a small, typed, executable dataflow graph.
+
+A :class:`Graph` is a list of :class:`Node` in topological order.  Every node produces one
+:class:`Tensor` whose :class:`~trigc.compiler.fixed.FixedType` is explicit; constants
+(weights, biases) are :class:`Const` integer mantissas with their own type.  The op
+semantics live in :mod:`trigc.compiler.ops`; :meth:`Graph.run` executes the graph on integer
+mantissas and is the bit-exact reference for every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .fixed import FixedType
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A value flowing between nodes: name, shape without the batch axis, and type."""
+
+    name: str
+    shape: tuple[int, ...]
+    type: FixedType
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+
+@dataclass(frozen=True, eq=False)
+class Const:
+    """A constant tensor of integer mantissas (``values * 2**-type.frac`` is its value)."""
+
+    values: np.ndarray
+    type: FixedType
+
+    def __post_init__(self) -> None:
+        values = np.asarray(self.values)
+        if values.dtype.kind not in "iO":
+            raise TypeError(f"Const mantissas must be integers, got dtype {values.dtype}")
+        values = values.copy()
+        values.setflags(write=False)
+        object.__setattr__(self, "values", values)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Const)
+            and self.type == other.type
+            and self.values.shape == other.values.shape
+            and bool(np.all(self.values == other.values))
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.values.shape, self.values.tobytes()))
+
+    def as_float(self) -> np.ndarray:
+        """Values as float64 (exact for widths up to 53 bits)."""
+        return self.type.to_float(self.values)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One operation.
+
+    ``op`` names an entry of :data:`trigc.compiler.ops.OPS`; ``inputs`` are tensor names;
+    ``output`` is the tensor the node defines; ``consts`` hold weights; ``attrs`` hold small
+    JSON-able attributes; ``origin`` names the model layer it came from (for messages).
+    """
+
+    name: str
+    op: str
+    inputs: tuple[str, ...]
+    output: Tensor
+    consts: Mapping[str, Const] = field(default_factory=dict)
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        object.__setattr__(self, "consts", MappingProxyType(dict(self.consts)))
+        object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))
+
+    def with_output_type(self, new_type: FixedType) -> Node:
+        """A copy whose output tensor has another type."""
+        return replace(self, output=replace(self.output, type=new_type))
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A model: nodes in topological order and the names of the output tensors."""
+
+    name: str
+    nodes: tuple[Node, ...]
+    outputs: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nodes", tuple(self.nodes))
+        object.__setattr__(self, "outputs", tuple(self.outputs))
+
+    # -- lookup -------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes)
+
+    @property
+    def inputs(self) -> tuple[Node, ...]:
+        """The input nodes, in order."""
+        return tuple(n for n in self.nodes if n.op == "input")
+
+    def node(self, name: str) -> Node:
+        """The node that defines tensor (or node) ``name``."""
+        for n in self.nodes:
+            if n.name == name or n.output.name == name:
+                return n
+        raise KeyError(f"no node or tensor named {name!r} in graph {self.name!r}")
+
+    def tensor(self, name: str) -> Tensor:
+        """The tensor called ``name``."""
+        return self.node(name).output
+
+    def consumers(self, tensor_name: str) -> list[Node]:
+        """Nodes reading ``tensor_name``."""
+        return [n for n in self.nodes if tensor_name in n.inputs]
+
+    def replace_nodes(self, nodes: list[Node] | tuple[Node, ...]) -> Graph:
+        """A copy with another node list."""
+        return replace(self, nodes=tuple(nodes))
+
+    # -- execution ----------------------------------------------------------------------
+    def run_int(self, *inputs: np.ndarray, keep_all: bool = False) -> dict[str, np.ndarray]:
+        """Execute on integer mantissas (batch axis first).
+
+        Returns the output tensors by name, or every tensor when ``keep_all``.
+        """
+        from .executor import execute
+
+        return execute(self, list(inputs), keep_all=keep_all)
+
+    def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
+        """Execute on real values that lie exactly on the input types' grids.
+
+        Returns the outputs as float64 (exact while output widths are at most 53 bits).
+        """
+        mantissas = [
+            node.output.type.from_float_exact(x, f"input {node.name!r} value")
+            for node, x in zip(self.inputs, inputs, strict=True)
+        ]
+        results = self.run_int(*mantissas)
+        return [self.tensor(name).type.to_float(results[name]) for name in self.outputs]

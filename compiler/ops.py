@@ -1,0 +1,257 @@
+"""Op semantics: exact integer execution and exact value ranges for every IR op.
+
+Each op computes its *exact* result (no rounding, no overflow) as integer mantissas with a
+known number of fractional bits; the executor then casts that exact value to the node's
+output type with the type's rounding and overflow modes, as ``ap_fixed`` assignment would.
+The same split drives precision inference: :meth:`Op.exact_range` gives the exact interval of
+every output element, from which the never-overflowing type follows.
+
+``OPS`` is the registry; :func:`get_op` names the valid ops when asked for an unknown one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import IRError
+from .fixed import FixedType, cast
+from .ir import Node
+
+INT64_SAFE = 1 << 62
+
+
+@dataclass(frozen=True)
+class Exact:
+    """Integer mantissas with ``frac`` fractional bits, before any rounding."""
+
+    values: np.ndarray
+    frac: int
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Element-wise exact bounds (Python-int object arrays) with ``frac`` fractional bits."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    frac: int
+
+    @classmethod
+    def of_type(cls, t: FixedType, shape: tuple[int, ...]) -> Interval:
+        lo = np.full(shape, t.min_int, dtype=object)
+        hi = np.full(shape, t.max_int, dtype=object)
+        return cls(lo, hi, t.frac)
+
+    def aligned(self, frac: int) -> Interval:
+        """The same bounds expressed with more fractional bits."""
+        shift = frac - self.frac
+        assert shift >= 0
+        return Interval(self.lo * (1 << shift), self.hi * (1 << shift), frac)
+
+    @property
+    def min(self) -> int:
+        return int(np.min(self.lo)) if self.lo.size else 0
+
+    @property
+    def max(self) -> int:
+        return int(np.max(self.hi)) if self.hi.size else 0
+
+
+def _as_object(a: np.ndarray) -> np.ndarray:
+    return np.asarray(a).astype(object)
+
+
+def _align(values: np.ndarray, frac: int, target: int) -> np.ndarray:
+    shift = target - frac
+    return values << shift if shift else values
+
+
+def _int_dtype(bound: int) -> type:
+    return np.int64 if bound < INT64_SAFE else object
+
+
+class Op:
+    """Base class: subclasses define ``exact`` and ``exact_range``."""
+
+    name = ""
+    arity = 1
+    const_names: tuple[str, ...] = ()
+
+    def exact(self, node: Node, xs: list[np.ndarray], types: list[FixedType]) -> Exact:
+        raise NotImplementedError
+
+    def exact_range(self, node: Node, ranges: list[Interval]) -> Interval:
+        raise NotImplementedError
+
+    def check(self, node: Node, in_shapes: list[tuple[int, ...]]) -> None:
+        """Raise :class:`IRError` if the node's shapes or constants are inconsistent."""
+        if len(node.inputs) != self.arity:
+            raise IRError(f"node {node.name!r} ({self.name}) needs {self.arity} input(s)")
+        missing = [c for c in self.const_names if c not in node.consts]
+        if missing:
+            raise IRError(f"node {node.name!r} ({self.name}) lacks constants {missing}")
+
+
+class InputOp(Op):
+    name = "input"
+    arity = 0
+
+    def exact(self, node, xs, types):
+        raise AssertionError("inputs are not executed")
+
+    def exact_range(self, node, ranges):
+        return Interval.of_type(node.output.type, node.output.shape)
+
+
+class DenseOp(Op):
+    """``y[o] = sum_i x[i] * weight[i, o] + bias[o]`` over the last axis."""
+
+    name = "dense"
+    const_names = ("weight", "bias")
+
+    def check(self, node, in_shapes):
+        super().check(node, in_shapes)
+        w, b = node.consts["weight"].values, node.consts["bias"].values
+        n_in = in_shapes[0][-1]
+        if w.shape != (n_in, node.output.shape[-1]) or b.shape != (node.output.shape[-1],):
+            raise IRError(
+                f"node {node.name!r}: weight {w.shape} / bias {b.shape} do not fit input "
+                f"{in_shapes[0]} and output {node.output.shape}"
+            )
+
+    @staticmethod
+    def _fracs(node: Node, x_frac: int) -> tuple[int, int, int]:
+        w, b = node.consts["weight"], node.consts["bias"]
+        prod_frac = x_frac + w.type.frac
+        return prod_frac, b.type.frac, max(prod_frac, b.type.frac)
+
+    def exact(self, node, xs, types):
+        (x,), (xt,) = xs, types
+        w, b = node.consts["weight"], node.consts["bias"]
+        prod_frac, bias_frac, frac = self._fracs(node, xt.frac)
+        x_abs = max(abs(xt.min_int), abs(xt.max_int))
+        w_abs = int(np.max(np.sum(np.abs(_as_object(w.values)), axis=0), initial=0))
+        b_abs = int(np.max(np.abs(_as_object(b.values)), initial=0))
+        bound = (x_abs * w_abs << (frac - prod_frac)) + (b_abs << (frac - bias_frac))
+        dtype = _int_dtype(bound)
+        acc = np.asarray(x).astype(dtype) @ w.values.astype(dtype)
+        acc = _align(acc, prod_frac, frac) + _align(b.values.astype(dtype), bias_frac, frac)
+        return Exact(acc, frac)
+
+    def exact_range(self, node, ranges):
+        (r,) = ranges
+        w = _as_object(node.consts["weight"].values)
+        b = _as_object(node.consts["bias"].values)
+        prod_frac, bias_frac, frac = self._fracs(node, r.frac)
+        lo_terms = np.minimum(r.lo[..., :, None] * w, r.hi[..., :, None] * w)
+        hi_terms = np.maximum(r.lo[..., :, None] * w, r.hi[..., :, None] * w)
+        lo = _align(lo_terms.sum(axis=-2), prod_frac, frac) + _align(b, bias_frac, frac)
+        hi = _align(hi_terms.sum(axis=-2), prod_frac, frac) + _align(b, bias_frac, frac)
+        return Interval(lo, hi, frac)
+
+
+class ReluOp(Op):
+    """``y = max(x, 0)``."""
+
+    name = "relu"
+
+    def exact(self, node, xs, types):
+        return Exact(np.maximum(xs[0], 0), types[0].frac)
+
+    def exact_range(self, node, ranges):
+        (r,) = ranges
+        return Interval(np.maximum(r.lo, 0), np.maximum(r.hi, 0), r.frac)
+
+
+class RequantizeOp(Op):
+    """``y = x``; the cast to the output type is the whole effect."""
+
+    name = "requantize"
+
+    def exact(self, node, xs, types):
+        return Exact(xs[0], types[0].frac)
+
+    def exact_range(self, node, ranges):
+        return ranges[0]
+
+
+class ScaleShiftOp(Op):
+    """Per-channel ``y = x * scale + shift`` over the last axis (an unfolded batch norm)."""
+
+    name = "scale_shift"
+    const_names = ("scale", "shift")
+
+    def check(self, node, in_shapes):
+        super().check(node, in_shapes)
+        n = in_shapes[0][-1]
+        for c in self.const_names:
+            if node.consts[c].values.shape != (n,):
+                raise IRError(f"node {node.name!r}: {c} must have shape ({n},)")
+
+    @staticmethod
+    def _fracs(node: Node, x_frac: int) -> tuple[int, int, int]:
+        prod_frac = x_frac + node.consts["scale"].type.frac
+        shift_frac = node.consts["shift"].type.frac
+        return prod_frac, shift_frac, max(prod_frac, shift_frac)
+
+    def exact(self, node, xs, types):
+        (x,), (xt,) = xs, types
+        s, t = node.consts["scale"], node.consts["shift"]
+        prod_frac, shift_frac, frac = self._fracs(node, xt.frac)
+        bound = (max(abs(xt.min_int), xt.max_int) * max(abs(s.type.min_int), s.type.max_int)
+                 + max(abs(t.type.min_int), t.type.max_int)) << (frac - min(prod_frac, shift_frac))
+        dtype = _int_dtype(bound)
+        y = _align(np.asarray(x).astype(dtype) * s.values.astype(dtype), prod_frac, frac)
+        return Exact(y + _align(t.values.astype(dtype), shift_frac, frac), frac)
+
+    def exact_range(self, node, ranges):
+        (r,) = ranges
+        s = _as_object(node.consts["scale"].values)
+        t = _as_object(node.consts["shift"].values)
+        prod_frac, shift_frac, frac = self._fracs(node, r.frac)
+        a, b = r.lo * s, r.hi * s
+        lo = _align(np.minimum(a, b), prod_frac, frac) + _align(t, shift_frac, frac)
+        hi = _align(np.maximum(a, b), prod_frac, frac) + _align(t, shift_frac, frac)
+        return Interval(lo, hi, frac)
+
+
+OPS: dict[str, Op] = {
+    op.name: op for op in (InputOp(), DenseOp(), ReluOp(), RequantizeOp(), ScaleShiftOp())
+}
+
+
+def get_op(name: str) -> Op:
+    """The op called ``name``; the error lists the valid ones."""
+    try:
+        return OPS[name]
+    except KeyError:
+        raise IRError(f"unknown op {name!r}; valid ops: {', '.join(sorted(OPS))}") from None
+
+
+def cast_exact(exact: Exact, dst: FixedType) -> np.ndarray:
+    """Cast an exact value to ``dst`` with ``dst``'s rounding and overflow modes."""
+    values = np.asarray(exact.values)
+    width = 200 if values.dtype == object else 63
+    return cast(values, FixedType(width, width - exact.frac), dst)
+
+
+def cast_interval(r: Interval, dst: FixedType) -> Interval:
+    """Bounds of ``cast(x, dst)`` for every ``x`` in ``r``."""
+    src = FixedType(400, 400 - r.frac)
+    rounded_lo = cast(r.lo, src, FixedType(400, 400 - dst.frac, True, dst.rounding, "WRAP"))
+    rounded_hi = cast(r.hi, src, FixedType(400, 400 - dst.frac, True, dst.rounding, "WRAP"))
+    fits = (rounded_lo >= dst.min_int) & (rounded_hi <= dst.max_int)
+    full_lo = np.full(r.lo.shape, dst.min_int, dtype=object)
+    full_hi = np.full(r.hi.shape, dst.max_int, dtype=object)
+    if dst.overflow == "WRAP":
+        return Interval(np.where(fits, rounded_lo, full_lo), np.where(fits, rounded_hi, full_hi),
+                        dst.frac)
+    lo = cast(r.lo, src, dst).astype(object)
+    hi = cast(r.hi, src, dst).astype(object)
+    if dst.overflow == "SAT_ZERO":
+        lo = np.where(fits, lo, np.minimum(lo, 0))
+        hi = np.where(fits, hi, np.maximum(hi, 0))
+        lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+    return Interval(lo, hi, dst.frac)

@@ -1,0 +1,1 @@
+"""IR-to-IR passes, one per file; each exposes ``run(graph) -> graph``."""

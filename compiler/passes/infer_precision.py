@@ -1,0 +1,35 @@
+"""Give every tensor whose type the model leaves open the narrowest type that never overflows.
+
+Ranges come from the actual constants and the input types (interval arithmetic per element,
+see :mod:`trigc.compiler.ranges`), so a pruned or small-weight layer gets a narrow accumulator.
+Types fixed by the model (quantizers) are kept, with their rounding and overflow modes.
+"""
+
+from __future__ import annotations
+
+from ..fixed import smallest_type
+from ..ir import Graph
+from ..ops import cast_interval, get_op
+from ..verifier import PRECISION_INFER, PRECISION_INFERRED
+
+
+def run(graph: Graph) -> Graph:
+    """Resolve every ``precision="infer"`` node to its exact, never-overflowing type."""
+    after_cast = {}
+    nodes = []
+    for node in graph.nodes:
+        op = get_op(node.op)
+        if node.op == "input":
+            r = op.exact_range(node, [])
+        else:
+            r = op.exact_range(node, [after_cast[name] for name in node.inputs])
+        if node.attrs.get("precision") == PRECISION_INFER:
+            new_type = smallest_type(r.min, r.max, r.frac)
+            node = node.with_output_type(new_type)
+            node = type(node)(
+                node.name, node.op, node.inputs, node.output, node.consts,
+                {**node.attrs, "precision": PRECISION_INFERRED}, node.origin,
+            )
+        after_cast[node.output.name] = cast_interval(r, node.output.type)
+        nodes.append(node)
+    return graph.replace_nodes(nodes)

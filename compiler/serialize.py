@@ -1,0 +1,143 @@
+"""Stable JSON serialization (``ir.json``) and a readable text form of the IR.
+
+The JSON is deterministic (sorted keys, integers for every constant) so that the same graph
+always gives byte-identical files; :func:`graph_from_dict` is its exact inverse.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ProjectError
+from .fixed import FixedType
+from .ir import Const, Graph, Node, Tensor
+
+FORMAT_VERSION = 1
+
+
+def type_to_dict(t: FixedType) -> dict[str, Any]:
+    return {
+        "width": t.width,
+        "integer": t.integer,
+        "signed": t.signed,
+        "rounding": t.rounding,
+        "overflow": t.overflow,
+    }
+
+
+def type_from_dict(d: dict[str, Any]) -> FixedType:
+    return FixedType(d["width"], d["integer"], d["signed"], d["rounding"], d["overflow"])
+
+
+def _const_to_dict(c: Const) -> dict[str, Any]:
+    return {
+        "type": type_to_dict(c.type),
+        "shape": list(c.values.shape),
+        "values": [int(v) for v in c.values.reshape(-1)],
+    }
+
+
+def _const_from_dict(d: dict[str, Any]) -> Const:
+    t = type_from_dict(d["type"])
+    values = np.array(d["values"], dtype=object if t.width > 62 else np.int64)
+    return Const(values.reshape(d["shape"]), t)
+
+
+def graph_to_dict(graph: Graph) -> dict[str, Any]:
+    """A JSON-able dict of the graph."""
+    nodes = []
+    for n in graph.nodes:
+        nodes.append(
+            {
+                "name": n.name,
+                "op": n.op,
+                "inputs": list(n.inputs),
+                "output": {
+                    "name": n.output.name,
+                    "shape": list(n.output.shape),
+                    "type": type_to_dict(n.output.type),
+                },
+                "consts": {k: _const_to_dict(v) for k, v in sorted(n.consts.items())},
+                "attrs": dict(sorted(n.attrs.items())),
+                "origin": n.origin,
+            }
+        )
+    return {
+        "format": "trigc-ir",
+        "version": FORMAT_VERSION,
+        "name": graph.name,
+        "nodes": nodes,
+        "outputs": list(graph.outputs),
+    }
+
+
+def graph_from_dict(d: dict[str, Any]) -> Graph:
+    """Inverse of :func:`graph_to_dict`."""
+    if d.get("format") != "trigc-ir" or d.get("version") != FORMAT_VERSION:
+        raise ProjectError(
+            f"not a trigc IR (version {FORMAT_VERSION}) document: "
+            f"format={d.get('format')!r} version={d.get('version')!r}"
+        )
+    nodes = []
+    for n in d["nodes"]:
+        out = n["output"]
+        nodes.append(
+            Node(
+                name=n["name"],
+                op=n["op"],
+                inputs=tuple(n["inputs"]),
+                output=Tensor(out["name"], tuple(out["shape"]), type_from_dict(out["type"])),
+                consts={k: _const_from_dict(v) for k, v in n["consts"].items()},
+                attrs=n["attrs"],
+                origin=n["origin"],
+            )
+        )
+    return Graph(d["name"], tuple(nodes), tuple(d["outputs"]))
+
+
+def dumps(graph: Graph) -> str:
+    """Deterministic JSON text."""
+    return json.dumps(graph_to_dict(graph), sort_keys=True, indent=1) + "\n"
+
+
+def save_graph(graph: Graph, path: Path) -> None:
+    """Write ``ir.json``."""
+    Path(path).write_text(dumps(graph))
+
+
+def load_graph(path: Path) -> Graph:
+    """Read an ``ir.json`` written by :func:`save_graph`."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"{path}: not valid JSON ({exc})") from None
+    try:
+        return graph_from_dict(data)
+    except (KeyError, TypeError) as exc:
+        raise ProjectError(f"{path}: malformed trigc IR (missing or bad field {exc})") from None
+
+
+def _const_summary(name: str, c: Const) -> str:
+    shape = "x".join(map(str, c.values.shape))
+    nonzero = int(np.count_nonzero(c.values))
+    return f"{name}={c.type}[{shape}] nnz={nonzero}/{c.values.size}"
+
+
+def to_text(graph: Graph) -> str:
+    """A stable, readable listing, one line per node, for golden tests and ``--dump-ir``."""
+    lines = [f"graph {graph.name}"]
+    for n in graph.nodes:
+        args = [f"%{i}" for i in n.inputs]
+        args += [_const_summary(k, v) for k, v in sorted(n.consts.items())]
+        args += [f"{k}={v!r}" for k, v in sorted(n.attrs.items())]
+        shape = "x".join(map(str, n.output.shape))
+        lines.append(f"  %{n.output.name} = {n.op}({', '.join(args)}) : {n.output.type} [{shape}]")
+    lines.append(f"  return {', '.join('%' + o for o in graph.outputs)}")
+    return "\n".join(lines) + "\n"

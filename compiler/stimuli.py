@@ -1,0 +1,76 @@
+"""Test vectors for verification: edge cases first, then seeded random values on the input grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .errors import TrigcError
+from .ir import Graph
+
+
+def edge_cases(graph: Graph) -> np.ndarray:
+    """Zeros, minimum, maximum, alternating extremes, and for the first dense layer the
+    inputs that drive each neuron to its largest and smallest value (saturating it)."""
+    (inp,) = graph.inputs
+    t, n = inp.output.type, inp.output.size
+    lo, hi = t.min_int, t.max_int
+    rows = [np.zeros(n), np.full(n, lo), np.full(n, hi), np.where(np.arange(n) % 2, lo, hi),
+            np.full(n, 1), np.full(n, -1 if t.signed else 2)]
+    consumers = graph.consumers(inp.output.name)
+    if consumers and consumers[0].op == "dense":
+        w = consumers[0].consts["weight"].values
+        for column in np.asarray(w, dtype=object).T:
+            positive = np.array([v > 0 for v in column])
+            rows.append(np.where(positive, hi, lo))
+            rows.append(np.where(positive, lo, hi))
+    return np.clip(np.array(rows, dtype=np.int64), lo, hi).reshape((-1, *inp.output.shape))
+
+
+def random_vectors(graph: Graph, count: int, seed: int) -> np.ndarray:
+    """``count`` random vectors: a third over the whole input range, a third within 1/8 of
+    it and a third within 1/64, so that both saturating and ordinary values occur."""
+    (inp,) = graph.inputs
+    t = inp.output.type
+    rng = np.random.default_rng(seed)
+    out = np.empty((count, inp.output.size), dtype=np.int64)
+    for k, shrink in enumerate((1, 8, 64)):
+        rows = slice(k * count // 3, (k + 1) * count // 3)
+        lo = t.min_int // shrink if t.signed else 0
+        hi = max(t.max_int // shrink, 1)
+        out[rows] = rng.integers(lo, hi + 1, size=(len(range(*rows.indices(count))), out.shape[1]))
+    return out.reshape((count, *inp.output.shape))
+
+
+def make_vectors(graph: Graph, count: int, seed: int = 0) -> tuple[np.ndarray, int]:
+    """``count`` input mantissa vectors (edge cases first); returns them and the edge count."""
+    if len(graph.inputs) != 1:
+        raise TrigcError("verification of multi-input graphs is not supported yet")
+    edges = edge_cases(graph)[:count]
+    rest = random_vectors(graph, max(count - len(edges), 0), seed)
+    return np.concatenate([edges, rest]), len(edges)
+
+
+def load_vectors(graph: Graph, path: Path) -> np.ndarray:
+    """Input vectors from a ``.npy`` file of real values on the input type's grid."""
+    path = Path(path)
+    try:
+        values = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise TrigcError(f"{path}: no such file (expected a .npy array of input vectors)") from None
+    except ValueError as exc:
+        raise TrigcError(f"{path}: not a NumPy .npy array ({exc})") from None
+    (inp,) = graph.inputs
+    shape = inp.output.shape
+    if values.ndim == len(shape):
+        values = values[None]
+    if values.shape[1:] != shape:
+        raise TrigcError(f"{path}: vectors of shape {values.shape[1:]}, the model takes {shape}")
+    try:
+        return inp.output.type.from_float_exact(values, f"{path}: input")
+    except ValueError as exc:
+        raise TrigcError(
+            f"{exc}. Inputs must be exactly representable in the input type {inp.output.type}; "
+            "quantize them first (round to multiples of its LSB and clip to its range)."
+        ) from None

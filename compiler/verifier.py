@@ -1,0 +1,66 @@
+"""The IR verifier: what a legal graph looks like after each phase.
+
+``structural`` holds for every graph: unique names, inputs defined before use, known ops with
+consistent shapes and constants, existing outputs.  ``typed`` (after precision inference)
+adds: every type is resolved, and no tensor whose type trigc chose can overflow — only a type
+the model itself asked for may wrap or saturate.
+"""
+
+from __future__ import annotations
+
+from .errors import IRError
+from .ir import Graph
+from .ops import get_op
+from .ranges import exact_ranges
+
+PHASES = ("structural", "typed")
+
+# attrs["precision"]: who chose the node's output type.
+PRECISION_MODEL = "model"  # a quantizer in the model (or the user) fixed it
+PRECISION_INFER = "infer"  # still to be inferred (placeholder type)
+PRECISION_INFERRED = "inferred"  # chosen by infer_precision: must never overflow
+
+
+def verify(graph: Graph, phase: str = "typed") -> Graph:
+    """Raise :class:`IRError` unless ``graph`` is legal for ``phase``; return it otherwise."""
+    if phase not in PHASES:
+        raise ValueError(f"unknown verifier phase {phase!r}; valid: {', '.join(PHASES)}")
+    _check_structure(graph)
+    if phase == "typed":
+        _check_types(graph)
+    return graph
+
+
+def _check_structure(graph: Graph) -> None:
+    shapes: dict[str, tuple[int, ...]] = {}
+    node_names: set[str] = set()
+    if not graph.inputs:
+        raise IRError(f"graph {graph.name!r} has no input")
+    for node in graph.nodes:
+        if node.name in node_names or node.output.name in shapes:
+            raise IRError(f"duplicate node or tensor name {node.name!r}")
+        node_names.add(node.name)
+        for name in node.inputs:
+            if name not in shapes:
+                raise IRError(f"node {node.name!r} reads {name!r} before it is defined")
+        get_op(node.op).check(node, [shapes[name] for name in node.inputs])
+        shapes[node.output.name] = node.output.shape
+    for name in graph.outputs:
+        if name not in shapes:
+            raise IRError(f"graph output {name!r} is not defined by any node")
+
+
+def _check_types(graph: Graph) -> None:
+    for node in graph.nodes:
+        if node.attrs.get("precision") == PRECISION_INFER:
+            raise IRError(f"node {node.name!r} still has an uninferred type")
+    ranges = exact_ranges(graph)
+    for node in graph.nodes:
+        if node.op == "input" or node.attrs.get("precision") == PRECISION_MODEL:
+            continue
+        r, t = ranges[node.output.name], node.output.type
+        if r.frac > t.frac or r.min < t.min_int or r.max > t.max_int:
+            raise IRError(
+                f"node {node.name!r}: type {t} chosen by trigc cannot hold its exact values "
+                f"[{r.min}, {r.max}] * 2^-{r.frac}"
+            )

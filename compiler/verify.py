@@ -1,0 +1,237 @@
+"""``trigc verify``: the model, the IR executor and the firmware simulations, bit for bit.
+
+Every representation runs on the same input mantissas; outputs are compared as integers.
+The IR executor is the reference; each other representation is compared against it and the
+count of identical vectors reported.  On a mismatch the first differing vector is shown with a
+layer-by-layer comparison that locates the first layer that differs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import TrigcError
+from .ir import Graph
+from .project import Project, open_project
+from .stimuli import load_vectors, make_vectors
+
+FLOAT32_BITS = 24
+
+
+@dataclass
+class Comparison:
+    """How one representation compares with the IR executor."""
+
+    name: str
+    identical: int
+    total: int
+    seconds: float
+    first_mismatch: int | None = None
+    outputs: np.ndarray | None = None
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.identical == self.total
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of :func:`verify_project`."""
+
+    vectors: int
+    edge_cases: int
+    comparisons: list[Comparison] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    diagnosis: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.comparisons)
+
+
+def _as_mantissas(graph: Graph, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float outputs → mantissas, and a mask of rows that lie on the output grid."""
+    t = graph.tensor(graph.outputs[0]).type
+    scaled = np.ldexp(np.asarray(values, dtype=np.float64), t.frac)
+    on_grid = np.all(scaled == np.round(scaled), axis=tuple(range(1, scaled.ndim)))
+    return np.round(scaled).astype(np.int64), on_grid
+
+
+def float32_risks(graph: Graph) -> list[str]:
+    """Dense layers whose exact sums need more than float32's 24 significant bits."""
+    risks = []
+    for node in graph.nodes:
+        if node.op != "dense":
+            continue
+        x_type = graph.tensor(node.inputs[0]).type
+        w = np.abs(node.consts["weight"].values.astype(object))
+        b = np.abs(node.consts["bias"].values.astype(object))
+        frac = max(x_type.frac + node.consts["weight"].type.frac, node.consts["bias"].type.frac)
+        x_max = max(abs(x_type.min_int), x_type.max_int)
+        bound = int(max(w.sum(axis=0) * x_max * 2 ** (frac - x_type.frac
+                        - node.consts["weight"].type.frac) + b * 2 ** (
+                        frac - node.consts["bias"].type.frac)))
+        if bound.bit_length() > FLOAT32_BITS:
+            risks.append(
+                f"layer {node.origin!r}: exact sums need up to {bound.bit_length()} significant "
+                "bits; Keras computes in float32 (24 bits), so the Keras reference itself may "
+                "round there"
+            )
+    return risks
+
+
+def _keras_runner(project: Project) -> Callable[[np.ndarray], np.ndarray] | None:
+    if not project.source_model.is_file():
+        return None
+    from .frontends.keras import load_keras_model  # noqa: PLC0415 (TensorFlow import is slow)
+
+    model = load_keras_model(project.source_model)
+    in_type = project.graph.inputs[0].output.type
+
+    def run(x_int: np.ndarray) -> np.ndarray:
+        x = in_type.to_float(x_int).astype(np.float32)
+        y = np.asarray(model.predict(x, batch_size=4096, verbose=0), dtype=np.float64)
+        mantissas, on_grid = _as_mantissas(project.graph, y)
+        mantissas[~on_grid] = np.iinfo(np.int64).min  # never equal to a real output
+        return mantissas
+
+    run.model = model  # type: ignore[attr-defined]
+    return run
+
+
+def _hls_runner(project: Project) -> Callable[[np.ndarray], np.ndarray]:
+    from .backends.hls import HlsCSim  # noqa: PLC0415
+
+    sim = HlsCSim(project.backend_dir("hls"))
+    return lambda x: sim.predict_int([x])[0]
+
+
+def _rtl_runner(project: Project) -> Callable[[np.ndarray], np.ndarray]:
+    from trigc.sim.bulk import run_rtl  # noqa: PLC0415
+
+    return lambda x: run_rtl(project.backend_dir("rtl"), [x])[0]
+
+
+def _compare(name: str, run: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+             reference: np.ndarray) -> Comparison:
+    start = time.perf_counter()
+    out = np.asarray(run(x))
+    seconds = time.perf_counter() - start
+    same = np.all(out.reshape(len(x), -1) == reference.reshape(len(x), -1), axis=1)
+    first = int(np.argmin(same)) if not same.all() else None
+    return Comparison(name, int(same.sum()), len(x), seconds, first, out)
+
+
+def verify_project(path: Path, vectors: int = 10000, inputs: Path | None = None,
+                   seed: int = 0, representations: tuple[str, ...] | None = None,
+                   csim_vectors: int | None = None,
+                   progress: Callable[[str], None] = lambda s: None) -> VerifyResult:
+    """Compare every available representation of the project with the IR executor."""
+    project = open_project(path)
+    graph = project.graph
+    if inputs is not None:
+        x, edges = load_vectors(graph, inputs), 0
+    else:
+        x, edges = make_vectors(graph, vectors, seed)
+    result = VerifyResult(len(x), edges)
+    progress(f"IR executor on {len(x)} vectors")
+    reference = graph.run_int(x)[graph.outputs[0]]
+
+    available = ["keras", *project.manifest.get("backends", {})]
+    wanted = representations or tuple(available)
+    for name in wanted:
+        if name not in ("keras", "hls", "rtl"):
+            raise TrigcError(f"unknown representation {name!r}; valid: keras, hls, rtl")
+        if name != "keras" and name not in available:
+            raise TrigcError(f"{path}: the project has no {name} backend; compile with "
+                             f"--backend {name}")
+    for name in wanted:
+        progress(f"running {name}")
+        if name == "keras":
+            runner = _keras_runner(project)
+            if runner is None:
+                result.notes.append("Keras model not in the project: Keras comparison skipped")
+                continue
+            result.notes.extend(float32_risks(graph))
+            comparison = _compare("keras", runner, x, reference)
+            if not comparison.ok:
+                result.diagnosis.extend(_diagnose_keras(project, runner, x[comparison.first_mismatch]))
+        elif name == "hls":
+            subset = x if csim_vectors is None else x[:csim_vectors]
+            comparison = _compare("hls-csim", _hls_runner(project), subset, reference[:len(subset)])
+        else:
+            comparison = _compare("rtl", _rtl_runner(project), x, reference)
+        if comparison.first_mismatch is not None:
+            result.diagnosis[:0] = _first_mismatch_text(graph, comparison, x, reference)
+        result.comparisons.append(comparison)
+    return result
+
+
+def _first_mismatch_text(graph: Graph, c: Comparison, x: np.ndarray,
+                         reference: np.ndarray) -> list[str]:
+    i = c.first_mismatch
+    assert i is not None and c.outputs is not None
+    in_t = graph.inputs[0].output.type
+    out_t = graph.tensor(graph.outputs[0]).type
+    return [
+        f"first vector where {c.name} differs from the IR: #{i}",
+        f"  input ({in_t}): {in_t.to_float(x[i]).tolist()}",
+        f"  IR output ({out_t}): {out_t.to_float(reference[i]).tolist()}",
+        f"  {c.name} output: {out_t.to_float(c.outputs[i]).tolist()}",
+    ]
+
+
+def _diagnose_keras(project: Project, runner: Any, x_int: np.ndarray) -> list[str]:
+    """Layer-by-layer comparison of Keras and the IR on one vector."""
+    import keras  # noqa: PLC0415
+
+    graph, model = project.graph, runner.model
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    probe = keras.Model(model.inputs, [layer.output for layer in layers])
+    x_float = graph.inputs[0].output.type.to_float(x_int[None]).astype(np.float32)
+    keras_outs = {layer.name: np.asarray(o, np.float64)
+                  for layer, o in zip(layers, probe.predict(x_float, verbose=0), strict=True)}
+    ir_values = graph.run_int(x_int[None], keep_all=True)
+    lines = ["layer-by-layer (Keras layer vs the last IR node made from it):"]
+    seen = set()
+    for node in reversed(graph.nodes):
+        for origin in node.origin.split(" + "):
+            if origin in keras_outs and origin not in seen:
+                seen.add(origin)
+                ir = node.output.type.to_float(ir_values[node.output.name])
+                diff = np.abs(ir - keras_outs[origin]).max()
+                lines.append((origin, node.name, diff))
+    rows = [r for r in lines[1:]]
+    order = [layer.name for layer in layers]
+    rows.sort(key=lambda r: order.index(r[0]))
+    text = [lines[0]]
+    first_bad = None
+    for origin, node_name, diff in rows:
+        status = "identical" if diff == 0 else f"differs (max |diff| {diff:.3g})"
+        text.append(f"  {origin:<24} ir:{node_name:<24} {status}")
+        if diff != 0 and first_bad is None:
+            first_bad = origin
+    if first_bad:
+        text.append(f"  first layer that differs: {first_bad!r}")
+    return text
+
+
+def format_result(result: VerifyResult) -> str:
+    """The human-readable summary printed by ``trigc verify``."""
+    lines = [f"{result.vectors} vectors ({result.edge_cases} edge cases, the rest random)"]
+    for c in result.comparisons:
+        verdict = "identical" if c.ok else "MISMATCH"
+        lines.append(f"  ir == {c.name:<9} {c.identical:>8}/{c.total:<8} {verdict}"
+                     f"  ({c.seconds:.1f} s)")
+    lines += [f"note: {n}" for n in result.notes]
+    lines += result.diagnosis
+    lines.append("PASS: every output identical, bit for bit" if result.ok
+                 else "FAIL: outputs differ")
+    return "\n".join(lines)
