@@ -33,7 +33,8 @@ def _backends(text: str) -> tuple[str, ...]:
     for n in names:
         if n not in BACKENDS:
             raise argparse.ArgumentTypeError(
-                f"unknown backend {n!r}; valid: {', '.join(sorted(BACKENDS))}")
+                f"unknown backend {n!r}; valid: {', '.join(sorted(BACKENDS))}"
+            )
     return names
 
 
@@ -42,24 +43,38 @@ def build_parser() -> argparse.ArgumentParser:
         prog="trigc",
         description="Compile quantized neural networks into bit-exact, verified FPGA firmware.",
     )
-    parser.add_argument("--version", action="version",
-                        version=f"trigc {metadata.version('trigc')}")
+    parser.add_argument("--version", action="version", version=f"trigc {metadata.version('trigc')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("compile", help="compile a Keras/QKeras model into a firmware project")
     c.add_argument("model", type=Path, help="saved Keras 3 / QKeras model (.keras)")
     c.add_argument("-o", "--output", type=Path, required=True, help="project directory")
-    c.add_argument("--backend", type=_backends, default=("hls",),
-                   help="comma-separated backends: hls, rtl (default: hls)")
-    c.add_argument("--input-type", type=_fixed_type, default=None,
-                   help="input type when the model has no input quantizer (default fixed<16,6>)")
-    c.add_argument("--allow-inexact", action="store_true",
-                   help="round constants that cannot be exact instead of refusing the model")
+    c.add_argument(
+        "--backend",
+        type=_backends,
+        default=("hls",),
+        help="comma-separated backends: hls, rtl (default: hls)",
+    )
+    c.add_argument(
+        "--input-type",
+        type=_fixed_type,
+        default=None,
+        help="input type when the model has no input quantizer (default fixed<16,6>)",
+    )
+    c.add_argument(
+        "--allow-inexact",
+        action="store_true",
+        help="round constants that cannot be exact instead of refusing the model",
+    )
     c.add_argument("--part", default="xcvu9p-flga2104-2L-e", help="FPGA part")
     c.add_argument("--clock-period", type=float, default=5.0, help="clock period in ns")
     c.add_argument("--reuse-factor", type=int, default=1, help="hls4ml reuse factor")
-    c.add_argument("--hls", choices=("Vitis", "Vivado"), default="Vitis",
-                   help="HLS tool flavour of the hls project")
+    c.add_argument(
+        "--hls",
+        choices=("Vitis", "Vivado"),
+        default="Vitis",
+        help="HLS tool flavour of the hls project",
+    )
     c.add_argument("--project-name", default=None, help="top-level name (default: model name)")
     c.add_argument("--force", action="store_true", help="replace a non-project directory")
     c.add_argument("--dump-ir", action="store_true", help="print the final IR text")
@@ -69,10 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--vectors", type=int, default=10000, help="number of test vectors")
     v.add_argument("--inputs", type=Path, default=None, help=".npy file of input vectors")
     v.add_argument("--seed", type=int, default=0, help="seed of the random vectors")
-    v.add_argument("--only", type=lambda s: tuple(s.split(",")), default=None,
-                   help="comma-separated subset of keras,hls,rtl")
-    v.add_argument("--csim-vectors", type=int, default=None,
-                   help="compare the C simulation on the first N vectors only")
+    v.add_argument(
+        "--only",
+        type=lambda s: tuple(s.split(",")),
+        default=None,
+        help="comma-separated subset of keras,hls,rtl",
+    )
+    v.add_argument(
+        "--csim-vectors",
+        type=int,
+        default=None,
+        help="compare the C simulation on the first N vectors only",
+    )
     v.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
@@ -90,9 +113,13 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         backends=args.backend,
         input_type=args.input_type,
         allow_inexact=args.allow_inexact,
-        backend=BackendOptions(project_name=project_name, part=args.part,
-                               clock_period_ns=args.clock_period,
-                               reuse_factor=args.reuse_factor, hls_flavor=args.hls),
+        backend=BackendOptions(
+            project_name=project_name,
+            part=args.part,
+            clock_period_ns=args.clock_period,
+            reuse_factor=args.reuse_factor,
+            hls_flavor=args.hls,
+        ),
     )
     out = compile_project(args.model, args.output, options, force=args.force)
     if args.dump_ir:
@@ -113,16 +140,30 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.vectors < 1:
         raise TrigcError("--vectors must be at least 1")
     result = verify_project(
-        args.project, vectors=args.vectors, inputs=args.inputs, seed=args.seed,
-        representations=args.only, csim_vectors=args.csim_vectors,
+        args.project,
+        vectors=args.vectors,
+        inputs=args.inputs,
+        seed=args.seed,
+        representations=args.only,
+        csim_vectors=args.csim_vectors,
         progress=(lambda s: None) if args.json else (lambda s: print(f"... {s}", flush=True)),
     )
     if args.json:
-        print(json.dumps({
-            "ok": result.ok, "vectors": result.vectors,
-            "comparisons": {c.name: {"identical": c.identical, "total": c.total}
-                            for c in result.comparisons},
-            "notes": result.notes, "diagnosis": result.diagnosis}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "vectors": result.vectors,
+                    "comparisons": {
+                        c.name: {"identical": c.identical, "total": c.total}
+                        for c in result.comparisons
+                    },
+                    "notes": result.notes,
+                    "diagnosis": result.diagnosis,
+                },
+                indent=1,
+            )
+        )
     else:
         print(format_result(result))
     return EXIT_OK if result.ok else EXIT_FAIL

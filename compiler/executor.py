@@ -9,7 +9,9 @@ from .ir import Graph
 from .ops import cast_exact, get_op
 
 
-def execute(graph: Graph, inputs: list[np.ndarray], keep_all: bool = False) -> dict[str, np.ndarray]:
+def execute(
+    graph: Graph, inputs: list[np.ndarray], keep_all: bool = False
+) -> dict[str, np.ndarray]:
     """Run ``graph`` on input mantissas (batch axis first); see :meth:`Graph.run_int`."""
     input_nodes = graph.inputs
     if len(inputs) != len(input_nodes):
@@ -18,10 +20,8 @@ def execute(graph: Graph, inputs: list[np.ndarray], keep_all: bool = False) -> d
     for node, x in zip(input_nodes, inputs, strict=True):
         x = np.asarray(x)
         if x.shape[1:] != node.output.shape:
-            raise TrigcError(
-                f"input {node.name!r} expects shape (batch, {', '.join(map(str, node.output.shape))}),"
-                f" got {x.shape}"
-            )
+            dims = ", ".join(map(str, node.output.shape))
+            raise TrigcError(f"input {node.name!r} expects shape (batch, {dims}), got {x.shape}")
         t = node.output.type
         if x.size and (np.min(x) < t.min_int or np.max(x) > t.max_int):
             raise TrigcError(f"input {node.name!r}: mantissas outside the range of {t}")

@@ -200,8 +200,10 @@ class ScaleShiftOp(Op):
         (x,), (xt,) = xs, types
         s, t = node.consts["scale"], node.consts["shift"]
         prod_frac, shift_frac, frac = self._fracs(node, xt.frac)
-        bound = (max(abs(xt.min_int), xt.max_int) * max(abs(s.type.min_int), s.type.max_int)
-                 + max(abs(t.type.min_int), t.type.max_int)) << (frac - min(prod_frac, shift_frac))
+        bound = (
+            max(abs(xt.min_int), xt.max_int) * max(abs(s.type.min_int), s.type.max_int)
+            + max(abs(t.type.min_int), t.type.max_int)
+        ) << (frac - min(prod_frac, shift_frac))
         dtype = _int_dtype(bound)
         y = _align(np.asarray(x).astype(dtype) * s.values.astype(dtype), prod_frac, frac)
         return Exact(y + _align(t.values.astype(dtype), shift_frac, frac), frac)
@@ -246,8 +248,9 @@ def cast_interval(r: Interval, dst: FixedType) -> Interval:
     full_lo = np.full(r.lo.shape, dst.min_int, dtype=object)
     full_hi = np.full(r.hi.shape, dst.max_int, dtype=object)
     if dst.overflow == "WRAP":
-        return Interval(np.where(fits, rounded_lo, full_lo), np.where(fits, rounded_hi, full_hi),
-                        dst.frac)
+        return Interval(
+            np.where(fits, rounded_lo, full_lo), np.where(fits, rounded_hi, full_hi), dst.frac
+        )
     lo = cast(r.lo, src, dst).astype(object)
     hi = cast(r.hi, src, dst).astype(object)
     if dst.overflow == "SAT_ZERO":

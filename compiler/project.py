@@ -111,8 +111,9 @@ def _replace_dir(tmp: Path, outdir: Path) -> None:
         os.replace(tmp, outdir)
 
 
-def compile_project(model: Any, outdir: Path, options: CompileOptions | None = None,
-                    force: bool = False) -> Path:
+def compile_project(
+    model: Any, outdir: Path, options: CompileOptions | None = None, force: bool = False
+) -> Path:
     """Compile a model (a ``.keras`` path or a live Keras model) into the project ``outdir``."""
     options = options or CompileOptions()
     outdir = Path(outdir)

@@ -16,8 +16,14 @@ def edge_cases(graph: Graph) -> np.ndarray:
     (inp,) = graph.inputs
     t, n = inp.output.type, inp.output.size
     lo, hi = t.min_int, t.max_int
-    rows = [np.zeros(n), np.full(n, lo), np.full(n, hi), np.where(np.arange(n) % 2, lo, hi),
-            np.full(n, 1), np.full(n, -1 if t.signed else 2)]
+    rows = [
+        np.zeros(n),
+        np.full(n, lo),
+        np.full(n, hi),
+        np.where(np.arange(n) % 2, lo, hi),
+        np.full(n, 1),
+        np.full(n, -1 if t.signed else 2),
+    ]
     consumers = graph.consumers(inp.output.name)
     if consumers and consumers[0].op == "dense":
         w = consumers[0].consts["weight"].values

@@ -75,9 +75,12 @@ def float32_risks(graph: Graph) -> list[str]:
         b = np.abs(node.consts["bias"].values.astype(object))
         frac = max(x_type.frac + node.consts["weight"].type.frac, node.consts["bias"].type.frac)
         x_max = max(abs(x_type.min_int), x_type.max_int)
-        bound = int(max(w.sum(axis=0) * x_max * 2 ** (frac - x_type.frac
-                        - node.consts["weight"].type.frac) + b * 2 ** (
-                        frac - node.consts["bias"].type.frac)))
+        bound = int(
+            max(
+                w.sum(axis=0) * x_max * 2 ** (frac - x_type.frac - node.consts["weight"].type.frac)
+                + b * 2 ** (frac - node.consts["bias"].type.frac)
+            )
+        )
         if bound.bit_length() > FLOAT32_BITS:
             risks.append(
                 f"layer {node.origin!r}: exact sums need up to {bound.bit_length()} significant "
@@ -119,8 +122,9 @@ def _rtl_runner(project: Project) -> Callable[[np.ndarray], np.ndarray]:
     return lambda x: run_rtl(project.backend_dir("rtl"), [x])[0]
 
 
-def _compare(name: str, run: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
-             reference: np.ndarray) -> Comparison:
+def _compare(
+    name: str, run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, reference: np.ndarray
+) -> Comparison:
     start = time.perf_counter()
     out = np.asarray(run(x))
     seconds = time.perf_counter() - start
@@ -129,10 +133,15 @@ def _compare(name: str, run: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
     return Comparison(name, int(same.sum()), len(x), seconds, first, out)
 
 
-def verify_project(path: Path, vectors: int = 10000, inputs: Path | None = None,
-                   seed: int = 0, representations: tuple[str, ...] | None = None,
-                   csim_vectors: int | None = None,
-                   progress: Callable[[str], None] = lambda s: None) -> VerifyResult:
+def verify_project(
+    path: Path,
+    vectors: int = 10000,
+    inputs: Path | None = None,
+    seed: int = 0,
+    representations: tuple[str, ...] | None = None,
+    csim_vectors: int | None = None,
+    progress: Callable[[str], None] = lambda s: None,
+) -> VerifyResult:
     """Compare every available representation of the project with the IR executor."""
     project = open_project(path)
     graph = project.graph
@@ -150,8 +159,9 @@ def verify_project(path: Path, vectors: int = 10000, inputs: Path | None = None,
         if name not in ("keras", "hls", "rtl"):
             raise TrigcError(f"unknown representation {name!r}; valid: keras, hls, rtl")
         if name != "keras" and name not in available:
-            raise TrigcError(f"{path}: the project has no {name} backend; compile with "
-                             f"--backend {name}")
+            raise TrigcError(
+                f"{path}: the project has no {name} backend; compile with --backend {name}"
+            )
     for name in wanted:
         progress(f"running {name}")
         if name == "keras":
@@ -162,10 +172,14 @@ def verify_project(path: Path, vectors: int = 10000, inputs: Path | None = None,
             result.notes.extend(float32_risks(graph))
             comparison = _compare("keras", runner, x, reference)
             if not comparison.ok:
-                result.diagnosis.extend(_diagnose_keras(project, runner, x[comparison.first_mismatch]))
+                result.diagnosis.extend(
+                    _diagnose_keras(project, runner, x[comparison.first_mismatch])
+                )
         elif name == "hls":
             subset = x if csim_vectors is None else x[:csim_vectors]
-            comparison = _compare("hls-csim", _hls_runner(project), subset, reference[:len(subset)])
+            comparison = _compare(
+                "hls-csim", _hls_runner(project), subset, reference[: len(subset)]
+            )
         else:
             comparison = _compare("rtl", _rtl_runner(project), x, reference)
         if comparison.first_mismatch is not None:
@@ -174,8 +188,9 @@ def verify_project(path: Path, vectors: int = 10000, inputs: Path | None = None,
     return result
 
 
-def _first_mismatch_text(graph: Graph, c: Comparison, x: np.ndarray,
-                         reference: np.ndarray) -> list[str]:
+def _first_mismatch_text(
+    graph: Graph, c: Comparison, x: np.ndarray, reference: np.ndarray
+) -> list[str]:
     i = c.first_mismatch
     assert i is not None and c.outputs is not None
     in_t = graph.inputs[0].output.type
@@ -196,8 +211,10 @@ def _diagnose_keras(project: Project, runner: Any, x_int: np.ndarray) -> list[st
     layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
     probe = keras.Model(model.inputs, [layer.output for layer in layers])
     x_float = graph.inputs[0].output.type.to_float(x_int[None]).astype(np.float32)
-    keras_outs = {layer.name: np.asarray(o, np.float64)
-                  for layer, o in zip(layers, probe.predict(x_float, verbose=0), strict=True)}
+    keras_outs = {
+        layer.name: np.asarray(o, np.float64)
+        for layer, o in zip(layers, probe.predict(x_float, verbose=0), strict=True)
+    }
     ir_values = graph.run_int(x_int[None], keep_all=True)
     lines = ["layer-by-layer (Keras layer vs the last IR node made from it):"]
     seen = set()
@@ -228,10 +245,12 @@ def format_result(result: VerifyResult) -> str:
     lines = [f"{result.vectors} vectors ({result.edge_cases} edge cases, the rest random)"]
     for c in result.comparisons:
         verdict = "identical" if c.ok else "MISMATCH"
-        lines.append(f"  ir == {c.name:<9} {c.identical:>8}/{c.total:<8} {verdict}"
-                     f"  ({c.seconds:.1f} s)")
+        lines.append(
+            f"  ir == {c.name:<9} {c.identical:>8}/{c.total:<8} {verdict}  ({c.seconds:.1f} s)"
+        )
     lines += [f"note: {n}" for n in result.notes]
     lines += result.diagnosis
-    lines.append("PASS: every output identical, bit for bit" if result.ok
-                 else "FAIL: outputs differ")
+    lines.append(
+        "PASS: every output identical, bit for bit" if result.ok else "FAIL: outputs differ"
+    )
     return "\n".join(lines)

@@ -96,14 +96,25 @@ class _Builder:
         self.used.add(name)
         return name
 
-    def add(self, name: str, op: str, shape: tuple[int, ...], out_type: FixedType | None,
-            origin: str, consts: dict[str, Const] | None = None) -> Node:
+    def add(
+        self,
+        name: str,
+        op: str,
+        shape: tuple[int, ...],
+        out_type: FixedType | None,
+        origin: str,
+        consts: dict[str, Const] | None = None,
+    ) -> Node:
         name = self.unique(name)
         precision = PRECISION_INFER if out_type is None else PRECISION_MODEL
         node = Node(
-            name, op, (self.last.output.name,) if self.nodes else (),
-            Tensor(name, shape, out_type or _PLACEHOLDER), consts or {},
-            {"precision": precision}, origin,
+            name,
+            op,
+            (self.last.output.name,) if self.nodes else (),
+            Tensor(name, shape, out_type or _PLACEHOLDER),
+            consts or {},
+            {"precision": precision},
+            origin,
         )
         self.nodes.append(node)
         return node
@@ -116,8 +127,15 @@ class _Builder:
             # A quantizer right at the input defines the input type.
             if self.options.input_type is None:
                 inp = self.nodes[0]
-                self.nodes[0] = Node(inp.name, "input", (), Tensor(inp.name, shape, spec.type),
-                                     {}, {"precision": PRECISION_MODEL}, origin)
+                self.nodes[0] = Node(
+                    inp.name,
+                    "input",
+                    (),
+                    Tensor(inp.name, shape, spec.type),
+                    {},
+                    {"precision": PRECISION_MODEL},
+                    origin,
+                )
                 return
         self.add(name, spec.kind, shape, spec.type, origin)
 
@@ -128,6 +146,8 @@ def _layer_where(layer: Any) -> str:
 
 def _dense(b: _Builder, layer: Any) -> None:
     where = _layer_where(layer)
+    act = getattr(layer, "activation", None)
+    act_spec = activation_spec(act, where) if act is not None else None
     weights = layer.get_weights()
     kernel = np.asarray(weights[0], dtype=np.float64)
     bias = np.asarray(weights[1], dtype=np.float64) if layer.use_bias else np.zeros(kernel.shape[1])
@@ -142,15 +162,22 @@ def _dense(b: _Builder, layer: Any) -> None:
         check_weight_quantizer(bq, f"{where} bias_quantizer", b.options.allow_inexact)
         bias = np.asarray(bq(bias.astype(np.float32)), dtype=np.float64)
         nominal_b = _nominal(bq)
-    w_int, w_type = exact_mantissas(kernel, nominal_w, f"{where} kernel",
-                                    b.options.allow_inexact, FALLBACK_TYPE)
-    b_int, b_type = exact_mantissas(bias, nominal_b, f"{where} bias",
-                                    b.options.allow_inexact, FALLBACK_TYPE)
-    b.add(layer.name, "dense", (kernel.shape[1],), None, layer.name,
-          {"weight": Const(w_int, w_type), "bias": Const(b_int, b_type)})
-    act = getattr(layer, "activation", None)
-    if act is not None:
-        b.activation(activation_spec(act, where), f"{layer.name}_act", layer.name)
+    w_int, w_type = exact_mantissas(
+        kernel, nominal_w, f"{where} kernel", b.options.allow_inexact, FALLBACK_TYPE
+    )
+    b_int, b_type = exact_mantissas(
+        bias, nominal_b, f"{where} bias", b.options.allow_inexact, FALLBACK_TYPE
+    )
+    b.add(
+        layer.name,
+        "dense",
+        (kernel.shape[1],),
+        None,
+        layer.name,
+        {"weight": Const(w_int, w_type), "bias": Const(b_int, b_type)},
+    )
+    if act_spec is not None:
+        b.activation(act_spec, f"{layer.name}_act", layer.name)
 
 
 def _nominal(q: Any) -> FixedType | None:
@@ -169,12 +196,28 @@ def _batchnorm(b: _Builder, layer: Any) -> None:
     mean, var = weights["moving_mean"], weights["moving_variance"]
     scale = gamma / np.sqrt(var + layer.epsilon)
     shift = beta - mean * scale
-    s_int, s_type = exact_mantissas(scale, None, f"{where} scale gamma/sqrt(var+eps)",
-                                    b.options.allow_inexact, FixedType(18, 8, True, "RND_CONV"))
-    t_int, t_type = exact_mantissas(shift, None, f"{where} shift beta-mean*scale",
-                                    b.options.allow_inexact, FixedType(18, 8, True, "RND_CONV"))
-    b.add(layer.name, "scale_shift", b.last.output.shape, None, layer.name,
-          {"scale": Const(s_int, s_type), "shift": Const(t_int, t_type)})
+    s_int, s_type = exact_mantissas(
+        scale,
+        None,
+        f"{where} scale gamma/sqrt(var+eps)",
+        b.options.allow_inexact,
+        FixedType(18, 8, True, "RND_CONV"),
+    )
+    t_int, t_type = exact_mantissas(
+        shift,
+        None,
+        f"{where} shift beta-mean*scale",
+        b.options.allow_inexact,
+        FixedType(18, 8, True, "RND_CONV"),
+    )
+    b.add(
+        layer.name,
+        "scale_shift",
+        b.last.output.shape,
+        None,
+        layer.name,
+        {"scale": Const(s_int, s_type), "shift": Const(t_int, t_type)},
+    )
 
 
 def _activation_layer(b: _Builder, layer: Any) -> None:
@@ -222,17 +265,26 @@ def from_keras(model: Any, options: FrontendOptions | None = None) -> Graph:
             "networks on 1-D inputs are supported for now"
         )
     b = _Builder(identifier(model.name), options)
-    b.nodes.append(Node("model_input", "input", (), Tensor("model_input", in_shape, options.input_type
-                                                     or DEFAULT_INPUT_TYPE),
-                        {}, {"precision": PRECISION_MODEL}, "input"))
+    b.nodes.append(
+        Node(
+            "model_input",
+            "input",
+            (),
+            Tensor("model_input", in_shape, options.input_type or DEFAULT_INPUT_TYPE),
+            {},
+            {"precision": PRECISION_MODEL},
+            "input",
+        )
+    )
     b.used.add("model_input")
-    for layer in _check_chain(model):
-        handler = LAYER_HANDLERS.get(type(layer).__name__)
-        if handler is None:
+    layers = _check_chain(model)
+    for layer in layers:  # refuse unsupported layers before converting anything
+        if type(layer).__name__ not in LAYER_HANDLERS:
             raise UnsupportedModelError(
                 f"{_layer_where(layer)} is not supported. Supported layers: {SUPPORTED_LAYERS}."
             )
-        handler(b, layer)
+    for layer in layers:
+        LAYER_HANDLERS[type(layer).__name__](b, layer)
     if b.last.op == "input":
         raise UnsupportedModelError(f"model {model.name!r} has no layer trigc can compile")
     return Graph(b.model_name, tuple(b.nodes), (b.last.output.name,))

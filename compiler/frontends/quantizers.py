@@ -113,7 +113,10 @@ def dyadic_frac(values: np.ndarray, max_frac: int = 64) -> int | None:
 
 
 def exact_mantissas(
-    values: np.ndarray, nominal: FixedType | None, where: str, allow_inexact: bool,
+    values: np.ndarray,
+    nominal: FixedType | None,
+    where: str,
+    allow_inexact: bool,
     fallback: FixedType,
 ) -> tuple[np.ndarray, FixedType]:
     """Integer mantissas and a type that hold ``values`` exactly.

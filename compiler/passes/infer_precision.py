@@ -27,8 +27,13 @@ def run(graph: Graph) -> Graph:
             new_type = smallest_type(r.min, r.max, r.frac)
             node = node.with_output_type(new_type)
             node = type(node)(
-                node.name, node.op, node.inputs, node.output, node.consts,
-                {**node.attrs, "precision": PRECISION_INFERRED}, node.origin,
+                node.name,
+                node.op,
+                node.inputs,
+                node.output,
+                node.consts,
+                {**node.attrs, "precision": PRECISION_INFERRED},
+                node.origin,
             )
         after_cast[node.output.name] = cast_interval(r, node.output.type)
         nodes.append(node)

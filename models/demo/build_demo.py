@@ -24,13 +24,23 @@ def build_model(seed: int = 7):
     keras.utils.set_random_seed(seed)
     layers = [keras.Input((N_FEATURES,), name="features")]
     for k, size in enumerate(LAYER_SIZES, start=1):
-        layers.append(QDense(size, name=f"fc{k}",
-                             kernel_quantizer=quantized_bits(6, 0, alpha=1),
-                             bias_quantizer=quantized_bits(6, 0, alpha=1)))
+        layers.append(
+            QDense(
+                size,
+                name=f"fc{k}",
+                kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                bias_quantizer=quantized_bits(6, 0, alpha=1),
+            )
+        )
         layers.append(QActivation(quantized_relu(6, 0), name=f"relu{k}"))
-    layers.append(QDense(N_CLASSES, name="output",
-                         kernel_quantizer=quantized_bits(6, 0, alpha=1),
-                         bias_quantizer=quantized_bits(6, 0, alpha=1)))
+    layers.append(
+        QDense(
+            N_CLASSES,
+            name="output",
+            kernel_quantizer=quantized_bits(6, 0, alpha=1),
+            bias_quantizer=quantized_bits(6, 0, alpha=1),
+        )
+    )
     return keras.Sequential(layers, name="demo_tagger")
 
 
@@ -45,9 +55,11 @@ def synthetic_data(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
 def main(out: str = "models/demo/demo_tagger.keras") -> None:
     model = build_model()
     x, y = synthetic_data(20000)
-    model.compile(optimizer="adam",
-                  loss=__import__("keras").losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer="adam",
+        loss=__import__("keras").losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     model.fit(x, y, epochs=8, batch_size=256, verbose=2)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     model.save(out)

@@ -1,0 +1,58 @@
+"""Folding scale/shift into dense: equivalence before/after, and when not to fold."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.conftest import random_dense_graph, random_inputs
+from trigc.compiler.fixed import FixedType
+from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.passes import fold_batchnorm, infer_precision
+from trigc.compiler.verifier import verify
+
+
+def _with_batchnorm(
+    graph: Graph, after: str, seed: int = 0, bn_type: FixedType | None = None
+) -> Graph:
+    rng = np.random.default_rng(seed)
+    nodes = list(graph.nodes)
+    index = next(i for i, n in enumerate(nodes) if n.name == after)
+    n = nodes[index].output.shape[-1]
+    bn = Node(
+        "bn",
+        "scale_shift",
+        (after,),
+        Tensor("bn", (n,), bn_type or FixedType(1, 1)),
+        {
+            "scale": Const(rng.integers(-64, 64, n), FixedType(8, 2)),
+            "shift": Const(rng.integers(-128, 128, n), FixedType(10, 3)),
+        },
+        {"precision": "model" if bn_type else "infer"},
+        "bn",
+    )
+    rest = [
+        n2
+        if n2.name != nodes[index + 1].name
+        else Node(n2.name, n2.op, ("bn",), n2.output, n2.consts, n2.attrs, n2.origin)
+        for n2 in nodes[index + 1 :]
+    ]
+    return graph.replace_nodes([*nodes[: index + 1], bn, *rest])
+
+
+def test_fold_is_bit_exact():
+    for seed in range(4):
+        g = _with_batchnorm(
+            random_dense_graph(seed=seed), "fc0", seed, FixedType(12, 4, True, "RND_CONV", "SAT")
+        )
+        before = infer_precision.run(g)
+        after = verify(infer_precision.run(fold_batchnorm.run(g)), "typed")
+        assert [n.op for n in after.nodes].count("scale_shift") == 0
+        x = random_inputs(g, 1000, seed)
+        assert np.array_equal(
+            before.run_int(x)[before.outputs[0]], after.run_int(x)[after.outputs[0]]
+        )
+
+
+def test_no_fold_after_a_quantized_dense_output():
+    g = _with_batchnorm(random_dense_graph(), "relu0")  # relu in between: cannot fold
+    assert fold_batchnorm.run(g) is g
