@@ -201,32 +201,54 @@ def _wrap(x: np.ndarray, width: int, signed: bool) -> np.ndarray:
     return wrapped
 
 
+def _working_array(x: np.ndarray, src: FixedType, shift: int) -> np.ndarray:
+    """``x`` as int64 when every intermediate of :func:`cast` fits, else as Python integers."""
+    if x.dtype == object or src.width > 60:
+        return x.astype(object)
+    x = x.astype(np.int64)
+    if shift < 0 and x.size:
+        largest = max(-int(x.min()), int(x.max()))
+        if largest.bit_length() - shift > 61:
+            return x.astype(object)
+    return x
+
+
 def cast(mantissa: np.ndarray, src: FixedType, dst: FixedType) -> np.ndarray:
     """Convert mantissas of type ``src`` to ``dst`` exactly as ``ap_fixed`` assignment does.
 
     Rounding uses ``dst.rounding`` on the dropped fractional bits, then ``dst.overflow`` on the
-    result.  Works on int64 arrays when the intermediate fits, otherwise on Python integers.
+    result.  Works on int64 arrays when the intermediate fits, otherwise on Python integers;
+    returns int64 when ``dst`` is at most 62 bits wide, else an object array of Python integers.
+    Checked value by value against the ap_types headers (tests/compiler/test_fixed_vs_ap_fixed.py).
     """
-    x = np.asarray(mantissa)
     shift = src.frac - dst.frac
-    x = x.astype(object) if x.dtype == object or src.width > 62 else x.astype(np.int64)
-    if x.dtype != object and shift < 0 and x.size:
-        largest = int(max(abs(int(x.min())), abs(int(x.max()))))
-        if largest.bit_length() - shift > 61:
-            x = x.astype(object)
+    x = _working_array(np.asarray(mantissa), src, shift)
     if shift > 0:
-        x = _shift_right_rounded(x, shift, dst.rounding)
+        # Dropping more than width + 1 bits leaves a value strictly inside (-1/2, 1/2): every
+        # rounding mode then gives the same result as dropping width + 1 bits, and the shift
+        # stays within int64.
+        x = _shift_right_rounded(x, min(shift, src.width + 1), dst.rounding)
     elif shift < 0:
         x = x << (-shift)
-    dtype = np.int64 if dst.width <= 62 else object
+    if dst.width > 62:
+        # the destination's bounds (and its values) need not fit in int64
+        return _handle_overflow(x.astype(object), dst)
+    return _handle_overflow(x, dst).astype(np.int64)
+
+
+def _handle_overflow(x: np.ndarray, dst: FixedType) -> np.ndarray:
+    """Bring rounded mantissas into the range of ``dst`` with its overflow mode."""
     lo, hi = dst.min_int, dst.max_int
-    over, under = x > hi, x < lo
     if dst.overflow == "WRAP":
-        return _wrap(x, dst.width, dst.signed).astype(dtype)
-    if dst.overflow == "SAT":
-        return np.where(over, hi, np.where(under, lo, x)).astype(dtype)
+        return _wrap(x, dst.width, dst.signed)
     if dst.overflow == "SAT_ZERO":
-        return np.where(over | under, 0, x).astype(dtype)
-    # SAT_SYM: signed types saturate to +-max; unsigned behave as SAT
-    sym_lo = -hi if dst.signed else lo
-    return np.where(over, hi, np.where(under, sym_lo, x)).astype(dtype)
+        return np.where((x > hi) | (x < lo), 0, x)
+    if dst.overflow == "SAT_SYM" and dst.signed:
+        # ap_fixed's SAT_SYM maps the exact minimum -2**(W-1) to -max as well as everything
+        # below it (ap_fixed_base::operator=: "underflow |= neg_src && V[W-2:0] == 0"), so the
+        # result range is symmetric.  Saturating sets the pattern 10..01, i.e. min + 1 = -max;
+        # for a 1-bit type that pattern is 1 = -1 = min.  Only a signed source can reach the
+        # minimum, and an unsigned destination saturates as with SAT.
+        sym_lo = lo + 1 if dst.width > 1 else lo
+        return np.where(x > hi, hi, np.where(x <= lo, sym_lo, x))
+    return np.where(x > hi, hi, np.where(x < lo, lo, x))

@@ -109,11 +109,32 @@ def _keras_runner(project: Project) -> Callable[[np.ndarray], np.ndarray] | None
     return run
 
 
-def _hls_runner(project: Project) -> Callable[[np.ndarray], np.ndarray]:
-    from .backends.hls import HlsCSim  # noqa: PLC0415
+def _hls_sim(project: Project) -> Any:
+    from .backends.hls_csim import HlsCSim  # noqa: PLC0415
 
-    sim = HlsCSim(project.backend_dir("hls"))
-    return lambda x: sim.predict_int([x])[0]
+    return HlsCSim(project.backend_dir("hls"), project.graph)
+
+
+def _diagnose_trace(
+    graph: Graph, name: str, traced: dict[str, np.ndarray], x_int: np.ndarray
+) -> list[str]:
+    """Tensor-by-tensor comparison of a traced simulation and the IR on one vector."""
+    ir_values = graph.run_int(x_int[None], keep_all=True)
+    lines = [f"tensor-by-tensor ({name} vs IR) on that vector:"]
+    for node in graph.nodes:
+        if node.output.name not in traced:
+            continue
+        same = np.array_equal(
+            np.asarray(traced[node.output.name]).reshape(-1),
+            np.asarray(ir_values[node.output.name]).reshape(-1),
+        )
+        lines.append(
+            f"  {node.name:<24} {str(node.output.type):<28} {'identical' if same else 'DIFFERS'}"
+        )
+        if not same:
+            lines.append(f"  first tensor that differs: {node.name!r} (from layer {node.origin!r})")
+            break
+    return lines
 
 
 def _rtl_runner(project: Project) -> Callable[[np.ndarray], np.ndarray]:
@@ -162,30 +183,54 @@ def verify_project(
             raise TrigcError(
                 f"{path}: the project has no {name} backend; compile with --backend {name}"
             )
+    checks = {"keras": _check_keras, "hls": _check_hls, "rtl": _check_rtl}
     for name in wanted:
         progress(f"running {name}")
-        if name == "keras":
-            runner = _keras_runner(project)
-            if runner is None:
-                result.notes.append("Keras model not in the project: Keras comparison skipped")
-                continue
-            result.notes.extend(float32_risks(graph))
-            comparison = _compare("keras", runner, x, reference)
-            if not comparison.ok:
-                result.diagnosis.extend(
-                    _diagnose_keras(project, runner, x[comparison.first_mismatch])
-                )
-        elif name == "hls":
-            subset = x if csim_vectors is None else x[:csim_vectors]
-            comparison = _compare(
-                "hls-csim", _hls_runner(project), subset, reference[: len(subset)]
-            )
-        else:
-            comparison = _compare("rtl", _rtl_runner(project), x, reference)
+        subset = x if name != "hls" or csim_vectors is None else x[:csim_vectors]
+        checked = checks[name](project, subset, reference[: len(subset)], result.notes)
+        if checked is None:
+            continue
+        comparison, diagnose = checked
         if comparison.first_mismatch is not None:
-            result.diagnosis[:0] = _first_mismatch_text(graph, comparison, x, reference)
+            bad = subset[comparison.first_mismatch]
+            result.diagnosis += _first_mismatch_text(graph, comparison, subset, reference)
+            result.diagnosis += diagnose(bad)
         result.comparisons.append(comparison)
     return result
+
+
+Diagnose = Callable[[np.ndarray], list[str]]
+
+
+def _check_keras(
+    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
+) -> tuple[Comparison, Diagnose] | None:
+    runner = _keras_runner(project)
+    if runner is None:
+        notes.append("Keras model not in the project: Keras comparison skipped")
+        return None
+    notes.extend(float32_risks(project.graph))
+    comparison = _compare("keras", runner, x, reference)
+    return comparison, lambda bad: _diagnose_keras(project, runner, bad)
+
+
+def _check_hls(
+    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
+) -> tuple[Comparison, Diagnose]:
+    sim = _hls_sim(project)
+    comparison = _compare("hls-csim", lambda v: sim.predict_int([v])[0], x, reference)
+
+    def diagnose(bad: np.ndarray) -> list[str]:
+        return _diagnose_trace(project.graph, "hls-csim", sim.trace_int([bad[None]]), bad)
+
+    return comparison, diagnose
+
+
+def _check_rtl(
+    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
+) -> tuple[Comparison, Diagnose]:
+    comparison = _compare("rtl", _rtl_runner(project), x, reference)
+    return comparison, lambda bad: []
 
 
 def _first_mismatch_text(

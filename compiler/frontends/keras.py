@@ -19,6 +19,7 @@ from ..errors import TrigcError, UnsupportedModelError
 from ..fixed import FixedType
 from ..ir import Const, Graph, Node, Tensor
 from ..verifier import PRECISION_INFER, PRECISION_MODEL
+from .keras_import import import_keras
 from .quantizers import (
     ActivationSpec,
     activation_spec,
@@ -59,7 +60,7 @@ def load_keras_model(path: Path) -> Any:
         raise TrigcError(f"{path}: no such file. Pass the path of a saved Keras model (.keras).")
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory, not a saved Keras model file (.keras).")
-    import keras  # noqa: PLC0415 (slow import, only when needed)
+    keras = import_keras()  # slow: only when a model is read
     from qkeras.utils import _add_supported_quantized_objects  # noqa: PLC0415
 
     custom_objects: dict[str, Any] = {}

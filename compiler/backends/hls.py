@@ -1,0 +1,421 @@
+"""The HLS backend: an hls4ml project whose every tensor has the IR's exact type.
+
+The IR is lowered to an hls4ml layer list (``InputLayer``, ``Dense``, ``Activation``,
+``BatchNormalization``) with explicit per-tensor precisions, turned into a ``ModelGraph`` with
+:meth:`hls4ml.model.ModelGraph.from_layer_list` and written with hls4ml's own writer.  Nothing
+is left for hls4ml to infer:
+
+* ``dense``: weight and bias precisions are the constants' types, the accumulator is the exact
+  (never overflowing, ``WRAP``) type of the sum with ``frac = max(x.frac + w.frac, b.frac)``, and
+  the result is the node's output type, so the C++ cast at the end *is* the IR's cast;
+* ``relu``: ``Activation('relu')`` with the output type;
+* ``requantize``: ``Activation('linear')`` with the output type, or nothing when the cast cannot
+  change a value (same width, integer bits and sign);
+* ``scale_shift``: ``BatchNormalization`` given its exact ``scale``/``bias`` arrays (hls4ml then
+  computes ``x * scale + bias`` in full precision and casts once).
+
+Besides hls4ml's files the project holds ``trigc_io.json`` (input/output names, shapes and types,
+and the traced layers), which is all :class:`~trigc.compiler.backends.hls_csim.HlsCSim` needs to
+run the C simulation without the Python graph.
+
+Outputs are deterministic: hls4ml's random library ``Stamp`` is replaced by a digest of the graph
+and options, and the absolute output directory hls4ml records in ``hls4ml_config.yml`` is
+replaced by ``.``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from ..errors import ProjectError, TrigcError
+from ..fixed import FixedType, smallest_type
+from ..ir import Graph, Node
+from ..ops import DenseOp, Interval
+from . import BackendOptions
+
+IO_FILE = "trigc_io.json"
+IO_FORMAT = "trigc-hls-io/1"
+HLS_FLAVORS = {"vitis": "Vitis", "vivado": "Vivado"}
+# The C simulation bridge and hls4ml's weight files pass values through C doubles.
+DOUBLE_MANTISSA_BITS = 53
+# hls4ml's default precision; only reaches types our layers never use (activation tables).
+UNUSED_PRECISION = "ap_fixed<16,6>"
+_CPP_RESERVED = frozenset(
+    "alignas alignof and asm auto bool break case catch char class const constexpr continue "
+    "default delete do double else enum explicit export extern false float for friend goto if "
+    "inline int long mutable namespace new not operator or private protected public register "
+    "return short signed sizeof static struct switch template this throw true try typedef "
+    "typename union unsigned using virtual void volatile while xor input result".split()
+)
+
+
+@dataclass
+class Lowered:
+    """An IR graph as hls4ml sees it: layer dicts, per-layer config and the name mappings."""
+
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    layer_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # IR tensor name -> name of the hls4ml layer computing it (identity casts share one).
+    layer_of: dict[str, str] = field(default_factory=dict)
+    input_layers: list[str] = field(default_factory=list)
+    output_layers: list[str] = field(default_factory=list)
+
+
+# -- public entry point -----------------------------------------------------------------------
+def emit(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]:
+    """Write an hls4ml project for ``graph`` into ``outdir`` and return its files, sorted.
+
+    ``outdir`` must not exist or be empty.  Raises :class:`TrigcError` for an op, shape or
+    constant the backend cannot express, naming the node.
+    """
+    outdir = Path(outdir)
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
+        raise ProjectError(
+            f"output directory {outdir} exists and is not empty; remove it or choose another"
+        )
+    lowered = lower(graph)
+    hls_model = build_model(graph, lowered, options, outdir)
+    _check_kept_layers(graph, lowered, hls_model)
+    stamp = graph_digest(graph, options)[:8]
+    outdir.mkdir(parents=True, exist_ok=True)
+    write_project(hls_model, stamp)
+    _write_io_file(graph, lowered, hls_model, options, stamp, outdir)
+    return sorted(p for p in outdir.rglob("*") if p.is_file())
+
+
+# -- lowering ---------------------------------------------------------------------------------
+def lower(graph: Graph) -> Lowered:
+    """Translate every IR node into an hls4ml layer dict with explicit precisions."""
+    lowered = Lowered()
+    names = _HlsNames()
+    for node in graph.nodes:
+        _check_node(node)
+        if node.op == "input":
+            name = names.make(node.name)
+            shape = list(node.output.shape)
+            layer = {"class_name": "InputLayer", "name": name, "inputs": [], "input_shape": shape}
+            lowered.input_layers.append(name)
+            _add(lowered, node, layer, {"result": node.output.type.to_hls()})
+            continue
+        src = lowered.layer_of[node.inputs[0]]
+        in_type = graph.tensor(node.inputs[0]).type
+        if node.op == "scale_shift" and _is_unit_scale_shift(node):
+            # hls4ml's RemoveNopBatchNormalization would delete it together with its cast.
+            node_op = "requantize"
+        else:
+            node_op = node.op
+        if node_op == "requantize" and _same_format(in_type, node.output.type):
+            lowered.layer_of[node.output.name] = src  # a cast that cannot change any value
+            continue
+        fields, precision = _LAYERS[node_op](node, in_type)
+        layer = {"name": names.make(node.name), "inputs": [src], **fields}
+        _add(lowered, node, layer, {"result": node.output.type.to_hls(), **precision})
+    lowered.output_layers = _output_layers(graph, lowered)
+    return lowered
+
+
+LayerFields = tuple[dict[str, Any], dict[str, str]]  # hls4ml layer keys, precisions
+
+
+def _dense(node: Node, in_type: FixedType) -> LayerFields:
+    weight, bias = node.consts["weight"], node.consts["bias"]
+    n_in, n_out = weight.values.shape
+    fields = {"class_name": "Dense", "n_in": n_in, "n_out": n_out}
+    fields |= {"weight_data": weight.as_float(), "bias_data": bias.as_float()}
+    precision = {
+        "weight": weight.type.to_hls(),
+        "bias": bias.type.to_hls(),
+        "accum": dense_accumulator_type(node, in_type).to_hls(),
+    }
+    return fields, precision
+
+
+def _relu(node: Node, in_type: FixedType) -> LayerFields:
+    return {"class_name": "Activation", "activation": "relu"}, {}
+
+
+def _requantize(node: Node, in_type: FixedType) -> LayerFields:
+    # hls4ml's EliminateLinearActivation keeps a linear activation only if the type changes:
+    # lower() has already dropped the casts that cannot change a value.
+    return {"class_name": "Activation", "activation": "linear"}, {}
+
+
+def _scale_shift(node: Node, in_type: FixedType) -> LayerFields:
+    # Given scale/bias directly, hls4ml computes ``x * scale + bias`` in full ap_fixed precision.
+    scale, shift = node.consts["scale"], node.consts["shift"]
+    fields = {"class_name": "BatchNormalization", "n_in": node.output.size, "n_filt": -1}
+    fields |= {"scale_data": scale.as_float(), "bias_data": shift.as_float()}
+    return fields, {"scale": scale.type.to_hls(), "bias": shift.type.to_hls()}
+
+
+_LAYERS = {
+    "dense": _dense,
+    "relu": _relu,
+    "requantize": _requantize,
+    "scale_shift": _scale_shift,
+}
+
+
+def dense_accumulator_type(node: Node, in_type: FixedType) -> FixedType:
+    """The signed ``WRAP`` type that holds every exact sum of ``node`` for inputs of ``in_type``.
+
+    Its fractional bits are ``max(x.frac + w.frac, b.frac)``, so neither a product nor the bias
+    loses a bit; its width comes from the exact interval of the final sums.  Because it wraps,
+    hls4ml's per-product and partial-sum assignments are exact modulo ``2**width``, and so the
+    final sum, which fits, is exact.
+    """
+    n_in = node.consts["weight"].values.shape[0]
+    exact = DenseOp().exact_range(node, [Interval.of_type(in_type, (n_in,))])
+    return smallest_type(min(exact.min, -1), exact.max, exact.frac)
+
+
+def _add(lowered: Lowered, node: Node, layer: dict[str, Any], precision: dict[str, str]) -> None:
+    lowered.layers.append(layer)
+    config: dict[str, Any] = {"Precision": precision}
+    if node.op != "input":
+        config["Trace"] = True
+    lowered.layer_config[layer["name"]] = config
+    lowered.layer_of[node.output.name] = layer["name"]
+
+
+def _check_node(node: Node) -> None:
+    """Raise :class:`TrigcError` for what this backend cannot express."""
+    where = f"node {node.name!r} (op {node.op!r}, from {node.origin or 'unknown origin'})"
+    if node.op != "input" and node.op not in _LAYERS:
+        raise TrigcError(
+            f"{where}: the hls backend cannot express this op; it supports input, "
+            f"{', '.join(_LAYERS)}. Lower it in a pass first or use another backend."
+        )
+    if len(node.output.shape) != 1:
+        raise TrigcError(
+            f"{where}: the hls backend handles 1-D tensors only, got shape {node.output.shape}; "
+            "flatten the model's inputs."
+        )
+    for cname, const in node.consts.items():
+        values = np.asarray(const.values).astype(object)
+        if values.size == 0:
+            continue
+        lo, hi = int(values.min()), int(values.max())
+        if lo < const.type.min_int or hi > const.type.max_int:
+            raise TrigcError(f"{where}: constant {cname!r} has mantissas outside {const.type}")
+        if max(abs(lo), abs(hi)) > 1 << DOUBLE_MANTISSA_BITS:
+            raise TrigcError(
+                f"{where}: constant {cname!r} needs more than {DOUBLE_MANTISSA_BITS} significant "
+                "bits; hls4ml writes weights as decimal numbers read through a C double."
+            )
+
+
+def _is_unit_scale_shift(node: Node) -> bool:
+    scale, shift = node.consts["scale"], node.consts["shift"]
+    return bool(np.all(scale.as_float() == 1.0) and np.all(shift.as_float() == 0.0))
+
+
+def _same_format(a: FixedType, b: FixedType) -> bool:
+    """Whether a cast from ``a`` to ``b`` keeps every value (modes then never act)."""
+    return (a.width, a.integer, a.signed) == (b.width, b.integer, b.signed)
+
+
+def _output_layers(graph: Graph, lowered: Lowered) -> list[str]:
+    outputs = [lowered.layer_of[name] for name in graph.outputs]
+    for name, layer in zip(graph.outputs, outputs, strict=True):
+        if layer in lowered.input_layers:
+            raise TrigcError(
+                f"graph output {name!r} is the model input {layer!r} (at most an identity cast): "
+                "an hls4ml top function cannot return its own input."
+            )
+    if len(set(outputs)) != len(outputs):
+        raise TrigcError(
+            f"graph outputs {list(graph.outputs)} are computed by the same hls4ml layers "
+            f"{outputs}; hls4ml needs a distinct layer per output."
+        )
+    return outputs
+
+
+class _HlsNames:
+    """Unique C++ identifiers for hls4ml layer names (hls4ml compares them lower-cased)."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def make(self, name: str) -> str:
+        base = re.sub(r"\W", "_", name, flags=re.ASCII) or "layer"
+        if base[0].isdigit() or base.startswith("_"):
+            base = "n" + base
+        if base.lower() in _CPP_RESERVED or re.fullmatch(r"(?i)(w|b|s|layer)\d+.*", base):
+            base += "_"  # clashes with keywords or hls4ml's own names (w2, b2, layer2_out)
+        candidate, n = base, 1
+        while candidate.lower() in self._taken:
+            n += 1
+            candidate = f"{base}_{n}"
+        self._taken.add(candidate.lower())
+        return candidate
+
+
+# -- hls4ml -----------------------------------------------------------------------------------
+def build_model(graph: Graph, lowered: Lowered, options: BackendOptions, outdir: Path) -> Any:
+    """The hls4ml ``ModelGraph`` of ``lowered``, configured from ``options``."""
+    import hls4ml
+    from hls4ml.utils.config import create_config
+
+    flavor = HLS_FLAVORS.get(options.hls_flavor.lower())
+    if flavor is None:
+        raise TrigcError(
+            f"unknown HLS flavor {options.hls_flavor!r}; valid: {', '.join(HLS_FLAVORS.values())}"
+        )
+    if not re.fullmatch(r"[A-Za-z_]\w*", options.project_name, flags=re.ASCII):
+        raise TrigcError(
+            f"project name {options.project_name!r} must be a C++ identifier (it names the top "
+            "function), e.g. 'trigc_model'"
+        )
+    config = create_config(
+        output_dir=str(outdir),
+        project_name=options.project_name,
+        backend=flavor,
+        io_type="io_parallel",
+        part=options.part,
+        clock_period=options.clock_period_ns,
+    )
+    # Weights only as C initializers: the C simulation then compiles exactly the constants
+    # synthesis uses (hls4ml would otherwise load a separate .txt copy at simulation time).
+    config["WriterConfig"] = {"Namespace": None, "WriteWeightsTxt": False, "WriteTar": False}
+    config["TraceOutput"] = True  # save_layer_output calls, all inside #ifndef __SYNTHESIS__
+    config["HLSConfig"] = {
+        "Model": {
+            "Precision": UNUSED_PRECISION,
+            "ReuseFactor": options.reuse_factor,
+            "Strategy": "Latency",
+            "BitExact": False,  # hls4ml's own bit-width optimisation must not touch our types
+        },
+        "LayerName": lowered.layer_config,
+    }
+    try:
+        return hls4ml.model.ModelGraph.from_layer_list(
+            config, lowered.layers, lowered.input_layers, lowered.output_layers
+        )
+    except Exception as exc:  # hls4ml raises bare Exceptions and assertion errors
+        raise TrigcError(f"hls4ml could not build graph {graph.name!r}: {exc}") from exc
+
+
+def _check_kept_layers(graph: Graph, lowered: Lowered, hls_model: Any) -> None:
+    """hls4ml's optimizers may fuse or drop layers; make sure every lowered layer survived."""
+    kept = {layer.name: layer for layer in hls_model.get_layers()}
+    for layer in lowered.layers:
+        name = layer["name"]
+        if name not in kept:
+            raise TrigcError(
+                f"hls4ml removed layer {name!r} of graph {graph.name!r} while optimizing; the "
+                "project would not be bit-exact (please report this as a trigc bug)"
+            )
+        want = FixedType.parse(lowered.layer_config[name]["Precision"]["result"])
+        got = kept[name].get_output_variable().type.precision
+        if not _precision_matches(got, want):
+            raise TrigcError(
+                f"hls4ml changed the output precision of layer {name!r} to {got} (wanted {want})"
+            )
+
+
+def _precision_matches(precision: Any, want: FixedType) -> bool:
+    return (
+        precision.width == want.width
+        and precision.integer == want.integer
+        and precision.signed == want.signed
+        and str(precision.rounding_mode) == want.rounding
+        and str(precision.saturation_mode) == want.overflow
+    )
+
+
+def write_project(hls_model: Any, stamp: str) -> None:
+    """Write the project with hls4ml's writer, deterministically.
+
+    ``ModelGraph.write()`` runs the ``make_stamp`` pass first, which draws a random UUID; we
+    call the backend's ``write_hls`` (the pass that follows it) with our own stamp instead.
+    """
+    hls_model.config.config["Stamp"] = stamp
+    with _keras_import_blocked():
+        hls_model.config.backend.write_hls(hls_model)
+    outdir = Path(hls_model.config.get_output_dir())
+    config_file = outdir / "hls4ml_config.yml"
+    config = yaml.safe_load(config_file.read_text())
+    config["OutputDir"] = "."  # hls4ml records the absolute path it wrote to
+    config_file.write_text(yaml.dump(config))
+
+
+@contextlib.contextmanager
+def _keras_import_blocked() -> Iterator[None]:
+    """hls4ml's YAML writer imports keras (and so TensorFlow, 5-8 s) only to register a
+    representer for Keras models; make that import fail fast unless keras is loaded already."""
+    if "keras" in sys.modules:
+        yield
+        return
+    sys.modules["keras"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get("keras", 0) is None:
+            del sys.modules["keras"]
+
+
+def _write_io_file(
+    graph: Graph,
+    lowered: Lowered,
+    hls_model: Any,
+    options: BackendOptions,
+    stamp: str,
+    outdir: Path,
+) -> None:
+    """``trigc_io.json``: what the C simulation needs to know about the top function."""
+    in_vars = [v.name for v in hls_model.get_input_variables()]
+    out_vars = [v.name for v in hls_model.get_output_variables()]
+
+    def port(name: str, var: str) -> dict[str, Any]:
+        t = graph.tensor(name)
+        return {"name": name, "hls_name": var, "shape": list(t.shape), "type": str(t.type)}
+
+    traced = [
+        {
+            "tensor": n.output.name,
+            "layer": lowered.layer_of[n.output.name],
+            "shape": list(n.output.shape),
+            "type": str(n.output.type),
+        }
+        for n in graph.nodes
+    ]
+    io = {
+        "format": IO_FORMAT,
+        "graph": graph.name,
+        "project_name": options.project_name,
+        "stamp": stamp,
+        "inputs": [port(n.output.name, v) for n, v in zip(graph.inputs, in_vars, strict=True)],
+        "outputs": [port(name, v) for name, v in zip(graph.outputs, out_vars, strict=True)],
+        "tensors": traced,
+    }
+    (outdir / IO_FILE).write_text(json.dumps(io, indent=2, sort_keys=True) + "\n")
+
+
+def graph_digest(graph: Graph, options: BackendOptions) -> str:
+    """A SHA-256 hex digest of everything that determines the emitted project."""
+    h = hashlib.sha256()
+
+    def put(*items: object) -> None:
+        for item in items:
+            h.update(repr(item).encode())
+            h.update(b"\0")
+
+    put(IO_FORMAT, graph.name, graph.outputs, options)
+    for node in graph.nodes:
+        put(node.name, node.op, node.inputs, node.output, sorted(node.attrs.items()))
+        for cname in sorted(node.consts):
+            const = node.consts[cname]
+            put(cname, const.type, const.values.shape, [int(v) for v in const.values.flat])
+    return h.hexdigest()
