@@ -272,7 +272,7 @@ def _check_double(port: Port) -> None:
 # -- compiler flags, as hls4ml's build_lib.sh chooses them -------------------------------------
 @functools.cache
 def _cxx_flags() -> tuple[str, ...]:
-    """``-O3 -fPIC -DNDEBUG``, the newest of C++23/C++11 that g++ accepts, and ``-fno-gnu-unique``."""
+    """``-O3 -fPIC -DNDEBUG``, the newest C++ standard g++ accepts, ``-fno-gnu-unique``."""
     # -DNDEBUG: ap_fixed asserts on a legal cast that drops more fractional bits than the
     # source has (it reads a bit above the MSB it never uses); synthesis has no such check.
     flags = ["-O3", "-fPIC", "-DNDEBUG"]
