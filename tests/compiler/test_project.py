@@ -81,3 +81,38 @@ def test_verify_user_inputs(compiled, tmp_path):
     np.save(tmp_path / "x.npy", x)
     result = verify_project(compiled, inputs=tmp_path / "x.npy", representations=("keras",))
     assert result.ok and result.vectors == 7
+
+
+def test_inexact_model_fails_verify_and_names_the_layer(tmp_path, capsys):
+    """--allow-inexact rounds an alpha='auto' kernel: Keras and the IR then differ, and verify
+    says so, naming the first layer that differs."""
+    import keras
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    keras.utils.set_random_seed(11)
+    model = keras.Sequential(
+        [
+            keras.Input((8,)),
+            QDense(
+                6,
+                kernel_quantizer=quantized_bits(6, 0, alpha="auto"),
+                bias_quantizer=quantized_bits(6, 0, alpha=1),
+                name="auto_fc",
+            ),
+            QActivation(quantized_relu(6, 0), name="act"),
+            QDense(
+                2,
+                kernel_quantizer=quantized_bits(6, 0, alpha=1),
+                bias_quantizer=quantized_bits(6, 0, alpha=1),
+                name="out",
+            ),
+        ]
+    )
+    model.save(tmp_path / "auto.keras")
+    out = tmp_path / "p"
+    assert main(["compile", str(tmp_path / "auto.keras"), "-o", str(out), "--allow-inexact"]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(out), "--vectors", "300", "--only", "keras"]) == EXIT_FAIL
+    text = capsys.readouterr().out
+    assert "first vector where keras differs" in text
+    assert "first layer that differs: 'auto_fc'" in text
