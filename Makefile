@@ -4,19 +4,22 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install test test-fast demo lint format clean
+.PHONY: install test test-fast demo data lint format clean
 
 install:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; trigc needs Python 3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
-	@# Icarus Verilog has no PyPI wheel: install it from Debian when we can.
-	@if command -v iverilog >/dev/null 2>&1; then echo "iverilog: $$(command -v iverilog)"; \
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,data]'
+	@# Icarus Verilog and Chromium (to check report.html renders) have no PyPI wheels:
+	@# install them from Debian when we can.
+	@missing=""; command -v iverilog >/dev/null 2>&1 || missing="$$missing iverilog"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then echo "iverilog, chromium: installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iverilog >/dev/null) \
-	  || echo "warning: could not install iverilog; Icarus tests will be skipped" >&2; \
-	else echo "note: Icarus Verilog not installed (needs root + apt); Icarus tests will be skipped"; fi
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	  || echo "warning: could not install$$missing; tests that need them will be skipped" >&2; \
+	else echo "note:$$missing not installed (needs root + apt); tests that need them will be skipped"; fi
 	$(BIN)/trigc --version
 
 test:
@@ -28,6 +31,11 @@ test-fast:
 demo:
 	$(BIN)/trigc compile models/demo/demo_tagger.keras -o build/demo --force
 	$(BIN)/trigc verify build/demo --vectors 10000
+
+# Regenerate the committed jet data set (about 50 min on 2 cores; see models/data/README.md).
+data:
+	nice -n 10 $(BIN)/python -m trigc.models.data.generate --jets-per-class 50000 \
+	  --test-jets-per-class 10000 --seed 1 --out models/data/jets.npz --cache-dir build/jets-cache
 
 lint:
 	$(BIN)/ruff check .

@@ -67,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="round constants that cannot be exact instead of refusing the model",
     )
     c.add_argument("--part", default="xcvu9p-flga2104-2L-e", help="FPGA part")
-    c.add_argument("--clock-period", type=float, default=5.0, help="clock period in ns")
+    clock = c.add_mutually_exclusive_group()
+    clock.add_argument("--clock-period", type=float, default=None, help="clock period in ns")
+    clock.add_argument(
+        "--clock-mhz", type=float, default=None, help="clock frequency in MHz (default 200)"
+    )
     c.add_argument("--reuse-factor", type=int, default=1, help="hls4ml reuse factor")
     c.add_argument(
         "--hls",
@@ -78,10 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--project-name", default=None, help="top-level name (default: model name)")
     c.add_argument("--force", action="store_true", help="replace a non-project directory")
     c.add_argument("--dump-ir", action="store_true", help="print the final IR text")
+    c.add_argument(
+        "--budget",
+        default=None,
+        metavar="PRESET_OR_FILE",
+        help="after compiling, run `trigc report` against this budget (exit 1 when over it); "
+        "the clock defaults to the budget's",
+    )
+    c.add_argument("--device", default=None, metavar="PART", help="device for --budget")
+    c.add_argument("--quiet", action="store_true", help="no progress messages from --budget")
+
+    from .reports.cli import add_report_parser  # noqa: PLC0415
+
+    add_report_parser(sub)
 
     v = sub.add_parser("verify", help="check model, IR and firmware agree bit for bit")
     v.add_argument("project", type=Path, help="project directory written by trigc compile")
-    v.add_argument("--vectors", type=int, default=10000, help="number of test vectors")
+    v.add_argument("--vectors", type=int, default=100000, help="number of test vectors")
     v.add_argument("--inputs", type=Path, default=None, help=".npy file of input vectors")
     v.add_argument("--seed", type=int, default=0, help="seed of the random vectors")
     v.add_argument(
@@ -93,8 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--csim-vectors",
         type=int,
-        default=None,
-        help="compare the C simulation on the first N vectors only",
+        default=10000,
+        help="compare the C simulation on the first N vectors only (default 10000; 0: all)",
+    )
+    v.add_argument(
+        "--sim",
+        default="verilator",
+        help="simulators for the cocotb protocol tests of the RTL: verilator, icarus, "
+        "both as 'verilator,icarus', or 'none' (default verilator)",
     )
     v.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
@@ -106,6 +129,19 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     from .project import CompileOptions, compile_project  # noqa: PLC0415
     from .serialize import load_graph, to_text  # noqa: PLC0415
 
+    budget = None
+    if args.budget is not None:
+        from .reports.budget import load_budget  # noqa: PLC0415
+
+        budget = load_budget(args.budget)  # a bad budget fails before anything is written
+        if args.clock_mhz is None and args.clock_period is None:
+            args.clock_mhz = budget.clock_mhz
+    if args.clock_mhz is not None:
+        if args.clock_mhz <= 0:
+            raise TrigcError("--clock-mhz must be > 0")
+        args.clock_period = 1000.0 / args.clock_mhz
+    elif args.clock_period is None:
+        args.clock_period = 5.0
     if args.reuse_factor < 1 or args.clock_period <= 0:
         raise TrigcError("--reuse-factor must be >= 1 and --clock-period > 0")
     project_name = identifier(args.project_name or args.model.stem)
@@ -131,7 +167,27 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     for name, summary in manifest["backends"].items():
         if "latency_cycles" in summary:
             print(f"  {name}: latency {summary['latency_cycles']} cycles, II {summary.get('ii')}")
+    if budget is not None:
+        from .reports.cli import cmd_report  # noqa: PLC0415
+
+        report_args = argparse.Namespace(
+            project=out,
+            budget=args.budget,
+            device=args.device,
+            backend=None,
+            quiet=args.quiet,
+            json=False,
+        )
+        return cmd_report(report_args)
     return EXIT_OK
+
+
+def _simulators(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip() and n.strip() != "none")
+    for n in names:
+        if n not in ("verilator", "icarus"):
+            raise TrigcError(f"unknown simulator {n!r}; valid: verilator, icarus, none")
+    return names
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -145,7 +201,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         inputs=args.inputs,
         seed=args.seed,
         representations=args.only,
-        csim_vectors=args.csim_vectors,
+        csim_vectors=args.csim_vectors or None,
+        protocol_sims=_simulators(args.sim),
         progress=(lambda s: None) if args.json else (lambda s: print(f"... {s}", flush=True)),
     )
     if args.json:
@@ -158,6 +215,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                         c.name: {"identical": c.identical, "total": c.total}
                         for c in result.comparisons
                     },
+                    "protocol": [
+                        {"simulator": p.simulator, "passed": p.passed, "vectors": p.vectors}
+                        for p in result.protocol
+                    ],
                     "notes": result.notes,
                     "diagnosis": result.diagnosis,
                 },
@@ -169,7 +230,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAIL
 
 
-COMMANDS = {"compile": _cmd_compile, "verify": _cmd_verify}
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .reports.cli import cmd_report  # noqa: PLC0415
+
+    return cmd_report(args)
+
+
+COMMANDS = {"compile": _cmd_compile, "verify": _cmd_verify, "report": _cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,10 +50,11 @@ class VerifyResult:
     comparisons: list[Comparison] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     diagnosis: list[str] = field(default_factory=list)
+    protocol: list[Any] = field(default_factory=list)  # trigc.sim.runner.ProtocolResult
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.comparisons)
+        return all(c.ok for c in self.comparisons) and all(p.passed for p in self.protocol)
 
 
 def _as_mantissas(graph: Graph, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,6 +162,7 @@ def verify_project(
     seed: int = 0,
     representations: tuple[str, ...] | None = None,
     csim_vectors: int | None = None,
+    protocol_sims: tuple[str, ...] = ("verilator",),
     progress: Callable[[str], None] = lambda s: None,
 ) -> VerifyResult:
     """Compare every available representation of the project with the IR executor."""
@@ -196,7 +198,23 @@ def verify_project(
             result.diagnosis += _first_mismatch_text(graph, comparison, subset, reference)
             result.diagnosis += diagnose(bad)
         result.comparisons.append(comparison)
+    if "rtl" in wanted:
+        for simulator in protocol_sims:
+            progress(f"cocotb protocol tests on {simulator}")
+            result.protocol.append(_protocol(project, simulator, seed))
     return result
+
+
+def _protocol(project: Project, simulator: str, seed: int) -> Any:
+    """The cocotb protocol tests (II=1, gaps, reset, latency, no X/Z); failures are results."""
+    from trigc.sim.runner import ProtocolTestError, run_protocol_tests  # noqa: PLC0415
+
+    try:
+        return run_protocol_tests(
+            project.backend_dir("rtl"), project.path / "ir.json", simulator, seed=seed + 1
+        )
+    except ProtocolTestError as exc:
+        return exc.result
 
 
 Diagnose = Callable[[np.ndarray], list[str]]
@@ -293,6 +311,8 @@ def format_result(result: VerifyResult) -> str:
         lines.append(
             f"  ir == {c.name:<9} {c.identical:>8}/{c.total:<8} {verdict}  ({c.seconds:.1f} s)"
         )
+    for p in result.protocol:
+        lines.append("  " + str(p).replace("\n", "\n  "))
     lines += [f"note: {n}" for n in result.notes]
     lines += result.diagnosis
     lines.append(

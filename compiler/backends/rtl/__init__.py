@@ -1,0 +1,50 @@
+"""The rtl backend: a quantized network as synthesizable, fully pipelined Verilog-2005.
+
+::
+
+    emit(graph, options, outdir) -> list[Path]
+
+writes ``<project_name>.v`` (the design: ports ``clk``, ``rst``, ``in_valid``, ``in_data``,
+``out_valid``, ``out_data``; II=1; latency in the manifest), ``<project_name>_hls_wrapper.v``
+(the same behind hls4ml io_parallel Vitis ports) and ``rtl_manifest.json``.
+
+How the graph becomes logic:
+
+1. :mod:`.lower` turns each node into exact integer arithmetic on a word-level netlist
+   (:mod:`.netlist`): constant multiplications as shift-and-add over canonical signed digits
+   (:mod:`.csd`), two-digit subexpressions common to several outputs computed once
+   (:mod:`.cse`; or, with ``RtlSettings(sharing="products")``, each odd multiple of an input),
+   balanced adder trees, and each node's cast in logic (:mod:`.cast`).  Every wire is as wide
+   as its exact range requires.
+2. Cells are placed into pipeline stages as they are created, from the delay model of
+   :mod:`.delay` and the clock period.
+3. :mod:`.verilog` writes the netlist with explicit sign extension and registers holding only
+   the bits later stages read; :mod:`.project` places it in the Jinja2 templates of
+   ``firmware_templates/rtl`` and writes the manifest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...ir import Graph
+from .. import BackendOptions
+from .delay import DelayModel
+from .project import MANIFEST_NAME, Design, RtlSettings, generate, render_testbench, write_project
+
+__all__ = [
+    "MANIFEST_NAME",
+    "DelayModel",
+    "Design",
+    "RtlSettings",
+    "emit",
+    "generate",
+    "render_testbench",
+]
+
+
+def emit(
+    graph: Graph, options: BackendOptions, outdir: Path, settings: RtlSettings | None = None
+) -> list[Path]:
+    """Write the RTL project of ``graph`` into ``outdir``; returns the files, sorted."""
+    return write_project(generate(graph, options, settings), Path(outdir))

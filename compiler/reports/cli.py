@@ -1,0 +1,110 @@
+"""``trigc report``: the CLI glue, wired into :mod:`trigc.compiler.cli` by
+:func:`add_report_parser` and :func:`cmd_report`.
+
+``trigc report OUT --budget PRESET_OR_FILE [--device PART] [--backend NAME] [--quiet] [--json]``
+writes ``OUT/report/report.{json,md,html}``, prints the budget lines (or the JSON document) and
+returns 0 when every line passes, 1 when any fails.  User errors raise
+:class:`~trigc.compiler.errors.TrigcError` for the main CLI to print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .budget import PRESETS
+
+EXIT_WITHIN, EXIT_OVER = 0, 1
+REPORT_DIR = "report"
+
+
+def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``report`` sub-command to ``subparsers`` (from ``add_subparsers``)."""
+    p = subparsers.add_parser(
+        "report",
+        help="measure a project's firmware against a latency/resource budget",
+        description="Synthesize or estimate the firmware of a trigc project and check it "
+        "against a budget; writes report.json, report.md and report.html into OUT/report/. "
+        "Exit status 1 when the design is over budget.",
+    )
+    p.add_argument("project", type=Path, metavar="OUT", help="project directory (trigc compile -o)")
+    p.add_argument(
+        "--budget",
+        required=True,
+        metavar="PRESET_OR_FILE",
+        help=f"a budget preset ({', '.join(PRESETS)}) or a budget YAML file",
+    )
+    p.add_argument("--device", default=None, metavar="PART", help="FPGA part (default: budget's)")
+    p.add_argument(
+        "--backend",
+        action="append",
+        choices=("rtl", "hls"),
+        default=None,
+        help="report only this backend (repeatable; default: every backend in the project)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.add_argument("--json", action="store_true", help="print report.json instead of a summary")
+    return p
+
+
+def summary(report: Any) -> str:
+    """The budget lines as plain text, one backend after another."""
+    from .writers import check_cells, verdict
+
+    b = report.budget
+    lines = [
+        f"report {report.model}: budget {b.name} on {report.device.name}: {verdict(report.passed)}"
+    ]
+    for impl in report.implementations:
+        lines.append(f"  {impl.backend}: {verdict(impl.passed)}  ({impl.method})")
+        for check in impl.checks:
+            what, value, limit, margin = check_cells(check, report)
+            lines.append(
+                f"    {check.verdict:<4}  {what:<52} {value:>22} {limit:>16}  margin {margin}"
+            )
+    return "\n".join(lines)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Run ``trigc report``; 0 within budget, 1 over it."""
+    from .report import build_report
+    from .writers import to_json_text, write_report
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"... {message}", file=sys.stderr, flush=True)
+
+    report = build_report(
+        args.project,
+        args.budget,
+        device=args.device,
+        progress=progress,
+        backends=tuple(args.backend) if args.backend else None,
+    )
+    files = write_report(report, Path(args.project) / REPORT_DIR)
+    if args.json:
+        print(to_json_text(report), end="")
+    else:
+        print(summary(report))
+        print(f"  wrote {', '.join(str(f) for f in files)}")
+    return EXIT_WITHIN if report.passed else EXIT_OVER
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m trigc.compiler.reports.cli``) for testing the glue."""
+    from ..errors import TrigcError
+
+    parser = argparse.ArgumentParser(prog="trigc")
+    add_report_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return cmd_report(args)
+    except TrigcError as exc:
+        print(f"trigc report: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The ``trigc report`` glue: arguments, output and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from trigc.compiler.errors import TrigcError
+from trigc.compiler.reports.cli import add_report_parser, cmd_report, main
+
+from .conftest import write_budget
+
+
+def meets(tmp_path: Path) -> Path:
+    """A budget the tiny MLP meets: 150 MHz, 100 ns, 1 % of a VU9P."""
+    return write_budget(
+        tmp_path / "meets.yaml",
+        clock_mhz=150,
+        latency_ns=100,
+        ii_cycles=1,
+        device="xcvu9p",
+        resources={"lut": 0.01, "ff": 0.01, "dsp": 0.01},
+    )
+
+
+def misses(tmp_path: Path) -> Path:
+    """A budget it misses: no more than 100 LUTs."""
+    return write_budget(tmp_path / "misses.yaml", clock_mhz=150, resource_counts={"lut": 100})
+
+
+def test_parser_defines_the_documented_options() -> None:
+    parser = argparse.ArgumentParser(prog="trigc")
+    add_report_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["report", "out", "--budget", "cms-l1-240", "--device", "xcvu13p"])
+    assert (args.project, args.budget, args.device) == (Path("out"), "cms-l1-240", "xcvu13p")
+    assert (args.quiet, args.json, args.backend) == (False, False, None)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["report", "out"])  # --budget is required
+
+
+def test_exit_codes(tiny_project: Path, tmp_path: Path, canned_synth, capsys) -> None:
+    assert main(["report", str(tiny_project), "--budget", str(meets(tmp_path))]) == 0
+    captured = capsys.readouterr()
+    assert "budget test on XCVU9P: PASS" in captured.out
+    assert "... rtl: measuring" in captured.err
+    assert (tiny_project / "report" / "report.html").is_file()
+    assert main(["report", str(tiny_project), "--budget", str(misses(tmp_path)), "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "FAIL  LUT (absolute) (estimate)" in captured.out and captured.err == ""
+    assert main(["report", str(tiny_project), "--budget", "cms-l1-240", "--quiet"]) == 1
+
+
+def test_json_output(tiny_project: Path, canned_synth, capsys) -> None:
+    assert main(["report", str(tiny_project), "--budget", "cms-l1-240", "--json"]) == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["passed"] is False and data["implementations"][0]["backend"] == "rtl"
+    assert "..." in captured.err  # progress never pollutes the JSON on stdout
+
+
+def test_errors_are_trigc_errors(tiny_project: Path, tmp_path: Path, capsys) -> None:
+    bad = write_budget(tmp_path / "bad.yaml", clock_mhz=240, resources={"lut": 2})
+    parser = argparse.ArgumentParser(prog="trigc")
+    add_report_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["report", str(tiny_project), "--budget", str(bad)])
+    with pytest.raises(TrigcError, match="field 'resources.lut'"):
+        cmd_report(args)
+    assert main(["report", str(tiny_project), "--budget", str(bad)]) == 2
+    assert "field 'resources.lut'" in capsys.readouterr().err
+
+
+@pytest.mark.synth
+def test_exit_codes_with_real_synthesis(tiny_project: Path, tmp_path: Path) -> None:
+    """The same verdicts from Yosys itself (cached in ~/.cache/trigc/yosys)."""
+    assert main(["report", str(tiny_project), "--budget", str(meets(tmp_path)), "--quiet"]) == 0
+    assert main(["report", str(tiny_project), "--budget", str(misses(tmp_path)), "--quiet"]) == 1

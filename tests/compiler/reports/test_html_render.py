@@ -1,0 +1,62 @@
+"""report.html opened in headless Chromium: every SVG plot lays out with visible bars.
+
+Needs Debian's ``chromium`` package (``apt-get install chromium``); skipped without it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from trigc.compiler.reports import build_report, write_report
+
+# Appended to a copy of the page (report.html itself has no scripts): measures what the browser
+# laid out and writes it into the DOM that --dump-dom prints.
+PROBE = """<script>
+const charts = [...document.querySelectorAll("svg.chart")].map(svg => {
+  const box = svg.getBoundingClientRect();
+  const bars = [...svg.querySelectorAll("rect.bar")].map(r => r.getBBox().width);
+  return {w: box.width, h: box.height, bars: bars.length, drawn: bars.filter(w => w > 0).length};
+});
+const out = document.createElement("pre");
+out.id = "probe";
+out.textContent = JSON.stringify(charts);
+document.body.appendChild(out);
+</script>"""
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    pytest.skip("Chromium not installed (Debian: apt-get install chromium)")
+
+
+def run_chromium(*args: str) -> str:
+    cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+@pytest.mark.slow
+def test_svg_plots_render(tiny_project: Path, canned_synth: list[str], tmp_path: Path) -> None:
+    (tiny_project / "hls").mkdir()
+    report = build_report(tiny_project, "cms-l1-240")
+    html = next(f for f in write_report(report, tmp_path / "out") if f.suffix == ".html")
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.read_text().replace("</body>", PROBE + "</body>"))
+    dom = run_chromium("--dump-dom", probe.as_uri())
+    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
+    assert match, "the probe script did not run"
+    charts = json.loads(match.group(1).replace("&quot;", '"'))
+    assert len(charts) == 8
+    for chart in charts:
+        assert chart["w"] > 300 and chart["h"] > 50
+        assert chart["bars"] > 0 and chart["drawn"] > 0
+    shot = tmp_path / "report.png"
+    run_chromium("--window-size=1100,2400", f"--screenshot={shot}", html.as_uri())
+    assert shot.stat().st_size > 20_000
