@@ -8,8 +8,6 @@ the layer's name, class and the list of what is supported.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,56 +15,23 @@ import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
 from ..fixed import FixedType
-from ..ir import Const, Graph, Node, Tensor
-from ..verifier import PRECISION_INFER, PRECISION_MODEL
-from .keras_import import import_keras
-from .quantizers import (
-    ActivationSpec,
-    activation_spec,
-    check_weight_quantizer,
-    exact_mantissas,
+from ..ir import Const, Graph
+from .builder import (
+    DEFAULT_INPUT_TYPE,
+    FALLBACK_TYPE,
+    FrontendOptions,
+    GraphBuilder,
+    identifier,
 )
+from .keras_import import import_keras
+from .quantizers import activation_spec, check_weight_quantizer, exact_mantissas, nominal_type
 
-DEFAULT_INPUT_TYPE = FixedType(16, 6)
-FALLBACK_TYPE = FixedType(16, 6, True, "RND_CONV", "SAT")
+__all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model"]
+
 SUPPORTED_LAYERS = (
     "InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, "
     "QBatchNormalization, Dropout"
 )
-_PLACEHOLDER = FixedType(1, 1)
-
-
-@dataclass(frozen=True)
-class FrontendOptions:
-    """How to read a model: the input type when the model has no input quantizer, and
-    whether inexact constants may be rounded."""
-
-    input_type: FixedType | None = None
-    allow_inexact: bool = False
-
-
-# C++ and Verilog keywords a model or layer name might collide with.
-RESERVED_WORDS = frozenset(
-    "alignas alignof and asm auto bool break case catch char class const constexpr continue "
-    "default delete do double else enum explicit export extern false float for friend goto if "
-    "inline int long mutable namespace new not operator or private protected public register "
-    "return short signed sizeof static struct switch template this throw true try typedef "
-    "typename union unsigned using virtual void volatile while xor "
-    "always assign begin buf case default defparam disable edge end endcase endmodule "
-    "endfunction endtask event force forever fork function initial inout input integer join "
-    "localparam macromodule module nand negedge nor output parameter posedge reg repeat "
-    "supply0 supply1 table task time tri wait wand wire wor generate genvar logic".split()
-)
-
-
-def identifier(name: str) -> str:
-    """A C++/Verilog-safe identifier derived from a model or layer name."""
-    ident = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    if not re.match(r"[A-Za-z_]", ident):
-        ident = "l_" + ident
-    if ident.lower() in RESERVED_WORDS:
-        ident += "_"
-    return ident
 
 
 def load_keras_model(path: Path) -> Any:
@@ -91,77 +56,11 @@ def load_keras_model(path: Path) -> Any:
         ) from None
 
 
-class _Builder:
-    """Accumulates IR nodes while walking the layers."""
-
-    def __init__(self, model_name: str, options: FrontendOptions) -> None:
-        self.options = options
-        self.nodes: list[Node] = []
-        self.model_name = model_name
-        self.used: set[str] = set()
-
-    @property
-    def last(self) -> Node:
-        return self.nodes[-1]
-
-    def unique(self, name: str) -> str:
-        base, k = identifier(name), 1
-        name = base
-        while name in self.used:
-            k += 1
-            name = f"{base}_{k}"
-        self.used.add(name)
-        return name
-
-    def add(
-        self,
-        name: str,
-        op: str,
-        shape: tuple[int, ...],
-        out_type: FixedType | None,
-        origin: str,
-        consts: dict[str, Const] | None = None,
-    ) -> Node:
-        name = self.unique(name)
-        precision = PRECISION_INFER if out_type is None else PRECISION_MODEL
-        node = Node(
-            name,
-            op,
-            (self.last.output.name,) if self.nodes else (),
-            Tensor(name, shape, out_type or _PLACEHOLDER),
-            consts or {},
-            {"precision": precision},
-            origin,
-        )
-        self.nodes.append(node)
-        return node
-
-    def activation(self, spec: ActivationSpec, name: str, origin: str) -> None:
-        shape = self.last.output.shape
-        if spec.kind == "identity":
-            return
-        if spec.kind == "requantize" and self.last.op == "input" and len(self.nodes) == 1:
-            # A quantizer right at the input defines the input type.
-            if self.options.input_type is None:
-                inp = self.nodes[0]
-                self.nodes[0] = Node(
-                    inp.name,
-                    "input",
-                    (),
-                    Tensor(inp.name, shape, spec.type),
-                    {},
-                    {"precision": PRECISION_MODEL},
-                    origin,
-                )
-                return
-        self.add(name, spec.kind, shape, spec.type, origin)
-
-
 def _layer_where(layer: Any) -> str:
     return f"layer {layer.name!r} ({type(layer).__name__})"
 
 
-def _dense(b: _Builder, layer: Any) -> None:
+def _dense(b: GraphBuilder, layer: Any) -> None:
     where = _layer_where(layer)
     act = getattr(layer, "activation", None)
     act_spec = activation_spec(act, where) if act is not None else None
@@ -174,11 +73,11 @@ def _dense(b: _Builder, layer: Any) -> None:
     if kq is not None:
         check_weight_quantizer(kq, f"{where} kernel_quantizer", b.options.allow_inexact)
         kernel = np.asarray(kq(kernel.astype(np.float32)), dtype=np.float64)
-        nominal_w = _nominal(kq)
+        nominal_w = nominal_type(kq)
     if bq is not None and layer.use_bias:
         check_weight_quantizer(bq, f"{where} bias_quantizer", b.options.allow_inexact)
         bias = np.asarray(bq(bias.astype(np.float32)), dtype=np.float64)
-        nominal_b = _nominal(bq)
+        nominal_b = nominal_type(bq)
     w_int, w_type = exact_mantissas(
         kernel, nominal_w, f"{where} kernel", b.options.allow_inexact, FALLBACK_TYPE
     )
@@ -197,14 +96,7 @@ def _dense(b: _Builder, layer: Any) -> None:
         b.activation(act_spec, f"{layer.name}_act", layer.name)
 
 
-def _nominal(q: Any) -> FixedType | None:
-    if type(q).__name__ != "quantized_bits" or getattr(q, "alpha", None) not in (None, 1, 1.0):
-        return None
-    keep_negative = bool(q.keep_negative)
-    return FixedType(int(q.bits), int(q.integer) + keep_negative, keep_negative)
-
-
-def _batchnorm(b: _Builder, layer: Any) -> None:
+def _batchnorm(b: GraphBuilder, layer: Any) -> None:
     where = _layer_where(layer)
     n = b.last.output.shape[-1]
     weights = {w.path.split("/")[-1]: np.asarray(w.numpy(), np.float64) for w in layer.weights}
@@ -237,7 +129,7 @@ def _batchnorm(b: _Builder, layer: Any) -> None:
     )
 
 
-def _activation_layer(b: _Builder, layer: Any) -> None:
+def _activation_layer(b: GraphBuilder, layer: Any) -> None:
     where = _layer_where(layer)
     b.activation(activation_spec(layer.activation, where), layer.name, layer.name)
 
@@ -281,19 +173,8 @@ def from_keras(model: Any, options: FrontendOptions | None = None) -> Graph:
             f"model {model.name!r}: input shape {in_shape} is not a flat vector; only dense "
             "networks on 1-D inputs are supported for now"
         )
-    b = _Builder(identifier(model.name), options)
-    b.nodes.append(
-        Node(
-            "model_input",
-            "input",
-            (),
-            Tensor("model_input", in_shape, options.input_type or DEFAULT_INPUT_TYPE),
-            {},
-            {"precision": PRECISION_MODEL},
-            "input",
-        )
-    )
-    b.used.add("model_input")
+    b = GraphBuilder(identifier(model.name), options)
+    b.add_input(in_shape, options.input_type or DEFAULT_INPUT_TYPE)
     layers = _check_chain(model)
     for layer in layers:  # refuse unsupported layers before converting anything
         if type(layer).__name__ not in LAYER_HANDLERS:

@@ -69,9 +69,23 @@ def quantized_relu_type(q: object, where: str) -> FixedType:
     return FixedType(int(q.bits), int(q.integer), False, "RND_CONV", "SAT")
 
 
+def quantizer_class(q: object) -> str:
+    """The QKeras class name of a live quantizer or of one read from a saved config."""
+    return str(getattr(q, "qkeras_class", type(q).__name__))
+
+
+def nominal_type(q: object) -> FixedType | None:
+    """The fixed-point type a ``quantized_bits`` weight quantizer nominally produces."""
+    if quantizer_class(q) != "quantized_bits" or getattr(q, "alpha", None) not in (None, 1, 1.0):
+        return None
+    bits, integer = int(q.bits), int(q.integer)  # type: ignore[attr-defined]
+    keep_negative = bool(getattr(q, "keep_negative", True))
+    return FixedType(bits, integer + keep_negative, keep_negative)
+
+
 def activation_spec(activation: object, where: str) -> ActivationSpec:
     """Interpret a Keras activation function or a QKeras quantizer."""
-    name = type(activation).__name__
+    name = quantizer_class(activation)
     if name == "quantized_bits":
         return ActivationSpec("requantize", quantized_bits_type(activation, where))
     if name == "quantized_relu":

@@ -1,0 +1,136 @@
+"""What every frontend shares: options, safe identifiers, and the IR node builder.
+
+A frontend walks its model's layers in order and calls :class:`GraphBuilder` to append IR
+nodes; each node's ``origin`` names the model layer it came from, for messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..fixed import FixedType
+from ..ir import Const, Node, Tensor
+from ..verifier import PRECISION_INFER, PRECISION_MODEL
+from .precision_config import PrecisionConfig
+from .quantizers import ActivationSpec
+
+DEFAULT_INPUT_TYPE = FixedType(16, 6)
+FALLBACK_TYPE = FixedType(16, 6, True, "RND_CONV", "SAT")
+PLACEHOLDER_TYPE = FixedType(1, 1)
+
+
+@dataclass(frozen=True)
+class FrontendOptions:
+    """How to read a model: the input type when the model has no input quantizer, whether
+    inexact constants may be rounded, and the precision configuration for float layers."""
+
+    input_type: FixedType | None = None
+    allow_inexact: bool = False
+    precision: PrecisionConfig | None = None
+
+
+# C++ and Verilog keywords a model or layer name might collide with.
+RESERVED_WORDS = frozenset(
+    "alignas alignof and asm auto bool break case catch char class const constexpr continue "
+    "default delete do double else enum explicit export extern false float for friend goto if "
+    "inline int long mutable namespace new not operator or private protected public register "
+    "return short signed sizeof static struct switch template this throw true try typedef "
+    "typename union unsigned using virtual void volatile while xor "
+    "always assign begin buf case default defparam disable edge end endcase endmodule "
+    "endfunction endtask event force forever fork function initial inout input integer join "
+    "localparam macromodule module nand negedge nor output parameter posedge reg repeat "
+    "supply0 supply1 table task time tri wait wand wire wor generate genvar logic".split()
+)
+
+
+def identifier(name: str) -> str:
+    """A C++/Verilog-safe identifier derived from a model or layer name."""
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not re.match(r"[A-Za-z_]", ident):
+        ident = "l_" + ident
+    if ident.lower() in RESERVED_WORDS:
+        ident += "_"
+    return ident
+
+
+class GraphBuilder:
+    """Accumulates IR nodes of a single chain while a frontend walks the layers."""
+
+    def __init__(self, model_name: str, options: FrontendOptions) -> None:
+        self.options = options
+        self.nodes: list[Node] = []
+        self.model_name = model_name
+        self.used: set[str] = set()
+
+    @property
+    def last(self) -> Node:
+        return self.nodes[-1]
+
+    def unique(self, name: str) -> str:
+        base, k = identifier(name), 1
+        name = base
+        while name in self.used:
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
+    def add_input(self, shape: tuple[int, ...], in_type: FixedType, origin: str = "input") -> Node:
+        """The graph's input node ``model_input``."""
+        self.used.add("model_input")
+        node = Node(
+            "model_input",
+            "input",
+            (),
+            Tensor("model_input", shape, in_type),
+            {},
+            {"precision": PRECISION_MODEL},
+            origin,
+        )
+        self.nodes.append(node)
+        return node
+
+    def add(
+        self,
+        name: str,
+        op: str,
+        shape: tuple[int, ...],
+        out_type: FixedType | None,
+        origin: str,
+        consts: dict[str, Const] | None = None,
+    ) -> Node:
+        """Append a node reading the previous one; ``out_type=None`` leaves it to inference."""
+        name = self.unique(name)
+        precision = PRECISION_INFER if out_type is None else PRECISION_MODEL
+        node = Node(
+            name,
+            op,
+            (self.last.output.name,) if self.nodes else (),
+            Tensor(name, shape, out_type or PLACEHOLDER_TYPE),
+            consts or {},
+            {"precision": precision},
+            origin,
+        )
+        self.nodes.append(node)
+        return node
+
+    def activation(self, spec: ActivationSpec, name: str, origin: str) -> None:
+        """Append an activation; a quantizer right at the input defines the input type."""
+        shape = self.last.output.shape
+        if spec.kind == "identity":
+            return
+        if spec.kind == "requantize" and self.last.op == "input" and len(self.nodes) == 1:
+            if self.options.input_type is None:
+                inp = self.nodes[0]
+                self.nodes[0] = Node(
+                    inp.name,
+                    "input",
+                    (),
+                    Tensor(inp.name, shape, spec.type or inp.output.type),
+                    {},
+                    {"precision": PRECISION_MODEL},
+                    origin,
+                )
+                return
+        self.add(name, spec.kind, shape, spec.type, origin)

@@ -1,0 +1,298 @@
+"""Legacy Keras 2 / QKeras 0.9 files, read with JSON and h5py (no Keras 2 needed).
+
+Two layouts, as Keras 2.x writes them:
+
+* a single ``model.h5`` (``model.save``): the architecture as JSON in the root attribute
+  ``model_config`` and the weights under the group ``model_weights``;
+* ``model.json`` (``model.to_json()``) plus a weights file (``model.save_weights``) whose root
+  holds the attribute ``layer_names`` and one group per layer.
+
+Either way a layer's group has the attribute ``weight_names`` naming its datasets (e.g.
+``fc1/kernel:0``).  Supported: sequential chains (Sequential or Functional) of InputLayer,
+Dense, QDense, Activation, QActivation, BatchNormalization, QBatchNormalization (without
+quantizers) and Dropout; anything else is refused with the layer's name and class.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import TrigcError, UnsupportedModelError
+from ..ir import Graph
+from .builder import FrontendOptions, identifier
+from .layers import ActivationLayer, BatchNormLayer, DenseLayer, Layer, Weights, lower_layers
+from .qkeras_config import SavedQuantizer, quantize_weights, saved_quantizer
+from .quantizers import ActivationSpec, activation_spec, nominal_type
+
+SUPPORTED_LAYERS = (
+    "InputLayer, Dense, QDense, Activation, QActivation, BatchNormalization, "
+    "QBatchNormalization (without quantizers), Dropout"
+)
+_BN_QUANTIZERS = ("beta_quantizer", "gamma_quantizer", "mean_quantizer", "variance_quantizer")
+
+
+class LegacyWeights:
+    """The weights of a Keras 2 HDF5 file: ``layer name → {weight base name: array}``."""
+
+    def __init__(self, path: Path, layers: dict[str, dict[str, np.ndarray]]) -> None:
+        self.path = path
+        self.layers = layers
+
+    def of(self, layer: dict[str, Any], names: tuple[str, ...]) -> list[np.ndarray | None]:
+        """The arrays called ``names`` (None where absent) of ``layer``."""
+        name = layer["config"]["name"]
+        if name not in self.layers:
+            raise TrigcError(
+                f"{self.path}: no weights for layer {name!r} ({layer['class_name']}); the file "
+                f"holds weights for {sorted(self.layers)}. Was it saved from this model?"
+            )
+        found = self.layers[name]
+        return [np.asarray(found[n], dtype=np.float64) if n in found else None for n in names]
+
+
+def _attr_list(group: Any, name: str) -> list[str]:
+    """A string-list attribute, also when Keras split it into ``name0``, ``name1``, ..."""
+    if name in group.attrs:
+        chunks = [group.attrs[name]]
+    else:
+        chunks, k = [], 0
+        while f"{name}{k}" in group.attrs:
+            chunks.append(group.attrs[f"{name}{k}"])
+            k += 1
+    return [n.decode("utf8") if isinstance(n, bytes) else str(n) for c in chunks for n in c]
+
+
+def _read_weights(group: Any, path: Path) -> LegacyWeights:
+    layers = {}
+    for layer_name in _attr_list(group, "layer_names"):
+        g = group[layer_name]
+        arrays = {}
+        for weight_name in _attr_list(g, "weight_names"):
+            base = weight_name.split("/")[-1].split(":")[0]
+            arrays[base] = np.asarray(g[weight_name])
+        layers[layer_name] = arrays
+    return LegacyWeights(path, layers)
+
+
+def _h5py() -> Any:
+    import h5py  # noqa: PLC0415
+
+    return h5py
+
+
+def read_legacy_files(
+    path: Path, weights: Path | None = None
+) -> tuple[dict[str, Any], LegacyWeights]:
+    """The model config (parsed JSON) and weights of a ``.h5`` or ``.json`` + weights pair."""
+    path = Path(path)
+    h5py = _h5py()
+    if path.suffix.lower() == ".json":
+        if weights is None:
+            raise TrigcError(
+                f"{path}: an architecture JSON holds no weights; pass the weights file too: "
+                f"trigc compile {path.name} --weights model_weights.h5"
+            )
+        try:
+            config = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise TrigcError(f"{path}: not valid JSON ({exc}); expected model.to_json()") from None
+        weights = Path(weights)
+        if not weights.is_file():
+            raise TrigcError(f"{weights}: no such weights file")
+        try:
+            with h5py.File(weights, "r") as f:
+                group = f["model_weights"] if "model_weights" in f else f
+                if not _attr_list(group, "layer_names"):
+                    raise TrigcError(
+                        f"{weights}: not a Keras weights file (no layer_names attribute); "
+                        "expected the file written by model.save_weights('name.h5')"
+                    )
+                return config, _read_weights(group, weights)
+        except OSError as exc:
+            raise TrigcError(f"{weights}: not an HDF5 file ({exc})") from None
+    try:
+        with h5py.File(path, "r") as f:
+            if "model_config" not in f.attrs:
+                if _attr_list(f, "layer_names"):
+                    raise TrigcError(
+                        f"{path}: holds weights only (model.save_weights); pass the "
+                        f"architecture too: trigc compile model.json --weights {path.name}"
+                    )
+                raise TrigcError(f"{path}: not a Keras model file (no model_config attribute)")
+            raw = f.attrs["model_config"]
+            config = json.loads(raw.decode("utf8") if isinstance(raw, bytes) else raw)
+            if "model_weights" not in f:
+                raise TrigcError(f"{path}: the model was saved without weights")
+            return config, _read_weights(f["model_weights"], path)
+    except OSError as exc:
+        raise TrigcError(f"{path}: not an HDF5 file ({exc})") from None
+
+
+def _where(layer: dict[str, Any]) -> str:
+    return f"layer {layer['config'].get('name')!r} ({layer['class_name']})"
+
+
+def _inbound_names(layer: dict[str, Any]) -> list[str]:
+    """Names of the layers feeding ``layer`` in a Functional config (Keras 2 or 3 form)."""
+    names: list[str] = []
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            history = obj.get("config", {}).get("keras_history") if "config" in obj else None
+            if history:
+                names.append(str(history[0]))
+                return
+            for v in obj.values():
+                walk(v)
+        elif isinstance(obj, list):
+            if obj and isinstance(obj[0], str) and len(obj) >= 3 and isinstance(obj[1], int):
+                names.append(obj[0])
+                return
+            for v in obj:
+                walk(v)
+
+    walk(layer.get("inbound_nodes", []))
+    return names
+
+
+def _chain(config: dict[str, Any], path: Path) -> tuple[str, list[dict[str, Any]]]:
+    cls = config.get("class_name")
+    body = config.get("config")
+    if cls not in ("Sequential", "Functional", "Model") or body is None:
+        raise UnsupportedModelError(
+            f"{path}: model class {cls!r} is not supported; trigc reads Sequential and "
+            "Functional models saved by Keras 2"
+        )
+    layers = body if isinstance(body, list) else body.get("layers", [])
+    name = "model" if isinstance(body, list) else str(body.get("name", "model"))
+    if cls != "Sequential":
+        for prev, layer in zip(layers[:-1], layers[1:], strict=True):
+            inbound = _inbound_names(layer)
+            if len(inbound) > 1:
+                raise UnsupportedModelError(
+                    f"{_where(layer)} has several inputs; merges are not yet supported "
+                    "(trigc reads sequential chains of layers)"
+                )
+            if inbound != [prev["config"]["name"]]:
+                raise UnsupportedModelError(
+                    f"{_where(layer)}: the model is not a single chain of layers in file "
+                    "order; trigc reads sequential chains for now"
+                )
+    return name, layers
+
+
+def _input_shape(layers: list[dict[str, Any]], path: Path) -> tuple[str, tuple[int, ...]]:
+    first = layers[0]["config"] if layers else {}
+    shape = first.get("batch_input_shape") or first.get("batch_shape")
+    if shape is None:
+        raise UnsupportedModelError(f"{path}: the model config gives no input shape")
+    dims = tuple(shape[1:])
+    if len(dims) != 1 or dims[0] is None:
+        raise UnsupportedModelError(
+            f"{path}: input shape {dims} is not a flat vector; only dense networks on 1-D "
+            "inputs are supported for now"
+        )
+    name = first.get("name", "input") if layers[0]["class_name"] == "InputLayer" else "input"
+    return str(name), (int(dims[0]),)
+
+
+def _activation(saved: Any, where: str) -> tuple[ActivationSpec, bool]:
+    q = saved_quantizer(saved, where)
+    if q is None:
+        return ActivationSpec("identity"), False
+    spec = activation_spec(q, where)
+    return spec, isinstance(q, SavedQuantizer)
+
+
+def _weights(values: np.ndarray, saved_q: Any, where: str) -> Weights:
+    q = saved_quantizer(saved_q, where)
+    if q is None:
+        return Weights(values)
+    if not isinstance(q, SavedQuantizer):
+        raise UnsupportedModelError(f"{where}: {q!r} is not a weight quantizer")
+    return Weights(quantize_weights(q, values, where), True, nominal_type(q))
+
+
+def _dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
+    cfg, where = layer["config"], _where(layer)
+    kernel, bias = weights.of(layer, ("kernel", "bias"))
+    if kernel is None:
+        raise TrigcError(f"{weights.path}: no kernel for {where}")
+    if kernel.ndim != 2 or kernel.shape[1] != int(cfg["units"]):
+        raise TrigcError(f"{weights.path}: kernel of {where} has shape {kernel.shape}")
+    if bias is None:
+        bias = np.zeros(kernel.shape[1])
+    spec, quantized = _activation(cfg.get("activation", "linear"), where)
+    return DenseLayer(
+        cfg["name"],
+        layer["class_name"],
+        _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer"),
+        _weights(bias, cfg.get("bias_quantizer"), f"{where} bias_quantizer"),
+        spec,
+        quantized,
+    )
+
+
+def _batchnorm(layer: dict[str, Any], weights: LegacyWeights) -> BatchNormLayer:
+    cfg, where = layer["config"], _where(layer)
+    used = [q for q in _BN_QUANTIZERS if cfg.get(q)]
+    if used:
+        raise UnsupportedModelError(f"{where}: batch normalization with {used} is not supported")
+    axis = cfg.get("axis", -1)
+    if axis not in (-1, 1, [-1], [1]):
+        raise UnsupportedModelError(f"{where}: normalization over axis {axis} is not supported")
+    gamma, beta, mean, var = weights.of(layer, ("gamma", "beta", "moving_mean", "moving_variance"))
+    if mean is None or var is None:
+        raise TrigcError(f"{weights.path}: no moving mean/variance for {where}")
+    gamma = np.ones_like(mean) if gamma is None else gamma
+    beta = np.zeros_like(mean) if beta is None else beta
+    scale = gamma / np.sqrt(var + float(cfg.get("epsilon", 1e-3)))
+    return BatchNormLayer(cfg["name"], layer["class_name"], scale, beta - mean * scale)
+
+
+def _activation_layer(layer: dict[str, Any], weights: LegacyWeights) -> ActivationLayer:
+    spec, quantized = _activation(layer["config"].get("activation"), _where(layer))
+    return ActivationLayer(layer["config"]["name"], layer["class_name"], spec, quantized)
+
+
+HANDLERS = {
+    "Dense": _dense,
+    "QDense": _dense,
+    "BatchNormalization": _batchnorm,
+    "QBatchNormalization": _batchnorm,
+    "Activation": _activation_layer,
+    "QActivation": _activation_layer,
+}
+_SKIPPED = ("InputLayer", "Dropout")
+
+
+def from_legacy_keras(
+    path: Path, weights: Path | None = None, options: FrontendOptions | None = None
+) -> tuple[Graph, list[str]]:
+    """Read a Keras 2 ``.h5`` (or ``.json`` + weights) into an untyped IR graph.
+
+    Returns the graph and the layers the precision configuration approximated.
+    """
+    options = options or FrontendOptions()
+    config, stored = read_legacy_files(path, weights)
+    name, raw_layers = _chain(config, Path(path))
+    input_name, in_shape = _input_shape(raw_layers, Path(path))
+    for layer in raw_layers:  # refuse unsupported layers before converting anything
+        cls = layer.get("class_name")
+        if cls not in HANDLERS and cls not in _SKIPPED:
+            raise UnsupportedModelError(
+                f"{Path(path).name}: {_where(layer)} is not supported. "
+                f"Supported layers: {SUPPORTED_LAYERS}."
+            )
+    layers: list[Layer] = [
+        HANDLERS[layer["class_name"]](layer, stored)
+        for layer in raw_layers
+        if layer["class_name"] not in _SKIPPED
+    ]
+    if not layers:
+        raise UnsupportedModelError(f"{path}: the model has no layer trigc can compile")
+    return lower_layers(identifier(name), in_shape, input_name, layers, options)

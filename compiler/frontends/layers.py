@@ -1,0 +1,186 @@
+"""A frontend-neutral list of layers, and its lowering to IR.
+
+The legacy Keras 2 and ONNX frontends read their files into :class:`DenseLayer`,
+:class:`BatchNormLayer` and :class:`ActivationLayer` records (float64 values, already passed
+through any weight quantizer), and :func:`lower_layers` turns that chain into IR nodes.  Here
+lives the one rule for float parts of a model: with a precision configuration
+(:mod:`.precision_config`), float weights are cast to its ``weight``/``bias`` types as hls4ml's
+headers would (with the type's rounding mode), float layer outputs are cast to its ``result``
+type, and a batch normalization right after a float dense layer is folded into it in float
+first (as hls4ml does).  Without one, float values must be exact fixed-point numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..errors import InexactError
+from ..fixed import FixedType, cast
+from ..ir import Const, Graph
+from .builder import DEFAULT_INPUT_TYPE, FALLBACK_TYPE, FrontendOptions, GraphBuilder
+from .quantizers import ActivationSpec, exact_mantissas
+
+# Extra fractional bits kept before rounding a float64 to a type: enough for every tie.
+_GUARD_BITS = 64
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Constant values; ``quantized`` when a quantizer in the model produced them."""
+
+    values: np.ndarray
+    quantized: bool = False
+    nominal: FixedType | None = None
+
+
+@dataclass(frozen=True)
+class DenseLayer:
+    name: str
+    cls: str
+    kernel: Weights  # (n_in, n_out)
+    bias: Weights  # (n_out,)
+    activation: ActivationSpec | None = None
+    activation_quantized: bool = False
+
+
+@dataclass(frozen=True)
+class BatchNormLayer:
+    """``y = x * scale + shift`` per channel (inference-time batch normalization)."""
+
+    name: str
+    cls: str
+    scale: np.ndarray
+    shift: np.ndarray
+
+
+@dataclass(frozen=True)
+class ActivationLayer:
+    name: str
+    cls: str
+    spec: ActivationSpec
+    quantized: bool = False
+
+
+Layer = DenseLayer | BatchNormLayer | ActivationLayer
+
+
+def cast_float(values: np.ndarray, t: FixedType, where: str) -> np.ndarray:
+    """Float64 values → mantissas of ``t``, rounded and saturated/wrapped as ``ap_fixed``
+    assignment from a double does (hls4ml writes float weights into C++ headers)."""
+    v = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(v)):
+        raise InexactError(f"{where}: contains NaN or infinite values")
+    frac = t.frac + _GUARD_BITS
+    fine = np.array(
+        [math.floor(Fraction(float(x)) * Fraction(2) ** frac) for x in v.reshape(-1)],
+        dtype=object,
+    ).reshape(v.shape)
+    bits = max((int(abs(x)).bit_length() for x in fine.reshape(-1)), default=1) + 2
+    return cast(fine, FixedType(bits, bits - frac), t)
+
+
+class _Lowering:
+    def __init__(self, b: GraphBuilder) -> None:
+        self.b = b
+        self.cfg = b.options.precision
+        self.approximated: list[str] = []
+
+    def const(self, w: Weights, layer: str, role: str, where: str) -> Const:
+        opts = self.b.options
+        target = self.cfg.precision(layer, role) if self.cfg and not w.quantized else None
+        if target is not None:
+            self.approximated.append(layer)
+            return Const(cast_float(w.values, target, where), target)
+        ints, t = exact_mantissas(w.values, w.nominal, where, opts.allow_inexact, FALLBACK_TYPE)
+        return Const(ints, t)
+
+    def result_type(self, layer: str, float_output: bool, nxt: Layer | None) -> FixedType | None:
+        """The config's result type for a float layer output, unless a quantizer follows."""
+        if not (self.cfg and float_output):
+            return None
+        if isinstance(nxt, ActivationLayer) and nxt.quantized:
+            return None
+        t = self.cfg.precision(layer, "result")
+        if t is not None:
+            self.approximated.append(layer)
+        return t
+
+    def dense(self, d: DenseLayer, bn: BatchNormLayer | None, nxt: Layer | None) -> None:
+        kernel, bias, origin, result_name = d.kernel, d.bias, d.name, d.name
+        if bn is not None:  # fold in float, before casting to the configured precision
+            kernel = Weights(kernel.values * bn.scale[None, :])
+            bias = Weights(bias.values * bn.scale + bn.shift)
+            origin, result_name = f"{d.name} + {bn.name}", bn.name
+        where = f"layer {d.name!r} ({d.cls})"
+        consts = {
+            "weight": self.const(kernel, d.name, "weight", f"{where} kernel"),
+            "bias": self.const(bias, d.name, "bias", f"{where} bias"),
+        }
+        float_out = not d.kernel.quantized and not d.activation_quantized
+        plain = d.activation is None or d.activation.kind == "identity"
+        out_type = self.result_type(result_name, float_out, nxt if plain else None)
+        self.b.add(d.name, "dense", (kernel.values.shape[1],), out_type, origin, consts)
+        if d.activation is not None:
+            self.b.activation(d.activation, f"{d.name}_act", d.name)
+
+    def batchnorm(self, bn: BatchNormLayer, nxt: Layer | None) -> None:
+        where = f"layer {bn.name!r} ({bn.cls})"
+        scale, shift = Weights(bn.scale), Weights(bn.shift)
+        if self.cfg is None:
+            s = self.const(scale, bn.name, "scale", f"{where} scale gamma/sqrt(var+eps)")
+            t = self.const(shift, bn.name, "bias", f"{where} shift beta-mean*scale")
+            out_type = None
+        else:
+            s = self.const(scale, bn.name, "scale", f"{where} scale")
+            t = self.const(shift, bn.name, "bias", f"{where} shift")
+            out_type = self.result_type(bn.name, True, nxt)
+        consts = {"scale": s, "shift": t}
+        shape = self.b.last.output.shape
+        self.b.add(bn.name, "scale_shift", shape, out_type, bn.name, consts)
+
+
+def lower_layers(
+    model_name: str,
+    in_shape: tuple[int, ...],
+    input_name: str,
+    layers: list[Layer],
+    options: FrontendOptions,
+) -> tuple[Graph, list[str]]:
+    """Lower a chain of layers to an (untyped) IR graph.
+
+    Returns the graph and the names of the layers whose float values or outputs were cast to
+    the precision configuration (empty when the IR is exactly the model).
+    """
+    b = GraphBuilder(model_name, options)
+    cfg = options.precision
+    in_type = options.input_type or (cfg.precision(input_name, "result") if cfg else None)
+    b.add_input(in_shape, in_type or DEFAULT_INPUT_TYPE, input_name)
+    low = _Lowering(b)
+    i = 0
+    while i < len(layers):
+        layer = layers[i]
+        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        if isinstance(layer, DenseLayer):
+            fold = (
+                cfg is not None
+                and isinstance(nxt, BatchNormLayer)
+                and not layer.kernel.quantized
+                and (layer.activation is None or layer.activation.kind == "identity")
+            )
+            if fold:
+                after = layers[i + 2] if i + 2 < len(layers) else None
+                low.dense(layer, nxt, after)  # type: ignore[arg-type]
+                i += 2
+                continue
+            low.dense(layer, None, nxt)
+        elif isinstance(layer, BatchNormLayer):
+            low.batchnorm(layer, nxt)
+        else:
+            b.activation(layer.spec, layer.name, layer.name)
+        i += 1
+    graph = Graph(b.model_name, tuple(b.nodes), (b.last.output.name,))
+    return graph, sorted(set(low.approximated))
