@@ -46,8 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"trigc {metadata.version('trigc')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser("compile", help="compile a Keras/QKeras model into a firmware project")
-    c.add_argument("model", type=Path, help="saved Keras 3 / QKeras model (.keras)")
+    c = sub.add_parser("compile", help="compile a Keras/QKeras/ONNX model into firmware")
+    c.add_argument(
+        "model",
+        type=Path,
+        help="model file: .keras (Keras 3 / qkeras-v3), .h5 (Keras 2 / QKeras 0.9), .json "
+        "(Keras 2 architecture, with --weights) or .onnx (ONNX / QONNX)",
+    )
+    c.add_argument(
+        "--weights", type=Path, default=None, help="weights .h5 file of a Keras 2 .json model"
+    )
+    c.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="hls4ml-style YAML config (Model/LayerName Precision, ReuseFactor) giving the "
+        "precision of float layers (ONNX float models default to fixed<16,6>)",
+    )
     c.add_argument("-o", "--output", type=Path, required=True, help="project directory")
     c.add_argument(
         "--backend",
@@ -72,7 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     clock.add_argument(
         "--clock-mhz", type=float, default=None, help="clock frequency in MHz (default 200)"
     )
-    c.add_argument("--reuse-factor", type=int, default=1, help="hls4ml reuse factor")
+    c.add_argument(
+        "--reuse-factor",
+        type=int,
+        default=None,
+        help="hls4ml reuse factor (default: the config's Model.ReuseFactor, else 1)",
+    )
     c.add_argument(
         "--hls",
         choices=("Vitis", "Vivado"),
@@ -105,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--only",
         type=lambda s: tuple(s.split(",")),
         default=None,
-        help="comma-separated subset of keras,hls,rtl",
+        help="comma-separated subset of keras,onnx,hls,rtl",
     )
     v.add_argument(
         "--csim-vectors",
@@ -142,6 +162,13 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         args.clock_period = 1000.0 / args.clock_mhz
     elif args.clock_period is None:
         args.clock_period = 5.0
+    precision = None
+    if args.config is not None:
+        from .frontends.precision_config import load_config  # noqa: PLC0415
+
+        precision = load_config(args.config)  # a bad config fails before anything is written
+    if args.reuse_factor is None:
+        args.reuse_factor = (precision.reuse_factor if precision else None) or 1
     if args.reuse_factor < 1 or args.clock_period <= 0:
         raise TrigcError("--reuse-factor must be >= 1 and --clock-period > 0")
     project_name = identifier(args.project_name or args.model.stem)
@@ -149,6 +176,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         backends=args.backend,
         input_type=args.input_type,
         allow_inexact=args.allow_inexact,
+        precision=precision,
         backend=BackendOptions(
             project_name=project_name,
             part=args.part,
@@ -157,7 +185,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             hls_flavor=args.hls,
         ),
     )
-    out = compile_project(args.model, args.output, options, force=args.force)
+    out = compile_project(args.model, args.output, options, force=args.force, weights=args.weights)
     if args.dump_ir:
         print(to_text(load_graph(out / "ir.json")), end="")
     manifest = json.loads((out / "manifest.json").read_text())
@@ -212,7 +240,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                     "ok": result.ok,
                     "vectors": result.vectors,
                     "comparisons": {
-                        c.name: {"identical": c.identical, "total": c.total}
+                        c.name: {
+                            "identical": c.identical,
+                            "total": c.total,
+                            "informative": c.informative,
+                        }
                         for c in result.comparisons
                     },
                     "protocol": [

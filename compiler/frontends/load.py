@@ -1,0 +1,81 @@
+"""Which frontend reads a model file: dispatch by file type.
+
+``.keras``: Keras 3 / qkeras-v3; ``.h5``: a Keras 2 / QKeras 0.9 model file; ``.json`` with
+``weights``: a Keras 2 architecture and its weights file; ``.onnx``: ONNX or QONNX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import TrigcError
+from ..ir import Graph
+from .builder import FrontendOptions
+
+FORMATS = {".keras": "keras", ".h5": "keras2-h5", ".json": "keras2-json", ".onnx": "onnx"}
+FORMAT_HELP = (
+    ".keras (Keras 3 / qkeras-v3), .h5 (Keras 2 / QKeras 0.9 model file), .json with "
+    "--weights (Keras 2 architecture + weights file), .onnx (ONNX / QONNX)"
+)
+# The reference each format is verified against.
+REFERENCES = {"keras": "keras", "keras2-h5": "keras", "keras2-json": "keras", "onnx": "onnx"}
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """An untyped IR graph read from files, and what verify needs to know about it."""
+
+    graph: Graph
+    format: str
+    files: tuple[Path, ...]
+    approximated: tuple[str, ...] = field(default_factory=tuple)
+
+
+def model_format(path: Path, weights: Path | None = None) -> str:
+    """The format name of ``path``; the error lists the supported file types."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise TrigcError(
+            f"{path}: unknown model file type {path.suffix or '(none)'!r}; trigc reads "
+            f"{FORMAT_HELP}"
+        )
+    if weights is not None and fmt != "keras2-json":
+        raise TrigcError(
+            f"{path}: --weights goes with a Keras 2 architecture file (.json) only; "
+            f"{path.suffix} files hold their own weights"
+        )
+    return fmt
+
+
+def read_model(
+    path: Path, weights: Path | None = None, options: FrontendOptions | None = None
+) -> LoadedModel:
+    """Read ``path`` (and ``weights``) with the frontend its file type calls for."""
+    path = Path(path)
+    options = options or FrontendOptions()
+    fmt = model_format(path, weights)
+    if not path.exists():
+        raise TrigcError(f"{path}: no such file")
+    if path.is_dir():
+        raise TrigcError(f"{path}: is a directory, not a model file ({FORMAT_HELP})")
+    if fmt == "keras":
+        if options.precision is not None:
+            raise TrigcError(
+                f"{path}: --config applies to float layers of ONNX and Keras 2 files; a .keras "
+                "model takes its precision from its QKeras quantizers (and --input-type)"
+            )
+        from .keras import from_keras, load_keras_model  # noqa: PLC0415
+
+        return LoadedModel(from_keras(load_keras_model(path), options), fmt, (path,))
+    if fmt == "onnx":
+        from .onnx import from_onnx  # noqa: PLC0415
+
+        graph, approximated = from_onnx(path, options)
+        return LoadedModel(graph, fmt, (path,), tuple(approximated))
+    from .keras_legacy import from_legacy_keras  # noqa: PLC0415
+
+    graph, approximated = from_legacy_keras(path, weights, options)
+    files = (path, Path(weights)) if weights is not None else (path,)
+    return LoadedModel(graph, fmt, files, tuple(approximated))
