@@ -167,6 +167,7 @@ def lower_layers(
         if isinstance(layer, DenseLayer):
             fold = (
                 cfg is not None
+                and cfg.precision(layer.name, "weight") is not None
                 and isinstance(nxt, BatchNormLayer)
                 and not layer.kernel.quantized
                 and (layer.activation is None or layer.activation.kind == "identity")

@@ -1,0 +1,186 @@
+"""ONNX / QONNX frontend: exactness against onnxruntime and the QONNX executor, Quant types,
+and refusals that name the node and its op type.  The graphs are built in the tests, in the
+shapes the Keras (tf2onnx) and PyTorch exporters write (onnx_models.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onnx import helper
+
+from tests.compiler.frontends import onnx_models as om
+from trigc.compiler.errors import InexactError, UnsupportedModelError
+from trigc.compiler.fixed import FixedType
+from trigc.compiler.frontends.builder import FrontendOptions
+from trigc.compiler.frontends.onnx import from_onnx
+from trigc.compiler.frontends.onnx_reference import onnx_runner
+from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.pipeline import run_pipeline
+from trigc.compiler.stimuli import make_vectors
+
+AUTO = config_from_dict({"Model": {"Precision": "auto"}})
+
+
+def _ir_and_reference(path: Path, options: FrontendOptions | None = None, n: int = 3000):
+    graph, approximated = from_onnx(path, options)
+    graph, _ = run_pipeline(graph)
+    x, _ = make_vectors(graph, n, 0)
+    y_ir = graph.run_int(x)[graph.outputs[0]]
+    y_ref = onnx_runner(path)(graph.inputs[0].output.type.to_float(x).astype(np.float32))
+    out_t = graph.tensor(graph.outputs[0]).type
+    return graph, approximated, y_ir, np.ldexp(np.asarray(y_ref, np.float64), out_t.frac)
+
+
+def _on_grid(model, scale: int):
+    """Round every initializer to a multiple of 1/scale (so float weights are exact)."""
+    for init in model.graph.initializer:
+        values = np.frombuffer(init.raw_data, np.float32).copy()
+        init.raw_data = (np.round(values * scale) / scale).astype(np.float32).tobytes()
+    return model
+
+
+def test_qonnx_equals_qonnx_executor_bit_for_bit(tmp_path):
+    path = om.save(om.qonnx_mlp(np.random.default_rng(0)), tmp_path / "q.onnx")
+    graph, approximated, y_ir, y_ref = _ir_and_reference(path)
+    assert approximated == []
+    nodes = {n.name: n for n in graph.nodes}
+    assert nodes["model_input"].output.type == FixedType(8, 4, True, "RND_CONV", "SAT")
+    assert nodes["Gemm_0"].consts["weight"].type == FixedType(6, 2)
+    assert nodes["Gemm_1"].consts["weight"].type == FixedType(2, 0)  # bipolar ±1/4
+    assert set(np.unique(nodes["Gemm_1"].consts["weight"].values)) == {-1, 1}
+    assert nodes["Quant_act"].output.type == FixedType(6, 3, False, "RND_INF", "SAT")
+    assert np.array_equal(y_ref, np.round(y_ref))
+    assert np.array_equal(y_ir, y_ref.astype(np.int64))
+
+
+@pytest.mark.parametrize("build", [om.torch_style_mlp, om.keras_style_mlp])
+def test_float_model_with_weights_on_grid_is_exact(build, tmp_path):
+    """With 'auto' results, a float model whose weights are fixed-point numbers is exact."""
+    model = _on_grid(build(np.random.default_rng(1)), 16)
+    if build is om.torch_style_mlp:  # batch norm with power-of-two scales
+        inits = {i.name: i for i in model.graph.initializer}
+        for name, values in (("bn.weight", 1.0), ("bn.running_var", 4.0 - 1e-5)):
+            n = len(np.frombuffer(inits[name].raw_data, np.float32))
+            inits[name].raw_data = np.full(n, values, np.float32).tobytes()
+    path = om.save(model, tmp_path / "f.onnx")
+    options = FrontendOptions(input_type=FixedType(8, 3), precision=AUTO)
+    if build is om.torch_style_mlp:
+        # gamma/sqrt(var+eps) = 0.5 only up to float rounding: not a fixed-point number
+        with pytest.raises(InexactError, match="BatchNormalization"):
+            from_onnx(path, options)
+        return
+    graph, approximated, y_ir, y_ref = _ir_and_reference(path, options)
+    assert approximated == []
+    assert np.array_equal(y_ir, y_ref.astype(np.int64))
+
+
+def test_float_model_takes_config_precision(tmp_path):
+    path = om.save(om.torch_style_mlp(np.random.default_rng(2)), tmp_path / "t.onnx")
+    cfg = config_from_dict(
+        {
+            "Model": {"Precision": "fixed<16,6>"},
+            "LayerName": {
+                "/fc1/Gemm": {"Precision": {"weight": "fixed<10,2,RND,SAT>"}},
+                "/bn/BatchNormalization": {"Precision": {"result": "fixed<14,5,RND,SAT>"}},
+            },
+        }
+    )
+    graph, approximated, y_ir, y_ref = _ir_and_reference(
+        path, FrontendOptions(input_type=FixedType(10, 1), precision=cfg)
+    )
+    nodes = {n.name: n for n in graph.nodes}
+    assert [n.op for n in graph.nodes] == ["input", "dense", "relu", "dense"]
+    assert nodes["_fc1_Gemm"].origin == "/fc1/Gemm + /bn/BatchNormalization"
+    assert nodes["_fc1_Gemm"].consts["weight"].type == FixedType(10, 2, True, "RND", "SAT")
+    assert nodes["_fc1_Gemm"].output.type == FixedType(14, 5, True, "RND", "SAT")
+    assert nodes["_fc2_Gemm"].output.type == FixedType(16, 6)
+    assert approximated == ["/bn/BatchNormalization", "/fc1/Gemm", "/fc2/Gemm"]
+    # not bit-exact by construction, but close: weights rounded at 2^-8, results at 2^-10
+    assert 0 < np.max(np.abs(y_ir - y_ref)) * 2.0**-10 < 0.1
+
+
+def test_default_precision_for_float_models(tmp_path):
+    path = om.save(om.keras_style_mlp(np.random.default_rng(3)), tmp_path / "k.onnx")
+    graph, approximated = from_onnx(path)
+    assert graph.inputs[0].output.type == FixedType(16, 6)
+    assert graph.nodes[1].consts["weight"].type == FixedType(16, 6)
+    assert graph.nodes[1].origin == "dense/MatMul"  # MatMul + Add became one dense layer
+    assert approximated == ["dense/MatMul", "dense_1/MatMul"]
+
+
+def _quant_model(tmp_path, **attrs):
+    inits = [
+        om._init("w", np.eye(4) / 2),
+        om._init("s", np.array(attrs.pop("scale", 2.0**-3))),
+        om._init("z", np.array(attrs.pop("zero", 0.0))),
+        om._init("b", np.array(6.0)),
+    ]
+    nodes = [
+        helper.make_node("MatMul", ["input", "w"], ["h"], "mm"),
+        om._quant("q_out", "h", "output", "s", "z", "b", **attrs),
+    ]
+    return om.save(om._model(nodes, inits, 4, 4, "q", qonnx=True), tmp_path / "q.onnx")
+
+
+@pytest.mark.parametrize(
+    ("attrs", "expected"),
+    [
+        ({}, FixedType(6, 3, True, "RND_CONV", "SAT")),
+        ({"narrow": 1}, FixedType(6, 3, True, "RND_CONV", "SAT_SYM")),
+        ({"signed": 0, "rounding_mode": "FLOOR"}, FixedType(6, 3, False, "TRN", "SAT")),
+        ({"rounding_mode": "DOWN"}, FixedType(6, 3, True, "TRN_ZERO", "SAT")),
+        ({"rounding_mode": "HALF_DOWN", "scale": 0.5}, FixedType(6, 5, True, "RND_ZERO", "SAT")),
+    ],
+)
+def test_quant_types(tmp_path, attrs, expected):
+    graph, _ = from_onnx(_quant_model(tmp_path, **attrs))
+    assert graph.nodes[-1].op == "requantize"
+    assert graph.nodes[-1].output.type == expected
+
+
+@pytest.mark.parametrize(
+    ("attrs", "error", "match"),
+    [
+        ({"scale": 0.3}, InexactError, r"'q_out' \(Quant\): scale \[0.3.*power of two"),
+        ({"zero": 1.0}, UnsupportedModelError, r"'q_out' \(Quant\): zero point"),
+        ({"rounding_mode": "CEIL"}, UnsupportedModelError, "'CEIL' has no ap_fixed"),
+        ({"signed": 0, "narrow": 1}, UnsupportedModelError, "unsigned narrow"),
+    ],
+)
+def test_quant_refusals(tmp_path, attrs, error, match):
+    with pytest.raises(error, match=match):
+        from_onnx(_quant_model(tmp_path, **attrs))
+
+
+def test_unsupported_op_is_named(tmp_path):
+    inits = [om._init("w", np.ones((4, 4)))]
+    nodes = [
+        helper.make_node("MatMul", ["input", "w"], ["h"], "mm"),
+        helper.make_node("Sigmoid", ["h"], ["output"], "/act/Sigmoid"),
+    ]
+    path = om.save(om._model(nodes, inits, 4, 4, "s"), tmp_path / "s.onnx")
+    with pytest.raises(
+        UnsupportedModelError, match=r"node '/act/Sigmoid' \(Sigmoid\) is not supported.*Gemm"
+    ):
+        from_onnx(path)
+
+
+def test_branches_and_binary_activations_are_refused(tmp_path):
+    inits = [om._init("w", np.ones((4, 4)))]
+    nodes = [
+        helper.make_node("MatMul", ["input", "w"], ["h"], "mm"),
+        helper.make_node("Add", ["h", "input"], ["output"], "skip"),
+    ]
+    path = om.save(om._model(nodes, inits, 4, 4, "r"), tmp_path / "r.onnx")
+    with pytest.raises(UnsupportedModelError, match=r"'skip' \(Add\) reads.*single chains"):
+        from_onnx(path)
+    inits.append(om._init("s", np.array(1.0)))
+    nodes = [
+        helper.make_node("MatMul", ["input", "w"], ["h"], "mm"),
+        helper.make_node("BipolarQuant", ["h", "s"], ["output"], "bq", domain=om.QONNX_DOMAIN),
+    ]
+    path = om.save(om._model(nodes, inits, 4, 4, "b", qonnx=True), tmp_path / "b.onnx")
+    with pytest.raises(UnsupportedModelError, match=r"'bq' \(BipolarQuant\).*binary"):
+        from_onnx(path)
