@@ -1,0 +1,94 @@
+"""ONNX files exported by PyTorch itself (both the TorchScript exporter and the dynamo
+exporter, which folds batch norm into the Gemm), compiled and checked against onnxruntime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trigc.compiler.backends import BackendOptions
+from trigc.compiler.fixed import FixedType
+from trigc.compiler.frontends.builder import FrontendOptions
+from trigc.compiler.frontends.onnx import from_onnx
+from trigc.compiler.frontends.onnx_reference import onnx_runner
+from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.pipeline import run_pipeline
+from trigc.compiler.project import CompileOptions, compile_project
+from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.verify import verify_project
+
+pytestmark = [
+    pytest.mark.slow,  # imports torch, exports with torch.onnx
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning"),
+]
+torch = pytest.importorskip("torch")
+
+
+class Mlp(torch.nn.Module):
+    def __init__(self, batchnorm: bool) -> None:
+        super().__init__()
+        self.fc1 = torch.nn.Linear(12, 8)
+        self.bn = torch.nn.BatchNorm1d(8) if batchnorm else torch.nn.Identity()
+        self.relu = torch.nn.ReLU()
+        self.fc2 = torch.nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc2(self.relu(self.bn(self.fc1(torch.flatten(x, 1)))))
+
+
+def _export(model: torch.nn.Module, path: Path, dynamo: bool) -> Path:
+    x = torch.zeros(2, 12)
+    kwargs = (
+        {"dynamic_shapes": ({0: torch.export.Dim("batch")},)}
+        if dynamo
+        else {"dynamic_axes": {"x": {0: "batch"}, "y": {0: "batch"}}}
+    )
+    torch.onnx.export(
+        model, (x,), str(path), dynamo=dynamo, input_names=["x"], output_names=["y"], **kwargs
+    )
+    return path
+
+
+def _dyadic_mlp(seed: int) -> Mlp:
+    torch.manual_seed(seed)
+    model = Mlp(batchnorm=False).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.round(p * 16) / 16)
+    return model
+
+
+@pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])
+def test_exported_dyadic_mlp_equals_onnxruntime(tmp_path, dynamo):
+    path = _export(_dyadic_mlp(0), tmp_path / "mlp.onnx", dynamo)
+    auto = config_from_dict({"Model": {"Precision": "auto"}})
+    graph, approximated = from_onnx(path, FrontendOptions(FixedType(8, 3), precision=auto))
+    graph, _ = run_pipeline(graph)
+    assert approximated == [] and [n.op for n in graph.nodes] == ["input", "dense", "relu", "dense"]
+    x, _ = make_vectors(graph, 3000, 0)
+    y = onnx_runner(path)(graph.inputs[0].output.type.to_float(x).astype(np.float32))
+    scaled = np.ldexp(np.asarray(y, np.float64), graph.tensor(graph.outputs[0]).type.frac)
+    assert np.array_equal(scaled, np.round(scaled))
+    assert np.array_equal(graph.run_int(x)[graph.outputs[0]], scaled.astype(np.int64))
+
+
+def test_exported_batchnorm_model_compiles_and_verifies(tmp_path):
+    torch.manual_seed(1)
+    model = Mlp(batchnorm=True)
+    model.bn.running_mean.uniform_(-0.5, 0.5)
+    model.bn.running_var.uniform_(0.5, 2.0)
+    path = _export(model.eval(), tmp_path / "bn_mlp.onnx", dynamo=False)
+    options = CompileOptions(
+        backends=("hls",),
+        input_type=FixedType(10, 2),
+        backend=BackendOptions(project_name="bn_mlp"),
+        precision=config_from_dict({"Model": {"Precision": "fixed<16,6,RND,SAT>"}}),
+    )
+    out = compile_project(path, tmp_path / "bn_mlp", options)
+    result = verify_project(out, vectors=2000, protocol_sims=())
+    counts = {c.name: (c.identical, c.total, c.informative) for c in result.comparisons}
+    assert counts["hls-csim"] == (2000, 2000, False)
+    assert counts["onnx"][2] is True  # the float model is reported, not compared bit for bit
+    assert result.ok
