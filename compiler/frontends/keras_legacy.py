@@ -168,6 +168,8 @@ def _chain(config: dict[str, Any], path: Path) -> tuple[str, list[dict[str, Any]
             "Functional models saved by Keras 2"
         )
     layers = body if isinstance(body, list) else body.get("layers", [])
+    # Keras 3 writes registered names such as "qkeras>QDense".
+    layers = [{**x, "class_name": str(x.get("class_name", "")).split(">")[-1]} for x in layers]
     name = "model" if isinstance(body, list) else str(body.get("name", "model"))
     if cls != "Sequential":
         for prev, layer in zip(layers[:-1], layers[1:], strict=True):

@@ -100,7 +100,7 @@ def saved_quantizer(saved: Any, where: str) -> SavedQuantizer | str | None:
     if saved is None:
         return None
     if isinstance(saved, dict):
-        name = str(saved.get("class_name", ""))
+        name = str(saved.get("class_name", "")).split(">")[-1]
         kwargs = dict(saved.get("config", {}) or {})
     elif isinstance(saved, str):
         name, kwargs = _from_string(saved, where)

@@ -227,3 +227,15 @@ def test_keras3_rebuild_equals_ir_bit_for_bit(legacy_files):
     scaled = np.ldexp(np.asarray(y, np.float64), out_t.frac)
     assert np.array_equal(scaled, np.round(scaled))
     assert np.array_equal(scaled.astype(np.int64), y_ir)
+
+
+@pytest.mark.slow
+def test_keras3_h5_files_are_read_too(tiny_qkeras_model, tmp_path):
+    """Keras 3 still writes this layout for ``model.save("m.h5")``, with registered class
+    names such as ``qkeras>QDense``."""
+    path = tmp_path / "tiny.h5"
+    tiny_qkeras_model.save(path)
+    graph, x, y_ir = _ir(from_legacy_keras(path)[0])
+    y = tiny_qkeras_model.predict(graph.inputs[0].output.type.to_float(x), verbose=0)
+    out_t = graph.tensor(graph.outputs[0]).type
+    assert np.array_equal(np.ldexp(np.asarray(y, np.float64), out_t.frac), y_ir)
