@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import TrigcError
+from ..errors import InexactError, TrigcError, UnsupportedModelError
 from ..ir import Graph
 from .builder import FrontendOptions
 
@@ -52,8 +52,21 @@ def model_format(path: Path, weights: Path | None = None) -> str:
 def read_model(
     path: Path, weights: Path | None = None, options: FrontendOptions | None = None
 ) -> LoadedModel:
-    """Read ``path`` (and ``weights``) with the frontend its file type calls for."""
+    """Read ``path`` (and ``weights``) with the frontend its file type calls for.
+
+    Errors about the model's contents name the file first.
+    """
     path = Path(path)
+    try:
+        return _read(path, weights, options)
+    except (UnsupportedModelError, InexactError) as exc:
+        message = str(exc)
+        if message.startswith((str(path), path.name)):
+            raise
+        raise type(exc)(f"{path.name}: {message}") from None
+
+
+def _read(path: Path, weights: Path | None, options: FrontendOptions | None) -> LoadedModel:
     options = options or FrontendOptions()
     fmt = model_format(path, weights)
     if not path.exists():

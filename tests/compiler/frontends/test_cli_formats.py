@@ -100,3 +100,12 @@ def test_config_gives_reuse_factor_and_is_recorded(tmp_path, capsys, legacy_pair
     assert manifest["model"]["weights"] == "source/w.h5"
     assert manifest["model"]["reference_exact"] is False
     assert sorted(p.name for p in (tmp_path / "out" / "source").iterdir()) == ["m.json", "w.h5"]
+
+
+def test_errors_inside_a_layer_name_the_file(tmp_path, capsys):
+    layers = [lk.dense("head", np.ones((4, 2)) / 4, np.zeros(2), activation="softmax")]
+    path = lk.write_h5(tmp_path / "m.h5", lk.sequential_config("m", 4, layers), layers)
+    code, _, err = _run(["compile", path, "-o", tmp_path / "out"], capsys)
+    assert code == EXIT_USAGE
+    assert "m.h5: layer 'head' (Dense): activation 'softmax' is not supported" in err
+    assert _nothing_written(tmp_path)
