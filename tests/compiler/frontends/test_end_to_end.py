@@ -43,6 +43,7 @@ def projects(tmp_path_factory) -> dict[str, Path]:
     )
     qonnx = om.save(om.qonnx_mlp(np.random.default_rng(5)), d / "qonnx.onnx")
     torch = om.save(om.torch_style_mlp(np.random.default_rng(6)), d / "torch.onnx")
+    keras_onnx = om.save(om.keras_style_mlp(np.random.default_rng(7)), d / "keras.onnx")
     cfg = config_from_dict(
         {
             "Model": {"Precision": "fixed<16,6,RND,SAT>"},
@@ -52,11 +53,13 @@ def projects(tmp_path_factory) -> dict[str, Path]:
     both = ("rtl", "hls")
     return {
         "legacy_h5": _compile(h5, d / "legacy_h5", both),
-        "legacy_json": _compile(js, d / "legacy_json", ("hls",), weights=w),
+        "legacy_json": _compile(js, d / "legacy_json", both, weights=w),
         "qonnx": _compile(qonnx, d / "qonnx", both),
         "torch": _compile(
             torch, d / "torch", both, precision=cfg, input_type=FixedType(10, 2, True)
         ),
+        # no --config: a float ONNX model gets fixed<16,6> everywhere (hls4ml's default)
+        "keras_onnx": _compile(keras_onnx, d / "keras_onnx", both),
     }
 
 
@@ -77,16 +80,19 @@ def test_exact_formats_verify_against_reference_and_csim(projects, name, referen
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("name", ["legacy_h5", "qonnx", "torch"])
+@pytest.mark.parametrize("name", ["legacy_h5", "legacy_json", "qonnx", "torch", "keras_onnx"])
 def test_rtl_equals_ir(projects, name):
     result, counts = _verify(projects[name], ("rtl",))
     assert counts == {"rtl": (VECTORS, VECTORS, False)}
     assert result.ok
 
 
-def test_float_onnx_reference_is_information_only(projects):
-    result, counts = _verify(projects["torch"], ("onnx", "hls"))
+@pytest.mark.parametrize(
+    ("name", "layer"), [("torch", "/fc1/Gemm"), ("keras_onnx", "dense/MatMul")]
+)
+def test_float_onnx_reference_is_information_only(projects, name, layer):
+    result, counts = _verify(projects[name], ("onnx", "hls"))
     assert counts["hls-csim"] == (VECTORS, VECTORS, False)
     assert counts["onnx"][2] is True  # float reference: reported, never decides
-    assert any("cannot be bit-exact" in n and "/fc1/Gemm" in n for n in result.notes)
+    assert any("cannot be bit-exact" in n and layer in n for n in result.notes)
     assert result.ok
