@@ -74,21 +74,37 @@ def test_exported_dyadic_mlp_equals_onnxruntime(tmp_path, dynamo):
     assert np.array_equal(graph.run_int(x)[graph.outputs[0]], scaled.astype(np.int64))
 
 
-def test_exported_batchnorm_model_compiles_and_verifies(tmp_path):
+@pytest.fixture(scope="module")
+def batchnorm_project(tmp_path_factory) -> Path:
+    """Linear → BatchNorm1d → ReLU → Linear, exported by the TorchScript exporter (which keeps
+    the BatchNormalization node), compiled with a configuration to both backends."""
+    d = tmp_path_factory.mktemp("torch")
     torch.manual_seed(1)
     model = Mlp(batchnorm=True)
     model.bn.running_mean.uniform_(-0.5, 0.5)
     model.bn.running_var.uniform_(0.5, 2.0)
-    path = _export(model.eval(), tmp_path / "bn_mlp.onnx", dynamo=False)
+    path = _export(model.eval(), d / "bn_mlp.onnx", dynamo=False)
     options = CompileOptions(
-        backends=("hls",),
+        backends=("rtl", "hls"),
         input_type=FixedType(10, 2),
         backend=BackendOptions(project_name="bn_mlp"),
         precision=config_from_dict({"Model": {"Precision": "fixed<16,6,RND,SAT>"}}),
     )
-    out = compile_project(path, tmp_path / "bn_mlp", options)
-    result = verify_project(out, vectors=2000, protocol_sims=())
-    counts = {c.name: (c.identical, c.total, c.informative) for c in result.comparisons}
+    return compile_project(path, d / "bn_mlp", options)
+
+
+def _counts(project: Path, only: tuple[str, ...]):
+    result = verify_project(project, vectors=2000, representations=only, protocol_sims=())
+    assert result.ok
+    return {c.name: (c.identical, c.total, c.informative) for c in result.comparisons}
+
+
+def test_exported_batchnorm_model_verifies_in_csim(batchnorm_project):
+    counts = _counts(batchnorm_project, ("onnx", "hls"))
     assert counts["hls-csim"] == (2000, 2000, False)
     assert counts["onnx"][2] is True  # the float model is reported, not compared bit for bit
-    assert result.ok
+
+
+@pytest.mark.sim
+def test_exported_batchnorm_model_verifies_in_rtl(batchnorm_project):
+    assert _counts(batchnorm_project, ("rtl",)) == {"rtl": (2000, 2000, False)}
