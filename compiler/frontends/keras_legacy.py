@@ -314,6 +314,10 @@ def load_with_keras3(path: Path, weights: Path | None = None) -> Any:
 
     custom_objects: dict[str, Any] = {}
     _add_supported_quantized_objects(custom_objects)
-    model = saving_utils.model_from_config(json.loads(Path(path).read_text()), custom_objects)
-    model.load_weights(weights)
+    try:
+        model = saving_utils.model_from_config(json.loads(Path(path).read_text()), custom_objects)
+        model.load_weights(weights)
+    except Exception as exc:  # Keras raises many kinds for configs it cannot rebuild
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise TrigcError(f"{path}: Keras 3 could not rebuild the model ({reason[:300]})") from None
     return model
