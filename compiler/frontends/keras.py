@@ -96,8 +96,26 @@ def _dense(b: GraphBuilder, layer: Any) -> None:
         b.activation(act_spec, f"{layer.name}_act", layer.name)
 
 
+BN_QUANTIZERS = (
+    "gamma_quantizer",
+    "beta_quantizer",
+    "mean_quantizer",
+    "variance_quantizer",
+    "inverse_quantizer",
+)
+
+
 def _batchnorm(b: GraphBuilder, layer: Any) -> None:
     where = _layer_where(layer)
+    # QBatchNormalization quantizes its parameters (by default with power-of-two quantizers)
+    # before use; trigc does not reproduce those yet, so it must not read the raw weights.
+    used = [q for q in BN_QUANTIZERS if getattr(layer, q, None)]
+    if used:
+        raise UnsupportedModelError(
+            f"{where}: batch normalization with quantized parameters ({', '.join(used)}) is "
+            "not yet supported; set them to None (QBatchNormalization(gamma_quantizer=None, "
+            "...)) or use BatchNormalization"
+        )
     n = b.last.output.shape[-1]
     weights = {w.path.split("/")[-1]: np.asarray(w.numpy(), np.float64) for w in layer.weights}
     gamma = weights.get("gamma", np.ones(n))

@@ -150,3 +150,26 @@ def test_float_bias_is_inexact():
     )
     with pytest.raises(InexactError, match="'nb'.*bias"):
         from_keras(model)
+
+
+def test_qbatchnormalization_with_quantizers_is_refused():
+    from qkeras import QBatchNormalization
+
+    def model(**quantizers):
+        return keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(3, name="d"),
+                QBatchNormalization(name="qbn", **quantizers),
+            ]  # noqa: E501
+        )
+
+    with pytest.raises(
+        UnsupportedModelError, match=r"'qbn' \(QBatchNormalization\).*gamma_quantizer"
+    ):  # noqa: E501
+        from_keras(model(), FrontendOptions(allow_inexact=True))  # QKeras's defaults
+    none = dict.fromkeys(
+        ("gamma_quantizer", "beta_quantizer", "mean_quantizer", "variance_quantizer")
+    )  # noqa: E501
+    g = from_keras(model(**none), FrontendOptions(allow_inexact=True))
+    assert [n.op for n in g.nodes][-1] == "scale_shift"
