@@ -219,8 +219,12 @@ class ScaleShiftOp(Op):
         return Interval(lo, hi, frac)
 
 
+# Imported here, after the base classes it builds on, to keep one registry of every op.
+from .ops_tensor import TENSOR_OPS  # noqa: E402
+
 OPS: dict[str, Op] = {
-    op.name: op for op in (InputOp(), DenseOp(), ReluOp(), RequantizeOp(), ScaleShiftOp())
+    op.name: op
+    for op in (InputOp(), DenseOp(), ReluOp(), RequantizeOp(), ScaleShiftOp(), *TENSOR_OPS)
 }
 
 

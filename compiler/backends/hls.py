@@ -103,23 +103,27 @@ def lower(graph: Graph) -> Lowered:
         _check_node(node)
         if node.op == "input":
             name = names.make(node.name)
-            shape = list(node.output.shape)
+            # Every tensor is a flat C-order array in an io_parallel project.
+            shape = [node.output.size]
             layer = {"class_name": "InputLayer", "name": name, "inputs": [], "input_shape": shape}
             lowered.input_layers.append(name)
             _add(lowered, node, layer, {"result": node.output.type.to_hls()})
             continue
-        src = lowered.layer_of[node.inputs[0]]
+        _check_shapes(graph, node)
+        srcs = [lowered.layer_of[name] for name in node.inputs]
         in_type = graph.tensor(node.inputs[0]).type
         if node.op == "scale_shift" and _is_unit_scale_shift(node):
             # hls4ml's RemoveNopBatchNormalization would delete it together with its cast.
             node_op = "requantize"
+        elif node.op == "reshape":  # flat arrays: a reshape is its cast alone
+            node_op = "requantize"
         else:
             node_op = node.op
         if node_op == "requantize" and _same_format(in_type, node.output.type):
-            lowered.layer_of[node.output.name] = src  # a cast that cannot change any value
+            lowered.layer_of[node.output.name] = srcs[0]  # a cast that cannot change any value
             continue
         fields, precision = _LAYERS[node_op](node, in_type)
-        layer = {"name": names.make(node.name), "inputs": [src], **fields}
+        layer = {"name": names.make(node.name), "inputs": srcs, **fields}
         _add(lowered, node, layer, {"result": node.output.type.to_hls(), **precision})
     lowered.output_layers = _output_layers(graph, lowered)
     return lowered
@@ -153,17 +157,36 @@ def _requantize(node: Node, in_type: FixedType) -> LayerFields:
 
 def _scale_shift(node: Node, in_type: FixedType) -> LayerFields:
     # Given scale/bias directly, hls4ml computes ``x * scale + bias`` in full ap_fixed precision.
+    # The IR's per-channel constants, repeated over the flat array's leading rows.
     scale, shift = node.consts["scale"], node.consts["shift"]
+    rows = node.output.size // scale.values.size
     fields = {"class_name": "BatchNormalization", "n_in": node.output.size, "n_filt": -1}
-    fields |= {"scale_data": scale.as_float(), "bias_data": shift.as_float()}
+    fields |= {"scale_data": np.tile(scale.as_float(), rows)}
+    fields |= {"bias_data": np.tile(shift.as_float(), rows)}
     return fields, {"scale": scale.type.to_hls(), "bias": shift.type.to_hls()}
+
+
+def _merge(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::add/subtract/multiply compute in ap_fixed's full-precision result type and cast
+    # once to the output type, as the IR does.
+    return {"class_name": "Merge", "op": node.op}, {}
+
+
+def _concatenate(node: Node, in_type: FixedType) -> LayerFields:
+    # _check_shapes allows only concatenations that join the two flat arrays end to end.
+    return {"class_name": "Concatenate", "op": "concatenate1d", "axis": -1}, {}
 
 
 _LAYERS = {
     "dense": _dense,
     "relu": _relu,
     "requantize": _requantize,
+    "reshape": _requantize,
     "scale_shift": _scale_shift,
+    "add": _merge,
+    "subtract": _merge,
+    "multiply": _merge,
+    "concatenate": _concatenate,
 }
 
 
@@ -197,11 +220,6 @@ def _check_node(node: Node) -> None:
             f"{where}: the hls backend cannot express this op; it supports input, "
             f"{', '.join(_LAYERS)}. Lower it in a pass first or use another backend."
         )
-    if len(node.output.shape) != 1:
-        raise TrigcError(
-            f"{where}: the hls backend handles 1-D tensors only, got shape {node.output.shape}; "
-            "flatten the model's inputs."
-        )
     for cname, const in node.consts.items():
         values = np.asarray(const.values).astype(object)
         if values.size == 0:
@@ -214,6 +232,23 @@ def _check_node(node: Node) -> None:
                 f"{where}: constant {cname!r} needs more than {DOUBLE_MANTISSA_BITS} significant "
                 "bits; hls4ml writes weights as decimal numbers read through a C double."
             )
+
+
+def _check_shapes(graph: Graph, node: Node) -> None:
+    """Refuse ops whose meaning on a multi-dimensional tensor the flat arrays cannot keep."""
+    where = f"node {node.name!r} (op {node.op!r}, from {node.origin or 'unknown origin'})"
+    shape = graph.tensor(node.inputs[0]).shape
+    if node.op == "dense" and int(np.prod(shape[:-1], dtype=np.int64)) != 1:
+        raise TrigcError(
+            f"{where}: the hls backend applies dense layers to 1-D tensors only, got input "
+            f"shape {shape}; flatten before the dense layer."
+        )
+    axis = node.attrs.get("axis", 0)
+    if node.op == "concatenate" and int(np.prod(shape[:axis], dtype=np.int64)) != 1:
+        raise TrigcError(
+            f"{where}: the hls backend concatenates only along the first axis with more than "
+            f"one element, got axis {axis} of shape {shape}; flatten both inputs first."
+        )
 
 
 def _is_unit_scale_shift(node: Node) -> bool:

@@ -22,6 +22,7 @@ from ...ir import Graph, Node, Tensor
 from .cast import cast_value
 from .csd import csd_cost, csd_digits, odd_part, plan_products
 from .cse import extract_pairs
+from .merge import add, align, concatenate, multiply
 from .netlist import Netlist, Signal, Value
 
 
@@ -225,6 +226,35 @@ def _relu(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Tens
     return TensorValues(values, dst.frac)
 
 
+def _aligned_inputs(xs: list[TensorValues]) -> tuple[list[list[Value]], int]:
+    frac = max(x.frac for x in xs)
+    return [align(x.values, x.frac, frac) for x in xs], frac
+
+
+def _concatenate(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    parts, frac = _aligned_inputs(xs)
+    axis, out_shape = node.attrs["axis"], node.output.shape
+    others = node.output.size // out_shape[axis]  # elements per index along the axis
+    shapes = [(*out_shape[:axis], len(p) // others, *out_shape[axis + 1 :]) for p in parts]
+    return TensorValues(tuple(concatenate(parts, shapes, axis)), frac)
+
+
+def _add(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (a, b), frac = _aligned_inputs(xs)
+    values = add(nl, a, b, node.op == "subtract", identifier(node.name))
+    return TensorValues(tuple(values), frac)
+
+
+def _multiply(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    a, b = xs
+
+    def one_term(nl: Netlist, row: Sequence[Value], columns, consts, name: str) -> list[Value]:
+        return linear(nl, row, columns, consts, name, sharing)
+
+    values = multiply(nl, a.values, b.values, identifier(node.name), one_term)
+    return TensorValues(tuple(values), a.frac + b.frac)
+
+
 Lowering = Callable[[Netlist, Node, list[TensorValues], str], TensorValues]
 
 LOWERINGS: dict[str, tuple[Lowering, bool]] = {
@@ -233,6 +263,11 @@ LOWERINGS: dict[str, tuple[Lowering, bool]] = {
     "scale_shift": (_scale_shift, False),
     "requantize": (_identity, False),
     "relu": (_relu, True),
+    "reshape": (_identity, False),
+    "concatenate": (_concatenate, False),
+    "add": (_add, False),
+    "subtract": (_add, False),
+    "multiply": (_multiply, False),
 }
 
 

@@ -1,0 +1,110 @@
+"""Reshape, add, subtract, multiply and concatenate: executor ≡ C simulation ≡ RTL.
+
+One IR graph holds every op (one hls4ml compile for all of them): a 2-D input flattened,
+element-wise merges of tensors with different fractional bits and signedness, a product of
+a tensor with itself, model-given saturating and rounding output types, a concatenation
+feeding a dense layer, and a reshape with a cast as a second output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.compiler.ops.threeway import assert_three_way, build_all
+from trigc.compiler.errors import IRError
+from trigc.compiler.fixed import FixedType as T
+from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.passes import infer_precision
+from trigc.compiler.verifier import verify
+
+INFER, MODEL = {"precision": "infer"}, {"precision": "model"}
+
+
+def node(name, op, inputs, shape, out_t=None, consts=None, **attrs) -> Node:
+    t = T.parse(out_t) if out_t else T(1, 1)
+    return Node(
+        name,
+        op,
+        inputs,
+        Tensor(name, shape, t),
+        consts or {},
+        {**attrs, **(MODEL if out_t else INFER)},
+        name,
+    )
+
+
+def merge_graph() -> Graph:
+    rng = np.random.default_rng(3)
+    w = rng.integers(-16, 16, (16, 5))
+    w[rng.random(w.shape) < 0.3] = 0
+    dense_consts = {
+        "weight": Const(w, T(5, 1)),
+        "bias": Const(rng.integers(-8, 8, 5), T(4, 2)),
+    }
+    nodes = [
+        Node("x", "input", (), Tensor("x", (2, 4), T(8, 3)), attrs=MODEL),
+        Node("y", "input", (), Tensor("y", (8,), T(6, 2, False)), attrs=MODEL),
+        node("flat", "reshape", ("x",), (8,)),
+        node("sum", "add", ("flat", "y"), (8,)),
+        node("diff", "subtract", ("flat", "y"), (8,), "fixed<7,3,RND,SAT>"),
+        node("prod", "multiply", ("sum", "diff"), (8,), "fixed<10,5,RND_CONV,SAT_SYM>"),
+        node("square", "multiply", ("flat", "flat"), (8,)),
+        node("cat", "concatenate", ("prod", "y"), (16,), axis=0),
+        node("fc", "dense", ("cat",), (5,), "fixed<12,5,RND,SAT>", dense_consts),
+        node("grid", "reshape", ("square",), (4, 2), "fixed<9,4,TRN,WRAP>"),
+    ]
+    graph = Graph("merges", tuple(nodes), ("fc", "grid"))
+    return verify(infer_precision.run(verify(graph, "structural")))
+
+
+def test_executor_semantics():
+    graph = merge_graph()
+    x = np.array([[[-128, 127, 5, -3], [0, 1, -1, 64]]])
+    y = np.array([[63, 0, 1, 2, 3, 4, 5, 6]])
+    got = graph.run_int(x, y, keep_all=True)
+    flat = x.reshape(1, 8)
+    # x has 5 fractional bits, y 4: the sum is exact at 5
+    assert np.array_equal(got["sum"], flat + (y << 1))
+    assert graph.tensor("sum").type.frac == 5
+    assert np.array_equal(got["square"], flat * flat)
+    assert graph.tensor("square").type.frac == 10
+    assert np.array_equal(got["cat"][:, 8:], y << (graph.tensor("cat").type.frac - 4))
+    assert got["grid"].shape == (1, 4, 2)
+
+
+def test_shape_errors_name_the_node():
+    x = Node("x", "input", (), Tensor("x", (4,), T(8, 3)))
+    y = Node("y", "input", (), Tensor("y", (3,), T(8, 3)))
+    bad = [
+        node("s", "add", ("x", "y"), (4,)),
+        node("c", "concatenate", ("x", "y"), (8,), axis=0),
+        node("c", "concatenate", ("x", "y"), (7,), axis=1),
+        node("r", "reshape", ("x",), (3,)),
+    ]
+    for n in bad:
+        with pytest.raises(IRError, match=f"'{n.name}'"):
+            verify(Graph("g", (x, y, n), (n.name,)), "structural")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build_all(merge_graph(), tmp_path_factory.mktemp("merges"))
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_merges_are_bit_exact_in_every_representation(built):
+    want = assert_three_way(built, n=3000)
+    assert len(np.unique(want["fc"])) > 50
+
+
+@pytest.mark.slow
+def test_csim_trace_matches_every_tensor(built):
+    from tests.compiler.ops.threeway import input_vectors
+
+    xs = input_vectors(built.graph, 300, seed=2)
+    want = built.graph.run_int(*xs, keep_all=True)
+    traced = built.csim.trace_int(xs)
+    for name, values in want.items():
+        assert np.array_equal(traced[name], values), name
