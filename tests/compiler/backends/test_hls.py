@@ -192,8 +192,15 @@ def test_rejects_bad_requests(tmp_path):
     (tmp_path / "full" / "old.txt").write_text("x")
     with pytest.raises(ProjectError, match="not empty"):
         emit(graph, BackendOptions(), tmp_path / "full")
-    two_d = Graph("g", (Node("x", "input", (), Tensor("x", (2, 3), T(8, 3))),), ("x",))
-    with pytest.raises(TrigcError, match="1-D"):
+    fc = Node(
+        "fc",
+        "dense",
+        ("x",),
+        Tensor("fc", (2, 1), T(12, 6)),
+        {"weight": Const(np.ones((3, 1), int), T(2, 2)), "bias": Const(np.zeros(1, int), T(2, 2))},
+    )
+    two_d = Graph("g", (Node("x", "input", (), Tensor("x", (2, 3), T(8, 3))), fc), ("fc",))
+    with pytest.raises(TrigcError, match="'fc'.*dense layers to 1-D tensors only"):
         emit(two_d, BackendOptions(), tmp_path / "q")
 
 
