@@ -132,18 +132,17 @@ def _replace_dir(tmp: Path, outdir: Path) -> None:
         os.replace(tmp, outdir)
 
 
-def _model_entry(source: Path, loaded: LoadedModel | None) -> dict[str, Any]:
+def _model_entry(source: Path, loaded: LoadedModel) -> dict[str, Any]:
     """The manifest's description of the source model and of its reference."""
-    fmt = loaded.format if loaded else "keras"
     entry: dict[str, Any] = {
         "source": f"source/{source.name}",
         "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
-        "format": fmt,
-        "reference": REFERENCES[fmt],
-        "reference_exact": not (loaded and loaded.approximated),
-        "approximated_layers": list(loaded.approximated) if loaded else [],
+        "format": loaded.format,
+        "reference": REFERENCES[loaded.format],
+        "reference_exact": not loaded.approximated,
+        "approximated_layers": list(loaded.approximated),
     }
-    if loaded and len(loaded.files) > 1:
+    if len(loaded.files) > 1:
         entry["weights"] = f"source/{loaded.files[1].name}"
     return entry
 
@@ -162,18 +161,21 @@ def compile_project(
     for name in options.backends:
         get_backend(name)  # fail early on an unknown backend name
     _check_outdir(outdir, force)
-    loaded = None
-    if isinstance(model, str | os.PathLike):
-        loaded = read_model(Path(model), weights, options.frontend)
-        graph, _ = run_pipeline(loaded.graph)
+    live = not isinstance(model, str | os.PathLike)
+    if live:
+        from .frontends.keras import lower_keras  # noqa: PLC0415
+
+        untyped, approximated = lower_keras(model, options.frontend)
+        loaded = LoadedModel(untyped, "keras", (), tuple(approximated))
     else:
-        graph = lower(model, options)
+        loaded = read_model(Path(model), weights, options.frontend)
+    graph, _ = run_pipeline(loaded.graph)
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
     try:
         (tmp / "source").mkdir()
-        if loaded:
+        if not live:
             if len({f.name for f in loaded.files}) != len(loaded.files):
                 raise ProjectError(f"{loaded.files}: model and weights files need distinct names")
             for f in loaded.files:

@@ -1,9 +1,10 @@
 """Keras 3 / QKeras (qkeras-v3) frontend: a model in memory or a ``.keras`` file → IR.
 
 Supported: sequential chains of InputLayer, QDense, Dense, QActivation, Activation,
-BatchNormalization, QBatchNormalization and Dropout (identity at inference).  Each layer
-becomes one or more IR nodes whose ``origin`` names the layer; anything else is refused with
-the layer's name, class and the list of what is supported.
+BatchNormalization, QBatchNormalization (without parameter quantizers) and Dropout (identity at
+inference).  The layers are read into the frontend-neutral records of :mod:`.layers` and
+lowered there, as the other frontends do; each IR node's ``origin`` names its layer.  Anything
+else is refused with the layer's name, class and the list of what is supported.
 """
 
 from __future__ import annotations
@@ -14,19 +15,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
-from ..fixed import FixedType
-from ..ir import Const, Graph
-from .builder import (
-    DEFAULT_INPUT_TYPE,
-    FALLBACK_TYPE,
-    FrontendOptions,
-    GraphBuilder,
-    identifier,
-)
+from ..ir import Graph
+from .builder import FrontendOptions, identifier
 from .keras_import import import_keras
-from .quantizers import activation_spec, check_weight_quantizer, exact_mantissas, nominal_type
+from .layers import ActivationLayer, BatchNormLayer, DenseLayer, Layer, Weights, lower_layers
+from .quantizers import activation_spec, check_weight_quantizer, nominal_type
 
-__all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model"]
+__all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model", "lower_keras"]
 
 SUPPORTED_LAYERS = (
     "InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, "
@@ -60,7 +55,16 @@ def _layer_where(layer: Any) -> str:
     return f"layer {layer.name!r} ({type(layer).__name__})"
 
 
-def _dense(b: GraphBuilder, layer: Any) -> None:
+def _weights(values: np.ndarray, q: Any, where: str, options: FrontendOptions) -> Weights:
+    """Weights passed through their QKeras quantizer (if any), with its nominal type."""
+    if q is None:
+        return Weights(values)
+    check_weight_quantizer(q, where, options.allow_inexact)
+    quantized = np.asarray(q(values.astype(np.float32)), dtype=np.float64)
+    return Weights(quantized, True, nominal_type(q))
+
+
+def _dense(layer: Any, options: FrontendOptions) -> DenseLayer:
     where = _layer_where(layer)
     act = getattr(layer, "activation", None)
     act_spec = activation_spec(act, where) if act is not None else None
@@ -68,32 +72,17 @@ def _dense(b: GraphBuilder, layer: Any) -> None:
     kernel = np.asarray(weights[0], dtype=np.float64)
     bias = np.asarray(weights[1], dtype=np.float64) if layer.use_bias else np.zeros(kernel.shape[1])
     kq = getattr(layer, "kernel_quantizer_internal", None)
-    bq = getattr(layer, "bias_quantizer_internal", None)
-    nominal_w = nominal_b = None
-    if kq is not None:
-        check_weight_quantizer(kq, f"{where} kernel_quantizer", b.options.allow_inexact)
-        kernel = np.asarray(kq(kernel.astype(np.float32)), dtype=np.float64)
-        nominal_w = nominal_type(kq)
-    if bq is not None and layer.use_bias:
-        check_weight_quantizer(bq, f"{where} bias_quantizer", b.options.allow_inexact)
-        bias = np.asarray(bq(bias.astype(np.float32)), dtype=np.float64)
-        nominal_b = nominal_type(bq)
-    w_int, w_type = exact_mantissas(
-        kernel, nominal_w, f"{where} kernel", b.options.allow_inexact, FALLBACK_TYPE
-    )
-    b_int, b_type = exact_mantissas(
-        bias, nominal_b, f"{where} bias", b.options.allow_inexact, FALLBACK_TYPE
-    )
-    b.add(
+    bq = getattr(layer, "bias_quantizer_internal", None) if layer.use_bias else None
+    return DenseLayer(
         layer.name,
-        "dense",
-        (kernel.shape[1],),
-        None,
-        layer.name,
-        {"weight": Const(w_int, w_type), "bias": Const(b_int, b_type)},
+        type(layer).__name__,
+        _weights(kernel, kq, f"{where} kernel_quantizer", options),
+        _weights(bias, bq, f"{where} bias_quantizer", options)
+        if layer.use_bias
+        else Weights(bias, True),
+        act_spec,
+        act_spec is not None and act_spec.type is not None,
     )
-    if act_spec is not None:
-        b.activation(act_spec, f"{layer.name}_act", layer.name)
 
 
 BN_QUANTIZERS = (
@@ -105,7 +94,7 @@ BN_QUANTIZERS = (
 )
 
 
-def _batchnorm(b: GraphBuilder, layer: Any) -> None:
+def _batchnorm(layer: Any, options: FrontendOptions) -> BatchNormLayer:
     where = _layer_where(layer)
     # QBatchNormalization quantizes its parameters (by default with power-of-two quantizers)
     # before use; trigc does not reproduce those yet, so it must not read the raw weights.
@@ -116,40 +105,17 @@ def _batchnorm(b: GraphBuilder, layer: Any) -> None:
             "not yet supported; set them to None (QBatchNormalization(gamma_quantizer=None, "
             "...)) or use BatchNormalization"
         )
-    n = b.last.output.shape[-1]
     weights = {w.path.split("/")[-1]: np.asarray(w.numpy(), np.float64) for w in layer.weights}
-    gamma = weights.get("gamma", np.ones(n))
-    beta = weights.get("beta", np.zeros(n))
     mean, var = weights["moving_mean"], weights["moving_variance"]
+    gamma = weights.get("gamma", np.ones_like(mean))
+    beta = weights.get("beta", np.zeros_like(mean))
     scale = gamma / np.sqrt(var + layer.epsilon)
-    shift = beta - mean * scale
-    s_int, s_type = exact_mantissas(
-        scale,
-        None,
-        f"{where} scale gamma/sqrt(var+eps)",
-        b.options.allow_inexact,
-        FixedType(18, 8, True, "RND_CONV"),
-    )
-    t_int, t_type = exact_mantissas(
-        shift,
-        None,
-        f"{where} shift beta-mean*scale",
-        b.options.allow_inexact,
-        FixedType(18, 8, True, "RND_CONV"),
-    )
-    b.add(
-        layer.name,
-        "scale_shift",
-        b.last.output.shape,
-        None,
-        layer.name,
-        {"scale": Const(s_int, s_type), "shift": Const(t_int, t_type)},
-    )
+    return BatchNormLayer(layer.name, type(layer).__name__, scale, beta - mean * scale)
 
 
-def _activation_layer(b: GraphBuilder, layer: Any) -> None:
-    where = _layer_where(layer)
-    b.activation(activation_spec(layer.activation, where), layer.name, layer.name)
+def _activation_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
+    spec = activation_spec(layer.activation, _layer_where(layer))
+    return ActivationLayer(layer.name, type(layer).__name__, spec, spec.type is not None)
 
 
 LAYER_HANDLERS = {
@@ -159,9 +125,8 @@ LAYER_HANDLERS = {
     "Activation": _activation_layer,
     "BatchNormalization": _batchnorm,
     "QBatchNormalization": _batchnorm,
-    "Dropout": lambda b, layer: None,
-    "InputLayer": lambda b, layer: None,
 }
+SKIPPED_LAYERS = ("Dropout", "InputLayer")
 
 
 def _check_chain(model: Any) -> list[Any]:
@@ -177,8 +142,11 @@ def _check_chain(model: Any) -> list[Any]:
     return layers
 
 
-def from_keras(model: Any, options: FrontendOptions | None = None) -> Graph:
-    """Translate a live Keras 3 / QKeras model into an (untyped) IR graph."""
+def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Graph, list[str]]:
+    """Translate a live Keras 3 / QKeras model into an (untyped) IR graph.
+
+    Returns the graph and the layers a precision configuration approximated.
+    """
     options = options or FrontendOptions()
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise UnsupportedModelError(
@@ -191,16 +159,23 @@ def from_keras(model: Any, options: FrontendOptions | None = None) -> Graph:
             f"model {model.name!r}: input shape {in_shape} is not a flat vector; only dense "
             "networks on 1-D inputs are supported for now"
         )
-    b = GraphBuilder(identifier(model.name), options)
-    b.add_input(in_shape, options.input_type or DEFAULT_INPUT_TYPE)
     layers = _check_chain(model)
     for layer in layers:  # refuse unsupported layers before converting anything
-        if type(layer).__name__ not in LAYER_HANDLERS:
+        name = type(layer).__name__
+        if name not in LAYER_HANDLERS and name not in SKIPPED_LAYERS:
             raise UnsupportedModelError(
                 f"{_layer_where(layer)} is not supported. Supported layers: {SUPPORTED_LAYERS}."
             )
-    for layer in layers:
-        LAYER_HANDLERS[type(layer).__name__](b, layer)
-    if b.last.op == "input":
+    specs: list[Layer] = [
+        LAYER_HANDLERS[type(layer).__name__](layer, options)
+        for layer in layers
+        if type(layer).__name__ not in SKIPPED_LAYERS
+    ]
+    if not specs:
         raise UnsupportedModelError(f"model {model.name!r} has no layer trigc can compile")
-    return Graph(b.model_name, tuple(b.nodes), (b.last.output.name,))
+    return lower_layers(identifier(model.name), in_shape, "input", specs, options)
+
+
+def from_keras(model: Any, options: FrontendOptions | None = None) -> Graph:
+    """Translate a live Keras 3 / QKeras model into an (untyped) IR graph."""
+    return lower_keras(model, options)[0]

@@ -26,6 +26,8 @@ from .quantizers import ActivationSpec, exact_mantissas
 
 # Extra fractional bits kept before rounding a float64 to a type: enough for every tie.
 _GUARD_BITS = 64
+# What --allow-inexact rounds an inexact batch-norm scale/shift to.
+BN_FALLBACK_TYPE = FixedType(18, 8, True, "RND_CONV")
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,15 @@ class _Lowering:
         self.cfg = b.options.precision
         self.approximated: list[str] = []
 
-    def const(self, w: Weights, layer: str, role: str, where: str) -> Const:
+    def const(
+        self, w: Weights, layer: str, role: str, where: str, fallback: FixedType = FALLBACK_TYPE
+    ) -> Const:
         opts = self.b.options
         target = self.cfg.precision(layer, role) if self.cfg and not w.quantized else None
         if target is not None:
             self.approximated.append(layer)
             return Const(cast_float(w.values, target, where), target)
-        ints, t = exact_mantissas(w.values, w.nominal, where, opts.allow_inexact, FALLBACK_TYPE)
+        ints, t = exact_mantissas(w.values, w.nominal, where, opts.allow_inexact, fallback)
         return Const(ints, t)
 
     def result_type(self, layer: str, float_output: bool, nxt: Layer | None) -> FixedType | None:
@@ -131,8 +135,13 @@ class _Lowering:
         where = f"layer {bn.name!r} ({bn.cls})"
         scale, shift = Weights(bn.scale), Weights(bn.shift)
         if self.cfg is None:
-            s = self.const(scale, bn.name, "scale", f"{where} scale gamma/sqrt(var+eps)")
-            t = self.const(shift, bn.name, "bias", f"{where} shift beta-mean*scale")
+            s, t = (
+                self.const(w, bn.name, role, f"{where} {text}", BN_FALLBACK_TYPE)
+                for w, role, text in (
+                    (scale, "scale", "scale gamma/sqrt(var+eps)"),
+                    (shift, "bias", "shift beta-mean*scale"),
+                )
+            )
             out_type = None
         else:
             s = self.const(scale, bn.name, "scale", f"{where} scale")

@@ -74,14 +74,10 @@ def _read(path: Path, weights: Path | None, options: FrontendOptions | None) -> 
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory, not a model file ({FORMAT_HELP})")
     if fmt == "keras":
-        if options.precision is not None:
-            raise TrigcError(
-                f"{path}: --config applies to float layers of ONNX and Keras 2 files; a .keras "
-                "model takes its precision from its QKeras quantizers (and --input-type)"
-            )
-        from .keras import from_keras, load_keras_model  # noqa: PLC0415
+        from .keras import load_keras_model, lower_keras  # noqa: PLC0415
 
-        return LoadedModel(from_keras(load_keras_model(path), options), fmt, (path,))
+        graph, approximated = lower_keras(load_keras_model(path), options)
+        return LoadedModel(graph, fmt, (path,), tuple(approximated))
     if fmt == "onnx":
         from .onnx import from_onnx  # noqa: PLC0415
 

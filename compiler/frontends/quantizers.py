@@ -162,7 +162,7 @@ def exact_mantissas(
             "(a float weight, an unquantized bias or batch norm, or a quantizer with a "
             "non-power-of-two scale such as alpha='auto'), so the firmware could not match the "
             "model bit for bit. Quantize them (e.g. quantized_bits(6, 0, alpha=1)), give their "
-            "precision in an hls4ml-style --config (ONNX and Keras 2 files), or pass "
+            "precision in an hls4ml-style --config, or pass "
             f"--allow-inexact to round them to {fallback}."
         )
     rounded = np.round(np.ldexp(values, fallback.frac))

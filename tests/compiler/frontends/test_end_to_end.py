@@ -50,6 +50,19 @@ def projects(tmp_path_factory) -> dict[str, Path]:
             "LayerName": {"/fc1/Gemm": {"Precision": {"weight": "fixed<10,2,RND,SAT>"}}},
         }
     )
+    from trigc.compiler.frontends.keras_import import import_keras
+
+    keras = import_keras()
+    keras.utils.set_random_seed(8)
+    float_keras = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(5, activation="relu", name="fc1"),
+            keras.layers.Dense(2, name="fc2"),
+        ],
+        name="float_keras",
+    )
+    float_keras.save(d / "float.keras")
     both = ("rtl", "hls")
     return {
         "legacy_h5": _compile(h5, d / "legacy_h5", both),
@@ -60,6 +73,13 @@ def projects(tmp_path_factory) -> dict[str, Path]:
         ),
         # no --config: a float ONNX model gets fixed<16,6> everywhere (hls4ml's default)
         "keras_onnx": _compile(keras_onnx, d / "keras_onnx", both),
+        "float_keras": _compile(
+            d / "float.keras",
+            d / "float_keras",
+            ("hls",),
+            precision=cfg,
+            input_type=FixedType(8, 2),
+        ),
     }
 
 
@@ -88,11 +108,16 @@ def test_rtl_equals_ir(projects, name):
 
 
 @pytest.mark.parametrize(
-    ("name", "layer"), [("torch", "/fc1/Gemm"), ("keras_onnx", "dense/MatMul")]
+    ("name", "reference", "layer"),
+    [
+        ("torch", "onnx", "/fc1/Gemm"),
+        ("keras_onnx", "onnx", "dense/MatMul"),
+        ("float_keras", "keras", "fc1"),
+    ],
 )
-def test_float_onnx_reference_is_information_only(projects, name, layer):
-    result, counts = _verify(projects[name], ("onnx", "hls"))
+def test_float_reference_is_information_only(projects, name, reference, layer):
+    result, counts = _verify(projects[name], (reference, "hls"))
     assert counts["hls-csim"] == (VECTORS, VECTORS, False)
-    assert counts["onnx"][2] is True  # float reference: reported, never decides
+    assert counts[reference][2] is True  # float reference: reported, never decides
     assert any("cannot be bit-exact" in n and layer in n for n in result.notes)
     assert result.ok

@@ -173,3 +173,33 @@ def test_qbatchnormalization_with_quantizers_is_refused():
     )  # noqa: E501
     g = from_keras(model(**none), FrontendOptions(allow_inexact=True))
     assert [n.op for n in g.nodes][-1] == "scale_shift"
+
+
+def test_float_keras_model_takes_the_config_precision():
+    from trigc.compiler.frontends.keras import lower_keras
+    from trigc.compiler.frontends.precision_config import config_from_dict
+
+    keras.utils.set_random_seed(9)
+    model = keras.Sequential(
+        [
+            keras.Input((5,)),
+            keras.layers.Dense(4, name="d1"),
+            keras.layers.BatchNormalization(name="bn"),
+            keras.layers.Activation("relu", name="act"),
+            keras.layers.Dense(2, activation="relu", name="d2"),
+        ]
+    )
+    cfg = config_from_dict(
+        {
+            "Model": {"Precision": "fixed<12,4>"},
+            "LayerName": {"d2": {"Precision": {"weight": "fixed<8,2>", "result": "fixed<10,3>"}}},
+        }
+    )
+    g, approximated = lower_keras(model, FrontendOptions(precision=cfg))
+    g, _ = run_pipeline(g)
+    nodes = {n.name: n for n in g.nodes}
+    assert approximated == ["bn", "d1", "d2"]
+    assert [n.op for n in g.nodes] == ["input", "dense", "relu", "dense", "relu"]
+    assert nodes["d1"].origin == "d1 + bn" and nodes["d1"].output.type == FixedType(12, 4)
+    assert nodes["d2"].consts["weight"].type == FixedType(8, 2)
+    assert nodes["d2"].output.type == FixedType(10, 3)
