@@ -192,6 +192,12 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     print(f"compiled {args.model} -> {out} (backends: {', '.join(args.backend)})")
     for row in manifest["layers"]:
         print(f"  {row['name']:<24} {row['op']:<12} {row['type']}")
+    approximated = manifest["model"].get("approximated_layers")
+    if approximated:
+        print(
+            f"  note: float values of {', '.join(approximated)} were cast to the precision "
+            "configuration; the model's own float outputs are a reference for information only"
+        )
     for name, summary in manifest["backends"].items():
         if "latency_cycles" in summary:
             print(f"  {name}: latency {summary['latency_cycles']} cycles, II {summary.get('ii')}")
