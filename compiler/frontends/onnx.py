@@ -172,12 +172,16 @@ class _Reader:
     def input_shape(self) -> tuple[int, ...]:
         dims = self.input.type.tensor_type.shape.dim
         values = [d.dim_value if d.HasField("dim_value") else None for d in dims]
-        if len(values) != 2 or values[1] is None:
+        if len(values) < 2 or any(v is None for v in values[1:]):
             raise UnsupportedModelError(
                 f"{self.path.name}: input {self.input.name!r} has shape {values}; only flat "
-                "inputs [batch, features] are supported for now"
+                "inputs [batch, features] (or flattened right away) are supported for now"
             )
-        return (int(values[1]),)
+        return (int(np.prod(values[1:])),)
+
+    @property
+    def flat_input(self) -> bool:
+        return len(self.input.type.tensor_type.shape.dim) == 2
 
     def weights(self, name: str) -> Weights:
         values = self.consts[name]
@@ -233,6 +237,11 @@ class _Reader:
                 "layers for now (no merges or branches)"
             )
         name = node.name or node.output[0]
+        if self.cur == self.input.name and not self.flat_input and op not in ("Flatten", "Reshape"):
+            raise UnsupportedModelError(
+                f"{self.path.name}: {where} reads the {len(self.input.type.tensor_type.shape.dim)}"
+                "-D input directly; only flat inputs (or a Flatten/Reshape first) are supported"
+            )
         handler = getattr(self, f"_op_{op}", None)
         if handler is None:
             raise UnsupportedModelError(

@@ -28,15 +28,20 @@ def onnx_runner(path: Path) -> Runner:
     import onnx  # noqa: PLC0415
 
     model = onnx.load(str(path))
+    constants = {t.name for t in model.graph.initializer}
+    graph_input = [v for v in model.graph.input if v.name not in constants][0]
+    dims = tuple(d.dim_value for d in graph_input.type.tensor_type.shape.dim[1:])
     if is_qonnx(model):
-        return _qonnx_runner(model)
+        run_qonnx = _qonnx_runner(model)
+        return lambda x: run_qonnx(x.reshape(len(x), *dims))
     import onnxruntime as ort  # noqa: PLC0415
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
 
     def run(x: np.ndarray) -> np.ndarray:
-        return np.asarray(session.run(None, {name: x.astype(np.float32)})[0])
+        feed = {name: x.reshape(len(x), *dims).astype(np.float32)}
+        return np.asarray(session.run(None, feed)[0])
 
     return run
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onnx import helper
+from onnx import helper, numpy_helper
 
 from tests.compiler.frontends import onnx_models as om
 from trigc.compiler.errors import InexactError, UnsupportedModelError
@@ -184,3 +184,25 @@ def test_branches_and_binary_activations_are_refused(tmp_path):
     path = om.save(om._model(nodes, inits, 4, 4, "b", qonnx=True), tmp_path / "b.onnx")
     with pytest.raises(UnsupportedModelError, match=r"'bq' \(BipolarQuant\).*binary"):
         from_onnx(path)
+
+
+def test_input_with_more_axes_must_be_flattened_first(tmp_path):
+    shape = numpy_helper.from_array(np.array([-1, 6], dtype=np.int64), "shape")
+    inits = [om._init("w", np.eye(6) / 4), shape]
+    graph_in = [helper.make_tensor_value_info("input", 1, ["batch", 2, 3])]
+    out = [helper.make_tensor_value_info("output", 1, ["batch", 6])]
+
+    def save(nodes, name):
+        g = helper.make_graph(nodes, name, graph_in, out, inits)
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid("", om.OPSET)])
+        return om.save(model, tmp_path / f"{name}.onnx")
+
+    flat = helper.make_node("Reshape", ["input", "shape"], ["x"], "flat")
+    mm = helper.make_node("MatMul", ["x", "w"], ["output"], "mm")
+    path = save([flat, mm], "ok")
+    graph, _, y_ir, y_ref = _ir_and_reference(path, FrontendOptions(precision=AUTO))
+    assert graph.inputs[0].output.shape == (6,)
+    assert np.array_equal(y_ir, y_ref.astype(np.int64))  # the reference gets [batch, 2, 3]
+    relu = helper.make_node("Relu", ["input"], ["x"], "relu_first")
+    with pytest.raises(UnsupportedModelError, match=r"'relu_first' \(Relu\) reads the 3-D input"):
+        from_onnx(save([relu, mm], "bad"))
