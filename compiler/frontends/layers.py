@@ -12,9 +12,7 @@ first (as hls4ml does).  Without one, float values must be exact fixed-point num
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
@@ -77,10 +75,11 @@ def cast_float(values: np.ndarray, t: FixedType, where: str) -> np.ndarray:
     if not np.all(np.isfinite(v)):
         raise InexactError(f"{where}: contains NaN or infinite values")
     frac = t.frac + _GUARD_BITS
-    fine = np.array(
-        [math.floor(Fraction(float(x)) * Fraction(2) ** frac) for x in v.reshape(-1)],
-        dtype=object,
-    ).reshape(v.shape)
+    # Scaling by a power of two is exact in float64, and so is floor; int() of it too.
+    scaled = np.floor(np.ldexp(v, frac))
+    if not np.all(np.isfinite(scaled)):
+        raise InexactError(f"{where}: values too large for {t}")
+    fine = np.array([int(x) for x in scaled.reshape(-1)], dtype=object).reshape(v.shape)
     bits = max((int(abs(x)).bit_length() for x in fine.reshape(-1)), default=1) + 2
     return cast(fine, FixedType(bits, bits - frac), t)
 
