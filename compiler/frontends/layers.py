@@ -1,13 +1,14 @@
 """A frontend-neutral list of layers, and its lowering to IR.
 
-The legacy Keras 2 and ONNX frontends read their files into :class:`DenseLayer`,
+The Keras 3, legacy Keras 2 and ONNX frontends read their models into :class:`DenseLayer`,
 :class:`BatchNormLayer` and :class:`ActivationLayer` records (float64 values, already passed
 through any weight quantizer), and :func:`lower_layers` turns that chain into IR nodes.  Here
 lives the one rule for float parts of a model: with a precision configuration
-(:mod:`.precision_config`), float weights are cast to its ``weight``/``bias`` types as hls4ml's
-headers would (with the type's rounding mode), float layer outputs are cast to its ``result``
-type, and a batch normalization right after a float dense layer is folded into it in float
-first (as hls4ml does).  Without one, float values must be exact fixed-point numbers.
+(:mod:`.precision_config`), float weights are cast to its ``weight``/``bias`` types as an
+``ap_fixed`` assignment from a double would (the type's rounding and overflow modes), float
+layer outputs are cast to its ``result`` type, and a batch normalization right after a float
+dense layer is folded into it in float first (as hls4ml does).  Without one, float values must
+be exact fixed-point numbers.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ Layer = DenseLayer | BatchNormLayer | ActivationLayer
 
 def cast_float(values: np.ndarray, t: FixedType, where: str) -> np.ndarray:
     """Float64 values → mantissas of ``t``, rounded and saturated/wrapped as ``ap_fixed``
-    assignment from a double does (hls4ml writes float weights into C++ headers)."""
+    assignment from a double does."""
     v = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(v)):
         raise InexactError(f"{where}: contains NaN or infinite values")
