@@ -109,3 +109,17 @@ def test_errors_inside_a_layer_name_the_file(tmp_path, capsys):
     assert code == EXIT_USAGE
     assert "m.h5: layer 'head' (Dense): activation 'softmax' is not supported" in err
     assert _nothing_written(tmp_path)
+
+
+def test_corrupt_keras2_files(tmp_path, capsys):
+    bogus_h5 = tmp_path / "m.h5"
+    bogus_h5.write_text("not hdf5")
+    code, _, err = _run(["compile", bogus_h5, "-o", tmp_path / "out"], capsys)
+    assert code == EXIT_USAGE and "m.h5: not an HDF5 file" in err
+    bogus_json = tmp_path / "m.json"
+    bogus_json.write_text("{not json")
+    code, _, err = _run(
+        ["compile", bogus_json, "--weights", bogus_h5, "-o", tmp_path / "out"], capsys
+    )  # noqa: E501
+    assert code == EXIT_USAGE and "m.json: not valid JSON" in err
+    assert _nothing_written(tmp_path)
