@@ -13,7 +13,8 @@ A whole hls4ml configuration file with the above under ``HLSConfig`` is accepted
 applies it only to what the model leaves open (float weights, float layer outputs); quantizers
 in the model always win.  ``accum`` is accepted and not used: trigc's accumulators are exact by
 construction (their width is inferred so that they never overflow).  ``auto`` means "let trigc
-infer the exact type".
+infer the exact type".  ``Strategy`` may only be ``Latency`` (what trigc builds); per-layer
+reuse factors must equal the model's.
 """
 
 from __future__ import annotations
@@ -139,6 +140,13 @@ def config_from_dict(cfg: Mapping[str, Any], source: str = "dict") -> PrecisionC
         precision = precision.get("default", str(DEFAULT_PRECISION))
     default = _type(precision, f"{source} Model.Precision")
     reuse = _reuse(model.get("ReuseFactor"), f"{source} Model")
+    strategy = str(model.get("Strategy", "Latency"))
+    if strategy.lower() != "latency":
+        raise ConfigError(
+            f"{source}: Model.Strategy {strategy!r} is not supported; trigc builds fully "
+            "unrolled io_parallel designs with the Latency strategy. Remove Strategy or set it "
+            "to Latency (the reuse factor still applies to the hls project)."
+        )
     layers = {
         str(name): _layer(str(name), c, source)
         for name, c in (cfg.get("LayerName", {}) or {}).items()

@@ -58,6 +58,7 @@ def test_defaults_and_dicts():
             "one reuse factor for the whole model",
         ),
         ({"LayerType": {"Dense": {}}}, "LayerType sections are not supported"),
+        ({"Model": {"Strategy": "Resource"}}, "Strategy 'Resource' is not supported"),
         ({"OutputDir": "x"}, r"unknown section\(s\) \['OutputDir'\]"),
         ({"LayerName": {"fc": 3}}, "layer 'fc' must map to Precision"),
     ],
