@@ -113,7 +113,18 @@ def _layer(name: str, cfg: Any, where: str) -> LayerConfig:
             types[key] = _type(text, f"{where} {name}.Precision.{role}")
     else:
         raise ConfigError(f"{where}: {name}.Precision must be a string or a mapping")
+    _check_strategy(cfg, f"{where} {name}")
     return LayerConfig(types, _reuse(cfg.get("ReuseFactor"), f"{where} {name}"))
+
+
+def _check_strategy(cfg: Mapping[str, Any], where: str) -> None:
+    strategy = str(cfg.get("Strategy", "Latency"))
+    if strategy.lower() != "latency":
+        raise ConfigError(
+            f"{where}: Strategy {strategy!r} is not supported; trigc builds fully unrolled "
+            "io_parallel designs with the Latency strategy. Remove Strategy or set it to Latency "
+            "(the reuse factor still applies to the hls project)."
+        )
 
 
 def config_from_dict(cfg: Mapping[str, Any], source: str = "dict") -> PrecisionConfig:
@@ -140,13 +151,7 @@ def config_from_dict(cfg: Mapping[str, Any], source: str = "dict") -> PrecisionC
         precision = precision.get("default", str(DEFAULT_PRECISION))
     default = _type(precision, f"{source} Model.Precision")
     reuse = _reuse(model.get("ReuseFactor"), f"{source} Model")
-    strategy = str(model.get("Strategy", "Latency"))
-    if strategy.lower() != "latency":
-        raise ConfigError(
-            f"{source}: Model.Strategy {strategy!r} is not supported; trigc builds fully "
-            "unrolled io_parallel designs with the Latency strategy. Remove Strategy or set it "
-            "to Latency (the reuse factor still applies to the hls project)."
-        )
+    _check_strategy(model, f"{source} Model")
     layers = {
         str(name): _layer(str(name), c, source)
         for name, c in (cfg.get("LayerName", {}) or {}).items()

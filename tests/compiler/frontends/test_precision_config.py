@@ -59,6 +59,7 @@ def test_defaults_and_dicts():
         ),
         ({"LayerType": {"Dense": {}}}, "LayerType sections are not supported"),
         ({"Model": {"Strategy": "Resource"}}, "Strategy 'Resource' is not supported"),
+        ({"LayerName": {"fc": {"Strategy": "resource"}}}, "fc: Strategy 'resource' is not"),
         ({"OutputDir": "x"}, r"unknown section\(s\) \['OutputDir'\]"),
         ({"LayerName": {"fc": 3}}, "layer 'fc' must map to Precision"),
     ],
