@@ -220,11 +220,20 @@ class ScaleShiftOp(Op):
 
 
 # Imported here, after the base classes it builds on, to keep one registry of every op.
+from .ops_conv import CONV_OPS  # noqa: E402
 from .ops_tensor import TENSOR_OPS  # noqa: E402
 
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (InputOp(), DenseOp(), ReluOp(), RequantizeOp(), ScaleShiftOp(), *TENSOR_OPS)
+    for op in (
+        InputOp(),
+        DenseOp(),
+        ReluOp(),
+        RequantizeOp(),
+        ScaleShiftOp(),
+        *TENSOR_OPS,
+        *CONV_OPS,
+    )
 }
 
 

@@ -41,7 +41,7 @@ import yaml
 from ..errors import ProjectError, TrigcError
 from ..fixed import FixedType, smallest_type
 from ..ir import Graph, Node
-from ..ops import DenseOp, Interval
+from ..ops import DenseOp, Interval, get_op
 from . import BackendOptions
 
 IO_FILE = "trigc_io.json"
@@ -70,6 +70,8 @@ class Lowered:
     layer_of: dict[str, str] = field(default_factory=dict)
     input_layers: list[str] = field(default_factory=list)
     output_layers: list[str] = field(default_factory=list)
+    # IR tensor name -> traced layer, where it is not layer_of's (views share their source's).
+    traced_by: dict[str, str] = field(default_factory=dict)
 
 
 # -- public entry point -----------------------------------------------------------------------
@@ -103,8 +105,7 @@ def lower(graph: Graph) -> Lowered:
         _check_node(node)
         if node.op == "input":
             name = names.make(node.name)
-            # Every tensor is a flat C-order array in an io_parallel project.
-            shape = [node.output.size]
+            shape = list(node.output.shape)
             layer = {"class_name": "InputLayer", "name": name, "inputs": [], "input_shape": shape}
             lowered.input_layers.append(name)
             _add(lowered, node, layer, {"result": node.output.type.to_hls()})
@@ -115,8 +116,10 @@ def lower(graph: Graph) -> Lowered:
         if node.op == "scale_shift" and _is_unit_scale_shift(node):
             # hls4ml's RemoveNopBatchNormalization would delete it together with its cast.
             node_op = "requantize"
-        elif node.op == "reshape":  # flat arrays: a reshape is its cast alone
-            node_op = "requantize"
+        elif node.op == "reshape":
+            node_op = "requantize"  # the flat array stays; the cast is all that may remain
+            if _needs_view(graph, node):
+                srcs = [_add_view(lowered, names, node, srcs[0], in_type)]
         else:
             node_op = node.op
         if node_op == "requantize" and _same_format(in_type, node.output.type):
@@ -124,12 +127,35 @@ def lower(graph: Graph) -> Lowered:
             continue
         fields, precision = _LAYERS[node_op](node, in_type)
         layer = {"name": names.make(node.name), "inputs": srcs, **fields}
-        _add(lowered, node, layer, {"result": node.output.type.to_hls(), **precision})
+        config = _CONFIG[node_op](node) if node_op in _CONFIG else {}
+        _add(lowered, node, layer, {"result": node.output.type.to_hls(), **precision}, config)
     lowered.output_layers = _output_layers(graph, lowered)
     return lowered
 
 
 LayerFields = tuple[dict[str, Any], dict[str, str]]  # hls4ml layer keys, precisions
+
+
+def _needs_view(graph: Graph, node: Node) -> bool:
+    """Whether a reshape must be an hls4ml ``Reshape``: layers after it read their input's
+    shape (a graph output keeps the flat array, hls4ml would drop a final ``Reshape``)."""
+    return (
+        node.output.shape != graph.tensor(node.inputs[0]).shape
+        and node.output.name not in graph.outputs
+    )
+
+
+def _add_view(lowered: Lowered, names: _HlsNames, node: Node, src: str, in_type: FixedType) -> str:
+    """An hls4ml ``Reshape`` of ``src``: in io_parallel a view of the same array and type."""
+    name = names.make(f"{node.name}_view")
+    shape = list(node.output.shape)
+    lowered.layers.append(
+        {"class_name": "Reshape", "name": name, "inputs": [src], "target_shape": shape}
+    )
+    lowered.layer_config[name] = {"Precision": {"result": in_type.to_hls()}}
+    lowered.layer_of[node.output.name] = name
+    lowered.traced_by[node.output.name] = src  # the same values, traced by the source layer
+    return name
 
 
 def _dense(node: Node, in_type: FixedType) -> LayerFields:
@@ -173,9 +199,68 @@ def _merge(node: Node, in_type: FixedType) -> LayerFields:
 
 
 def _concatenate(node: Node, in_type: FixedType) -> LayerFields:
-    # _check_shapes allows only concatenations that join the two flat arrays end to end.
-    return {"class_name": "Concatenate", "op": "concatenate1d", "axis": -1}, {}
+    # _check_shapes allows only concatenations that join the two flat arrays end to end;
+    # hls4ml counts the batch axis in ``axis``.
+    rank = len(node.output.shape)
+    fields = {"class_name": "Concatenate", "op": f"concatenate{rank}d"}
+    return fields | {"axis": node.attrs["axis"] + 1}, {}
 
+
+def _window_fields(node: Node, in_shape: tuple[int, ...], prefix: str) -> dict[str, Any]:
+    """hls4ml's geometry keys of a 1-D or 2-D window (``prefix``: ``filt``/``pool``)."""
+    a, out = node.attrs, node.output.shape
+    axes = ("width",) if len(in_shape) == 2 else ("height", "width")
+    sides = {"width": ("left", "right"), "height": ("top", "bottom")}
+    fields: dict[str, Any] = {"data_format": "channels_last"}
+    for i, axis in enumerate(axes):
+        fields |= {f"in_{axis}": in_shape[i], f"out_{axis}": out[i]}
+        fields |= {f"{prefix}_{axis}": a["kernel"][i], f"stride_{axis}": a["strides"][i]}
+        before, after = sides[axis]
+        fields |= {f"pad_{before}": a["pads"][i][0], f"pad_{after}": a["pads"][i][1]}
+    return fields
+
+
+def _conv(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::conv_{1,2}d_latency_cl: a dense product per output pixel with the same exact,
+    # wrapping accumulator as _dense, then one cast to the output type.
+    weight, bias = node.consts["weight"], node.consts["bias"]
+    in_shape = tuple(node.attrs["in_shape"])
+    fields = {"class_name": f"Conv{len(in_shape) - 1}D", **_window_fields(node, in_shape, "filt")}
+    fields |= {"n_chan": in_shape[-1], "n_filt": node.output.shape[-1]}
+    fields |= {"weight_data": weight.as_float(), "bias_data": bias.as_float()}
+    precision = {
+        "weight": weight.type.to_hls(),
+        "bias": bias.type.to_hls(),
+        "accum": exact_accumulator_type(node, in_type).to_hls(),
+    }
+    return fields, precision
+
+
+def _conv_config(node: Node) -> dict[str, Any]:
+    # Every output pixel computed in parallel: the fully unrolled io_parallel convolution.
+    return {"ParallelizationFactor": int(np.prod(node.output.shape[:-1]))}
+
+
+def _pool(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::pooling{1,2}d_cl: max selects an element (its accumulator is the input type);
+    # average sums into accum_t and divides by the window size, a power of two (ops_conv),
+    # which is exact when accum_t has log2(size) more fractional bits than the input.
+    in_shape = tuple(node.attrs["in_shape"])
+    kind = "Max" if node.op == "max_pool" else "Average"
+    fields = {"class_name": f"{kind}Pooling{len(in_shape) - 1}D"}
+    fields |= _window_fields(node, in_shape, "pool")
+    if len(in_shape) == 2:  # hls4ml names the 1-D sizes n_in / n_out
+        fields["n_in"], fields["n_out"] = fields.pop("in_width"), fields.pop("out_width")
+    fields |= {"n_filt": in_shape[-1], "count_pad": False}
+    if node.op == "max_pool":
+        return fields, {"accum": in_type.to_hls()}
+    mean = exact_accumulator_type(node, in_type)  # the mean, with k more fractional bits
+    k = mean.frac - in_type.frac  # the sum needs k more integer bits as well
+    accum = FixedType(mean.width + k, mean.integer + k, True, overflow="WRAP")
+    return fields, {"accum": accum.to_hls()}
+
+
+_CONFIG = {"conv": _conv_config}
 
 _LAYERS = {
     "dense": _dense,
@@ -187,6 +272,9 @@ _LAYERS = {
     "subtract": _merge,
     "multiply": _merge,
     "concatenate": _concatenate,
+    "conv": _conv,
+    "max_pool": _pool,
+    "avg_pool": _pool,
 }
 
 
@@ -203,13 +291,28 @@ def dense_accumulator_type(node: Node, in_type: FixedType) -> FixedType:
     return smallest_type(min(exact.min, -1), exact.max, exact.frac)
 
 
-def _add(lowered: Lowered, node: Node, layer: dict[str, Any], precision: dict[str, str]) -> None:
+def exact_accumulator_type(node: Node, in_type: FixedType) -> FixedType:
+    """The signed ``WRAP`` type that holds every exact result of ``node`` (before its cast)
+    for inputs of ``in_type``: the accumulator of a convolution or an average pooling."""
+    in_shape = tuple(node.attrs["in_shape"])
+    exact = get_op(node.op).exact_range(node, [Interval.of_type(in_type, in_shape)])
+    return smallest_type(min(exact.min, -1), exact.max, exact.frac)
+
+
+def _add(
+    lowered: Lowered,
+    node: Node,
+    layer: dict[str, Any],
+    precision: dict[str, str],
+    extra: dict[str, Any] | None = None,
+) -> None:
     lowered.layers.append(layer)
-    config: dict[str, Any] = {"Precision": precision}
+    config: dict[str, Any] = {"Precision": precision, **(extra or {})}
     if node.op != "input":
         config["Trace"] = True
     lowered.layer_config[layer["name"]] = config
     lowered.layer_of[node.output.name] = layer["name"]
+    lowered.traced_by.pop(node.output.name, None)
 
 
 def _check_node(node: Node) -> None:
@@ -420,7 +523,7 @@ def _write_io_file(
     traced = [
         {
             "tensor": n.output.name,
-            "layer": lowered.layer_of[n.output.name],
+            "layer": lowered.traced_by.get(n.output.name, lowered.layer_of[n.output.name]),
             "shape": list(n.output.shape),
             "type": str(n.output.type),
         }

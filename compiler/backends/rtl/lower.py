@@ -16,14 +16,18 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ...errors import TrigcError
 from ...fixed import FixedType
 from ...ir import Graph, Node, Tensor
+from ...ops_conv import ConvOp, window_index
 from .cast import cast_value
 from .csd import csd_cost, csd_digits, odd_part, plan_products
 from .cse import extract_pairs
 from .merge import add, align, concatenate, multiply
 from .netlist import Netlist, Signal, Value
+from .window import convolution, pooling, windows
 
 
 def identifier(name: str) -> str:
@@ -255,6 +259,34 @@ def _multiply(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> 
     return TensorValues(tuple(values), a.frac + b.frac)
 
 
+def _conv(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (x,) = xs
+    w, b = node.consts["weight"], node.consts["bias"]
+    in_shape = tuple(node.attrs["in_shape"])
+    prod_frac, bias_frac, frac = ConvOp.fracs(node, x.frac)
+    rows = windows(x.values, window_index(node.attrs, in_shape), in_shape[-1])
+    kernel = w.values.reshape(-1, w.values.shape[-1])
+    consts = [int(v) << (frac - bias_frac) for v in b.values.tolist()]
+
+    def dense_rows(nl: Netlist, row: Sequence[Value], columns, consts, name: str) -> list[Value]:
+        return linear(nl, row, columns, consts, name, sharing)
+
+    values = convolution(
+        nl, rows, kernel, frac - prod_frac, consts, identifier(node.name), dense_rows
+    )
+    return TensorValues(tuple(values), frac)
+
+
+def _pool(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (x,) = xs
+    in_shape = tuple(node.attrs["in_shape"])
+    rows = windows(x.values, window_index(node.attrs, in_shape), in_shape[-1])
+    average = node.op == "avg_pool"
+    values = pooling(nl, rows, in_shape[-1], average, identifier(node.name))
+    extra = int(np.prod(node.attrs["kernel"])).bit_length() - 1 if average else 0
+    return TensorValues(tuple(values), x.frac + extra)
+
+
 Lowering = Callable[[Netlist, Node, list[TensorValues], str], TensorValues]
 
 LOWERINGS: dict[str, tuple[Lowering, bool]] = {
@@ -268,6 +300,9 @@ LOWERINGS: dict[str, tuple[Lowering, bool]] = {
     "add": (_add, False),
     "subtract": (_add, False),
     "multiply": (_multiply, False),
+    "conv": (_conv, False),
+    "max_pool": (_pool, False),
+    "avg_pool": (_pool, False),
 }
 
 
