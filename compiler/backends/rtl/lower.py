@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,7 @@ class PortLayout:
     tensor: Tensor
     offset: int
     values: tuple[Value, ...]
+    group: str = ""  # the IR node whose layer module holds the port's register
 
     @property
     def end(self) -> int:
@@ -64,6 +65,10 @@ class Lowered:
     netlist: Netlist
     inputs: tuple[PortLayout, ...]
     outputs: tuple[PortLayout, ...]
+    layers: tuple[str, ...] = ()
+    """The IR nodes in graph order: each one's signals (``Signal.group``) form a layer module."""
+    ready: dict[str, int] = field(default_factory=dict)
+    """Tensor name -> the pipeline stage at whose end all its elements are computed."""
 
 
 # -- linear layers ------------------------------------------------------------------------------
@@ -326,8 +331,11 @@ def lower(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
     """Build the netlist of ``graph``: inputs at ``in_data`` offsets, outputs in order."""
     env: dict[str, TensorValues] = {}
     inputs: list[PortLayout] = []
+    ready: dict[str, int] = {}
+    owner: dict[str, str] = {}
     offset = 0
     for node in graph.nodes:
+        nl.group = owner[node.output.name] = node.name
         if node.op == "input":
             t = node.output.type
             base = identifier(node.output.name)
@@ -335,23 +343,34 @@ def lower(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
                 nl.input(f"{base}_{j}", offset + j * t.width, t.min_int, t.max_int)
                 for j in range(node.output.size)
             )
-            inputs.append(PortLayout(node.output, offset, values))
+            inputs.append(PortLayout(node.output, offset, values, node.name))
             offset += node.output.size * t.width
             env[node.output.name] = TensorValues(values, t.frac)
+            ready[node.output.name] = 1
             continue
         if node.op not in LOWERINGS:
             raise _unsupported(node)
         lowering, casts = LOWERINGS[node.op]
         result = lowering(nl, node, [env[name] for name in node.inputs], sharing)
         env[node.output.name] = result if casts else _cast_all(nl, node, result)
+        after = max((ready[name] for name in node.inputs), default=1)
+        ready[node.output.name] = _ready(env[node.output.name], after)
     outputs: list[PortLayout] = []
     offset = 0
     for name in graph.outputs:
         tensor = graph.tensor(name)
         prefix = identifier(name)
+        nl.group = owner[name]
         values = tuple(
             nl.materialize(v, f"{prefix}_out{j}") for j, v in enumerate(env[name].values)
         )
-        outputs.append(PortLayout(tensor, offset, values))
+        outputs.append(PortLayout(tensor, offset, values, owner[name]))
         offset += tensor.size * tensor.type.width
-    return Lowered(nl, tuple(inputs), tuple(outputs))
+    nl.group = ""
+    layers = tuple(node.name for node in graph.nodes)
+    return Lowered(nl, tuple(inputs), tuple(outputs), layers, ready)
+
+
+def _ready(x: TensorValues, after: int) -> int:
+    """The stage at whose end every element of ``x`` is computed (``after`` at the earliest)."""
+    return max([after, *(v.sig.stage for v in x.values if v.sig is not None)])

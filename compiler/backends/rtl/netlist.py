@@ -242,6 +242,7 @@ class Signal:
         self.signed = lo < 0
         self.form: dict[int, int] = {index: 1}  # linear form over leaf signal indices
         self.const = 0
+        self.group = ""  # the IR node whose lowering made the signal (its layer module)
 
     def __repr__(self) -> str:
         return f"<{self.name} [{self.lo}, {self.hi}] stage {self.stage} t={self.time:.2f}>"
@@ -327,6 +328,7 @@ class Netlist:
         self.signals: list[Signal] = []
         self._names: set[str] = set(RESERVED_NAMES)
         self._negated: dict[int, Value] = {}  # signal index -> its materialised negation
+        self.group = ""  # the IR node being lowered: new signals belong to its layer module
 
     def fresh_name(self, base: str) -> str:
         name, n = base, 1
@@ -350,6 +352,7 @@ class Netlist:
         width = range_width(lo, hi)
         stage, time = self._place(cell.inputs, cell.delay(self.model, width))
         sig = Signal(len(self.signals), self.fresh_name(name), lo, hi, cell, stage, time)
+        sig.group = self.group
         self.signals.append(sig)
         return Value(sig)
 

@@ -151,7 +151,7 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
     lowered = lower(graph, Netlist(model, budget), settings.sharing)
     in_width = max(lowered.inputs[-1].end if lowered.inputs else 0, 1)
     out_width = lowered.outputs[-1].end
-    body = render_body(lowered, in_width, out_width)
+    body = render_body(lowered, in_width, out_width, top)
     latency = body.latency
     wrapper_in, wrapper_out = _wrapper_ports(lowered)
     names = {"top": f"{top}.v", "wrapper": f"{top}_hls_wrapper.v"}
@@ -195,6 +195,8 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
         count_pad=f"{count_width - 1}'d0",
         max_in_flight=latency + 1,
     )
+    layer_files = {layer.module: f"{layer.module}.v" for layer in body.layers}
+    cycles = layer_latencies(graph, lowered, latency)
     manifest = {
         "top": top,
         "graph": graph.name,
@@ -208,7 +210,17 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
         "in_width": in_width,
         "out_width": out_width,
         "stages": stage_delays,
-        "files": [names["top"], names["wrapper"]],
+        "files": [names["top"], *layer_files.values(), names["wrapper"]],
+        "layers": [
+            {
+                "name": layer.layer,
+                "module": layer.module,
+                "instance": layer.instance,
+                "stages": list(layer.stages),
+                "latency_cycles": cycles[layer.layer],
+            }
+            for layer in body.layers
+        ],
         "hls_wrapper": {
             "top": f"{top}_hls_wrapper",
             "inputs": [{"tensor": p["tensor"], "port": p["port"]} for p in wrapper_in],
@@ -222,12 +234,42 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
             "signals": body.signals,
         },
     }
-    files = {
-        names["top"]: top_text,
+    files = {names["top"]: top_text}
+    for layer in body.layers:
+        files[layer_files[layer.module]] = _render(
+            "layer.v.j2",
+            top=top,
+            module=layer.module,
+            layer=layer.layer,
+            stages=layer.stage_text,
+            ports=layer.ports,
+            body=layer.text.strip("\n"),
+        )
+    files |= {
         names["wrapper"]: wrapper_text,
         MANIFEST_NAME: json.dumps(manifest, indent=1, sort_keys=True) + "\n",
     }
     return Design(files, manifest, body)
+
+
+def layer_latencies(graph: Graph, lowered: Lowered, latency: int) -> dict[str, int]:
+    """Clock edges each IR node adds: from its inputs being computed to its output being.
+
+    An input node adds none (its register takes the vector at edge 0); a node producing a graph
+    output also counts the edges until the output register has taken it.  Along the longest
+    path of the graph the figures add up to the design's latency.
+    """
+    cycles = {}
+    for node in graph.nodes:
+        out = node.output.name
+        if node.op == "input":
+            cycles[node.name] = 0
+            continue
+        start = max((lowered.ready[name] for name in node.inputs), default=1)
+        cycles[node.name] = lowered.ready[out] - start
+        if out in graph.outputs:
+            cycles[node.name] += latency + 1 - lowered.ready[out]
+    return cycles
 
 
 def _concat(parts: list[str]) -> str:

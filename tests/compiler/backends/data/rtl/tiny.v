@@ -4,6 +4,7 @@
 // Latency: 1 clock cycle(s); one new vector per cycle (II=1). When in_valid is 1 at
 // rising edge k, out_valid is 1 and out_data holds that vector's result after edge k+1.
 // Target clock 200 MHz; estimated logic delay per stage (ns): 2.46.
+// One module per layer (tiny_<layer>.v): their registers and logic, connected here.
 // in_data[7:0]: x [2] fixed<4,2>, element 0 lowest
 // out_data[5:0]: act [2] ufixed<3,1,RND,SAT>, element 0 lowest
 `default_nettype none
@@ -28,36 +29,38 @@ module tiny (
     end
     assign out_valid = valid_q[1];
 
-    // input registers (in_data -> stage 1)
-    reg  [3:0] x_0;
-    reg  [3:0] x_1;
-    always @(posedge clk) begin
-        x_0 <= in_data[3:0];
-        x_1 <= in_data[7:4];
-    end
+    // nets between the layer modules
+    wire [3:0] x_0;
+    wire [3:0] x_1;
+    wire [5:0] fc_o0;
+    wire [5:0] fc_o1;
+    wire [5:0] act_q;
 
-    // stage 1
-    wire [4:0] fc_o0_t = {{x_0[3], x_0[3:2]} - 3'd1, x_0[1:0]};
-    wire [5:0] fc_o0 = {x_0, 2'b0} - {fc_o0_t[4], fc_o0_t};
-    wire [3:0] fc_o1_t = {x_0[3] + 1'd1, x_0[2:0]};
-    wire [5:0] fc_o1 = {{x_1[3], x_1}, 1'b0} - {2'b0, fc_o1_t};
-    wire [3:0] act_o0_rnd = fc_o0[5:2] + {3'b0, fc_o0[1]};
-    wire [2:0] act_o0_relu = act_o0_rnd[3] ? 3'd0 : act_o0_rnd[2:0];
-    wire [3:0] act_o1_rnd = fc_o1[5:2] + {3'b0, fc_o1[1]};
-    wire [2:0] act_o1_relu = act_o1_rnd[3] ? 3'd0 : act_o1_rnd[2:0];
+    // layer x (stage 1)
+    tiny_x u_x (
+        .clk(clk),
+        .in_data(in_data),
+        .x_0(x_0),
+        .x_1(x_1)
+    );
 
-    // output register (stage 1 -> out_data)
-    reg  [5:0] out_q;
-    always @(posedge clk) begin
-        out_q[2:0] <= act_o0_relu;
-        out_q[5:3] <= act_o1_relu;
-    end
+    // layer fc (stage 1)
+    tiny_fc u_fc (
+        .x_0(x_0),
+        .x_1(x_1),
+        .fc_o0(fc_o0),
+        .fc_o1(fc_o1)
+    );
 
-    // bits no logic reads (computed for carries, or unused inputs)
-    wire unused_bits = ^{
-        fc_o0[0], fc_o1[0]
-    };
-    assign out_data = out_q;
+    // layer act (stage 1)
+    tiny_act u_act (
+        .clk(clk),
+        .fc_o0(fc_o0),
+        .fc_o1(fc_o1),
+        .act_q(act_q)
+    );
+
+    assign out_data = act_q;
 
 endmodule
 
