@@ -147,6 +147,16 @@ class _Quant:
         return funcs[rounding](y) * self.scale
 
 
+def _per_column(values: np.ndarray, n: int, where: str) -> np.ndarray:
+    """A constant broadcast over the features: shape (), (1,), (n,), (1, n) → (n,)."""
+    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    if flat.size not in (1, n):
+        raise UnsupportedModelError(
+            f"{where}: constant of shape {np.shape(values)} is not one value per feature ({n})"
+        )
+    return np.broadcast_to(flat, (n,)).copy()
+
+
 class _Reader:
     """Walks the ONNX graph in order, folding constants and collecting the layer chain."""
 
@@ -264,8 +274,7 @@ class _Reader:
         n_out = kernel.values.shape[1]
         if len(node.input) > 2 and node.input[2]:
             bias = self.weights(self._const_input(node, 2, where))
-            values = np.broadcast_to(bias.values, (n_out,)).copy()
-            bias = Weights(values, bias.quantized, bias.nominal)
+            bias = Weights(_per_column(bias.values, n_out, where), bias.quantized, bias.nominal)
         else:
             bias = Weights(np.zeros(n_out), True)
         self.layers.append(DenseLayer(name, "Gemm", kernel, bias))
@@ -282,8 +291,7 @@ class _Reader:
         if len(other) != 1:
             raise UnsupportedModelError(f"{where}: needs one constant operand")
         w = self.weights(other[0])
-        n = self._features()
-        return Weights(np.broadcast_to(w.values, (n,)).astype(np.float64), w.quantized, None)
+        return Weights(_per_column(w.values, self._features(), where), w.quantized, None)
 
     def _features(self) -> int:
         last = self.layers[-1] if self.layers else None

@@ -206,3 +206,25 @@ def test_input_with_more_axes_must_be_flattened_first(tmp_path):
     relu = helper.make_node("Relu", ["input"], ["x"], "relu_first")
     with pytest.raises(UnsupportedModelError, match=r"'relu_first' \(Relu\) reads the 3-D input"):
         from_onnx(save([relu, mm], "bad"))
+
+
+def test_bias_and_scale_constants_of_any_broadcast_shape(tmp_path):
+    inits = [
+        om._init("w", np.eye(4) / 2),
+        om._init("b", np.array([[0.25, -0.5, 0.0, 1.0]])),  # shape (1, 4)
+        om._init("s", np.array(0.5)),  # a scalar
+        om._init("bad", np.ones(3)),
+    ]
+    nodes = [
+        helper.make_node("Gemm", ["input", "w", "b"], ["h"], "gemm"),
+        helper.make_node("Mul", ["h", "s"], ["output"], "mul"),
+    ]
+    path = om.save(om._model(nodes, inits, 4, 4, "bc"), tmp_path / "bc.onnx")
+    graph, _, y_ir, y_ref = _ir_and_reference(
+        path, FrontendOptions(FixedType(8, 3), precision=AUTO)
+    )
+    assert np.array_equal(y_ir, y_ref.astype(np.int64))
+    nodes[1] = helper.make_node("Mul", ["h", "bad"], ["output"], "mul")
+    path = om.save(om._model(nodes, inits, 4, 4, "bad"), tmp_path / "bad.onnx")
+    with pytest.raises(UnsupportedModelError, match=r"'mul' \(Mul\): constant of shape \(3,\)"):
+        from_onnx(path)
