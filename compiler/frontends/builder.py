@@ -7,7 +7,7 @@ nodes; each node's ``origin`` names the model layer it came from, for messages.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..fixed import FixedType
 from ..ir import Const, Node, Tensor
@@ -55,17 +55,33 @@ def identifier(name: str) -> str:
 
 
 class GraphBuilder:
-    """Accumulates IR nodes of a single chain while a frontend walks the layers."""
+    """Accumulates IR nodes while a frontend walks the layers in topological order.
+
+    Each new node reads :attr:`last`: the node appended before it, unless the frontend has
+    pointed :attr:`cursor` at another one (the input of a layer in a branching model).
+    """
 
     def __init__(self, model_name: str, options: FrontendOptions) -> None:
         self.options = options
         self.nodes: list[Node] = []
         self.model_name = model_name
         self.used: set[str] = set()
+        self.cursor: Node | None = None
+        # Whether several layers read the model input (a quantizer on one of them then
+        # cannot define the input type for all).
+        self.input_shared = False
 
     @property
     def last(self) -> Node:
-        return self.nodes[-1]
+        return self.cursor if self.cursor is not None else self.nodes[-1]
+
+    def set_attrs(self, node: Node, **attrs: object) -> Node:
+        """Replace ``node`` (already appended) by a copy with more attributes."""
+        new = replace(node, attrs={**node.attrs, **attrs})
+        self.nodes[self.nodes.index(node)] = new
+        if self.cursor is node:
+            self.cursor = new
+        return new
 
     def unique(self, name: str) -> str:
         base, k = identifier(name), 1
@@ -99,20 +115,25 @@ class GraphBuilder:
         out_type: FixedType | None,
         origin: str,
         consts: dict[str, Const] | None = None,
+        inputs: tuple[Node, ...] | None = None,
     ) -> Node:
-        """Append a node reading the previous one; ``out_type=None`` leaves it to inference."""
+        """Append a node reading :attr:`last` (or ``inputs``); ``out_type=None`` leaves its
+        type to inference."""
         name = self.unique(name)
         precision = PRECISION_INFER if out_type is None else PRECISION_MODEL
+        if inputs is None:
+            inputs = (self.last,) if self.nodes else ()
         node = Node(
             name,
             op,
-            (self.last.output.name,) if self.nodes else (),
+            tuple(n.output.name for n in inputs),
             Tensor(name, shape, out_type or PLACEHOLDER_TYPE),
             consts or {},
             {"precision": precision},
             origin,
         )
         self.nodes.append(node)
+        self.cursor = None
         return node
 
     def activation(self, spec: ActivationSpec, name: str, origin: str) -> None:
@@ -120,7 +141,8 @@ class GraphBuilder:
         shape = self.last.output.shape
         if spec.kind == "identity":
             return
-        if spec.kind == "requantize" and self.last.op == "input" and len(self.nodes) == 1:
+        at_input = self.last.op == "input" and len(self.nodes) == 1 and not self.input_shared
+        if spec.kind == "requantize" and at_input:
             if self.options.input_type is None:
                 inp = self.nodes[0]
                 self.nodes[0] = Node(
@@ -132,5 +154,6 @@ class GraphBuilder:
                     {"precision": PRECISION_MODEL},
                     origin,
                 )
+                self.cursor = None
                 return
         self.add(name, spec.kind, shape, spec.type, origin)

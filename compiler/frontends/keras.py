@@ -1,10 +1,12 @@
 """Keras 3 / QKeras (qkeras-v3) frontend: a model in memory or a ``.keras`` file → IR.
 
-Supported: sequential chains of InputLayer, QDense, Dense, QActivation, Activation,
-BatchNormalization, QBatchNormalization (without parameter quantizers) and Dropout (identity at
-inference).  The layers are read into the frontend-neutral records of :mod:`.layers` and
-lowered there, as the other frontends do; each IR node's ``origin`` names its layer.  Anything
-else is refused with the layer's name, class and the list of what is supported.
+Supported: Sequential and functional models with one input and one output whose layers are
+InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, QBatchNormalization
+(without parameter quantizers), Dropout (identity at inference), (Q)Conv1D/2D, max/average
+and global pooling, Flatten, Reshape, Add, Subtract, Multiply and Concatenate
+(:data:`SUPPORTED_LAYERS`).  The layers are read into the frontend-neutral records of
+:mod:`.layers` and lowered there, as the other frontends do; each IR node's ``origin`` names its
+layer.  Anything else is refused with the layer's name, class and the list of what is supported.
 """
 
 from __future__ import annotations
@@ -18,15 +20,28 @@ from ..errors import TrigcError, UnsupportedModelError
 from ..ir import Graph
 from .builder import FrontendOptions, identifier
 from .keras_import import import_keras
-from .layers import ActivationLayer, BatchNormLayer, DenseLayer, Layer, Weights, lower_layers
+from .layers import (
+    ActivationLayer,
+    BatchNormLayer,
+    ConvLayer,
+    DenseLayer,
+    Layer,
+    Weights,
+    Wiring,
+    lower_layers,
+)
+from .layers_tensor import MERGE_OPS, MergeLayer, PoolLayer, ReshapeLayer
 from .quantizers import activation_spec, check_weight_quantizer, nominal_type
 
 __all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model", "lower_keras"]
 
 SUPPORTED_LAYERS = (
     "InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, "
-    "QBatchNormalization, Dropout"
+    "QBatchNormalization, Dropout, Conv1D, Conv2D, QConv1D, QConv2D, MaxPooling1D/2D, "
+    "AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, Flatten, Reshape, "
+    "Add, Subtract, Multiply, Concatenate"
 )
+INPUT_NAME = "input"  # what a precision configuration calls the model input
 
 
 def load_keras_model(path: Path) -> Any:
@@ -113,6 +128,68 @@ def _batchnorm(layer: Any, options: FrontendOptions) -> BatchNormLayer:
     return BatchNormLayer(layer.name, type(layer).__name__, scale, beta - mean * scale)
 
 
+def _conv(layer: Any, options: FrontendOptions) -> ConvLayer:
+    where = _layer_where(layer)
+    cfg = layer.get_config()
+    if cfg.get("data_format", "channels_last") != "channels_last":
+        raise UnsupportedModelError(f"{where}: only data_format='channels_last' is supported")
+    if any(d != 1 for d in cfg.get("dilation_rate", (1,))) or cfg.get("groups", 1) != 1:
+        raise UnsupportedModelError(f"{where}: dilated or grouped convolutions are not supported")
+    act = getattr(layer, "activation", None)
+    act_spec = activation_spec(act, where) if act is not None else None
+    weights = layer.get_weights()
+    kernel = np.asarray(weights[0], dtype=np.float64)
+    use_bias = cfg.get("use_bias", True)
+    bias = np.asarray(weights[1], dtype=np.float64) if use_bias else np.zeros(kernel.shape[-1])
+    kq = getattr(layer, "kernel_quantizer_internal", None)
+    bq = getattr(layer, "bias_quantizer_internal", None) if use_bias else None
+    return ConvLayer(
+        layer.name,
+        type(layer).__name__,
+        _weights(kernel, kq, f"{where} kernel_quantizer", options),
+        _weights(bias, bq, f"{where} bias_quantizer", options) if use_bias else Weights(bias, True),
+        tuple(int(v) for v in cfg["strides"]),
+        cfg["padding"],
+        act_spec,
+        act_spec is not None and act_spec.type is not None,
+    )
+
+
+def _pool(layer: Any, options: FrontendOptions) -> PoolLayer:
+    cls = type(layer).__name__
+    cfg = layer.get_config()
+    if cfg.get("data_format", "channels_last") != "channels_last":
+        raise UnsupportedModelError(
+            f"{_layer_where(layer)}: only data_format='channels_last' is supported"
+        )
+    op = "max_pool" if "Max" in cls else "avg_pool"
+    if cls.startswith("Global"):
+        return PoolLayer(layer.name, cls, op, None, None, keepdims=bool(cfg.get("keepdims")))
+    strides = cfg.get("strides") or cfg["pool_size"]
+    return PoolLayer(
+        layer.name,
+        cls,
+        op,
+        tuple(int(v) for v in cfg["pool_size"]),
+        tuple(int(v) for v in strides),
+        cfg["padding"],
+    )
+
+
+def _reshape(layer: Any, options: FrontendOptions) -> ReshapeLayer:
+    if type(layer).__name__ == "Flatten":
+        return ReshapeLayer(layer.name, "Flatten", (-1,))
+    return ReshapeLayer(layer.name, "Reshape", tuple(int(d) for d in layer.target_shape))
+
+
+def _merge(layer: Any, options: FrontendOptions) -> MergeLayer:
+    cls = type(layer).__name__
+    axis = layer.get_config().get("axis", -1) if cls == "Concatenate" else None
+    if axis is not None and axis > 0:
+        axis -= 1  # Keras counts the batch axis
+    return MergeLayer(layer.name, cls, axis)
+
+
 def _activation_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
     spec = activation_spec(layer.activation, _layer_where(layer))
     return ActivationLayer(layer.name, type(layer).__name__, spec, spec.type is not None)
@@ -125,21 +202,55 @@ LAYER_HANDLERS = {
     "Activation": _activation_layer,
     "BatchNormalization": _batchnorm,
     "QBatchNormalization": _batchnorm,
+    "Conv1D": _conv,
+    "Conv2D": _conv,
+    "QConv1D": _conv,
+    "QConv2D": _conv,
+    "MaxPooling1D": _pool,
+    "MaxPooling2D": _pool,
+    "AveragePooling1D": _pool,
+    "AveragePooling2D": _pool,
+    "GlobalMaxPooling1D": _pool,
+    "GlobalMaxPooling2D": _pool,
+    "GlobalAveragePooling1D": _pool,
+    "GlobalAveragePooling2D": _pool,
+    "Flatten": _reshape,
+    "Reshape": _reshape,
+    **dict.fromkeys([*MERGE_OPS, "Concatenate"], _merge),
 }
 SKIPPED_LAYERS = ("Dropout", "InputLayer")
 
 
-def _check_chain(model: Any) -> list[Any]:
-    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    for layer in layers:
-        inbound = getattr(layer, "_inbound_nodes", [])
-        for node in inbound:
-            if len(getattr(node, "input_tensors", [])) > 1:
-                raise UnsupportedModelError(
-                    f"{_layer_where(layer)} has several inputs; merges are not yet supported "
-                    "(trigc reads sequential chains of layers)"
-                )
-    return layers
+def _producer(tensor: Any) -> str:
+    return tensor._keras_history.operation.name
+
+
+def _walk(model: Any) -> tuple[list[Any], dict[str, tuple[str, ...]], str]:
+    """The layers in topological order, what each reads (the input is :data:`INPUT_NAME`)
+    and the output layer.
+
+    Skipped layers (Dropout) pass their input through: readers of theirs read it instead.
+    """
+    alias: dict[str, str] = {_producer(model.inputs[0]): INPUT_NAME}
+    layers, reads = [], {}
+    for layer in model.layers:
+        cls = type(layer).__name__
+        if cls == "InputLayer":
+            continue
+        nodes = getattr(layer, "_inbound_nodes", [])
+        if len(nodes) != 1:
+            raise UnsupportedModelError(
+                f"{_layer_where(layer)} is called {len(nodes)} times; trigc needs each layer "
+                "to be used exactly once (no shared layers)"
+            )
+        names = tuple(alias.get(n, n) for n in map(_producer, nodes[0].input_tensors))
+        if cls in SKIPPED_LAYERS:
+            alias[layer.name] = names[0]
+            continue
+        layers.append(layer)
+        reads[layer.name] = names
+    output = _producer(model.outputs[0])
+    return layers, reads, alias.get(output, output)
 
 
 def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Graph, list[str]]:
@@ -154,26 +265,18 @@ def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Gra
             "outputs; trigc supports one input and one output for now"
         )
     in_shape = tuple(int(d) for d in model.inputs[0].shape[1:])
-    if len(in_shape) != 1:
-        raise UnsupportedModelError(
-            f"model {model.name!r}: input shape {in_shape} is not a flat vector; only dense "
-            "networks on 1-D inputs are supported for now"
-        )
-    layers = _check_chain(model)
+    layers, reads, output = _walk(model)
     for layer in layers:  # refuse unsupported layers before converting anything
         name = type(layer).__name__
         if name not in LAYER_HANDLERS and name not in SKIPPED_LAYERS:
             raise UnsupportedModelError(
                 f"{_layer_where(layer)} is not supported. Supported layers: {SUPPORTED_LAYERS}."
             )
-    specs: list[Layer] = [
-        LAYER_HANDLERS[type(layer).__name__](layer, options)
-        for layer in layers
-        if type(layer).__name__ not in SKIPPED_LAYERS
-    ]
+    specs: list[Layer] = [LAYER_HANDLERS[type(layer).__name__](layer, options) for layer in layers]
     if not specs:
         raise UnsupportedModelError(f"model {model.name!r} has no layer trigc can compile")
-    return lower_layers(identifier(model.name), in_shape, "input", specs, options)
+    wiring = Wiring(tuple(reads[layer.name] for layer in layers), output)
+    return lower_layers(identifier(model.name), in_shape, INPUT_NAME, specs, options, wiring)
 
 
 def from_keras(model: Any, options: FrontendOptions | None = None) -> Graph:

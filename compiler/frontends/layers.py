@@ -21,6 +21,15 @@ from ..errors import InexactError
 from ..fixed import FixedType, cast
 from ..ir import Const, Graph
 from .builder import DEFAULT_INPUT_TYPE, FALLBACK_TYPE, FrontendOptions, GraphBuilder
+from .layers_tensor import (
+    MergeLayer,
+    PoolLayer,
+    ReshapeLayer,
+    conv_node,
+    lower_merge,
+    lower_pool,
+    lower_reshape,
+)
 from .quantizers import ActivationSpec, exact_mantissas
 
 # Extra fractional bits kept before rounding a float64 to a type: enough for every tie.
@@ -66,7 +75,29 @@ class ActivationLayer:
     quantized: bool = False
 
 
-Layer = DenseLayer | BatchNormLayer | ActivationLayer
+@dataclass(frozen=True)
+class ConvLayer:
+    """Conv1D / Conv2D: Keras kernel ``(*window, c_in, c_out)``, channels last."""
+
+    name: str
+    cls: str
+    kernel: Weights
+    bias: Weights
+    strides: tuple[int, ...]
+    padding: str
+    activation: ActivationSpec | None = None
+    activation_quantized: bool = False
+
+
+Layer = (
+    DenseLayer
+    | BatchNormLayer
+    | ActivationLayer
+    | ConvLayer
+    | ReshapeLayer
+    | MergeLayer
+    | PoolLayer
+)
 
 
 def cast_float(values: np.ndarray, t: FixedType, where: str) -> np.ndarray:
@@ -127,9 +158,24 @@ class _Lowering:
         float_out = not d.kernel.quantized and not d.activation_quantized
         plain = d.activation is None or d.activation.kind == "identity"
         out_type = self.result_type(result_name, float_out, nxt if plain else None)
-        self.b.add(d.name, "dense", (kernel.values.shape[1],), out_type, origin, consts)
+        shape = (*self.b.last.output.shape[:-1], kernel.values.shape[1])  # over the last axis
+        self.b.add(d.name, "dense", shape, out_type, origin, consts)
         if d.activation is not None:
             self.b.activation(d.activation, f"{d.name}_act", d.name)
+
+    def conv(self, c: ConvLayer, nxt: Layer | None) -> None:
+        where = f"layer {c.name!r} ({c.cls})"
+        consts = {
+            "weight": self.const(c.kernel, c.name, "weight", f"{where} kernel"),
+            "bias": self.const(c.bias, c.name, "bias", f"{where} bias"),
+        }
+        float_out = not c.kernel.quantized and not c.activation_quantized
+        plain = c.activation is None or c.activation.kind == "identity"
+        out_type = self.result_type(c.name, float_out, nxt if plain else None)
+        shape = c.kernel.values.shape
+        conv_node(
+            self.b, c.name, shape, c.strides, c.padding, out_type, consts, c.activation, where
+        )
 
     def batchnorm(self, bn: BatchNormLayer, nxt: Layer | None) -> None:
         where = f"layer {bn.name!r} ({bn.cls})"
@@ -152,15 +198,34 @@ class _Lowering:
         self.b.add(bn.name, "scale_shift", shape, out_type, bn.name, consts)
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """Which layers each layer reads, for models that are not a plain chain."""
+
+    inputs: tuple[tuple[str, ...], ...]
+    output: str
+
+    def successor(self, k: int, layers: list[Layer]) -> Layer | None:
+        """Layer ``k + 1`` if it is the only reader of layer ``k`` (and reads nothing else)."""
+        if k + 1 >= len(layers):
+            return None
+        name = layers[k].name
+        readers = [j for j, names in enumerate(self.inputs) if name in names]
+        return layers[k + 1] if readers == [k + 1] and self.inputs[k + 1] == (name,) else None
+
+
 def lower_layers(
     model_name: str,
     in_shape: tuple[int, ...],
     input_name: str,
     layers: list[Layer],
     options: FrontendOptions,
+    wiring: Wiring | None = None,
 ) -> tuple[Graph, list[str]]:
-    """Lower a chain of layers to an (untyped) IR graph.
+    """Lower layers in topological order to an (untyped) IR graph.
 
+    Without ``wiring`` the layers form a chain.  With it, ``wiring.inputs[k]`` names the
+    layers (or ``input_name``) layer ``k`` reads and ``wiring.output`` the output layer.
     Returns the graph and the names of the layers whose float values or outputs were cast to
     the precision configuration (empty when the IR is exactly the model).
     """
@@ -168,12 +233,27 @@ def lower_layers(
     cfg = options.precision
     in_type = options.input_type or (cfg.precision(input_name, "result") if cfg else None)
     b.add_input(in_shape, in_type or DEFAULT_INPUT_TYPE, input_name)
+    if wiring is not None:
+        b.input_shared = sum(input_name in names for names in wiring.inputs) > 1
+    produced = {input_name: b.nodes[0]}
     low = _Lowering(b)
     i = 0
     while i < len(layers):
         layer = layers[i]
-        nxt = layers[i + 1] if i + 1 < len(layers) else None
-        if isinstance(layer, DenseLayer):
+        if wiring is None:  # a chain: each layer reads the one before
+            srcs, nxt = [b.last], layers[i + 1] if i + 1 < len(layers) else None
+        else:
+            srcs = [produced[name] for name in wiring.inputs[i]]
+            b.cursor, nxt = srcs[0], wiring.successor(i, layers)
+        if isinstance(layer, MergeLayer):
+            lower_merge(b, layer, srcs)
+        elif isinstance(layer, ReshapeLayer):
+            lower_reshape(b, layer)
+        elif isinstance(layer, PoolLayer):
+            lower_pool(b, layer)
+        elif isinstance(layer, ConvLayer):
+            low.conv(layer, nxt)
+        elif isinstance(layer, DenseLayer):
             fold = (
                 cfg is not None
                 and cfg.precision(layer.name, "weight") is not None
@@ -182,8 +262,13 @@ def lower_layers(
                 and (layer.activation is None or layer.activation.kind == "identity")
             )
             if fold:
-                after = layers[i + 2] if i + 2 < len(layers) else None
+                after = (
+                    wiring.successor(i + 1, layers)
+                    if wiring is not None
+                    else (layers[i + 2] if i + 2 < len(layers) else None)
+                )
                 low.dense(layer, nxt, after)  # type: ignore[arg-type]
+                produced[layer.name] = produced[nxt.name] = b.last  # type: ignore[union-attr]
                 i += 2
                 continue
             low.dense(layer, None, nxt)
@@ -191,6 +276,8 @@ def lower_layers(
             low.batchnorm(layer, nxt)
         else:
             b.activation(layer.spec, layer.name, layer.name)
+        produced[layer.name] = b.last
         i += 1
-    graph = Graph(b.model_name, tuple(b.nodes), (b.last.output.name,))
+    out = produced[wiring.output] if wiring is not None else b.last
+    graph = Graph(b.model_name, tuple(b.nodes), (out.output.name,))
     return graph, sorted(set(low.approximated))

@@ -1,0 +1,120 @@
+"""Keras 3 / QKeras models with merges, reshapes, convolutions and pooling, built here.
+
+The frontend reads functional (branching) models; the IR must equal Keras' own outputs bit for
+bit (the widths are small enough for float32 to be exact), and the CNN is compiled to both
+backends and checked executor ≡ C simulation ≡ RTL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.compiler.ops.threeway import assert_three_way, build_all
+from trigc.compiler.errors import UnsupportedModelError
+from trigc.compiler.frontends.keras import from_keras
+from trigc.compiler.pipeline import run_pipeline
+from trigc.compiler.stimuli import make_vectors
+
+pytestmark = pytest.mark.slow  # imports TensorFlow
+
+keras = pytest.importorskip("keras")
+qkeras = pytest.importorskip("qkeras")
+from qkeras import QActivation, QConv1D, QConv2D, QDense, quantized_bits, quantized_relu  # noqa: E402
+
+L = keras.layers
+
+
+def q(bits: int, integer: int):
+    return quantized_bits(bits, integer, alpha=1)
+
+
+def merge_model():
+    """Two dense branches from a quantized input, joined by every merge layer."""
+    keras.utils.set_random_seed(3)
+    x = keras.Input((6,), name="x")
+    xq = QActivation(q(6, 2), name="in_q")(x)
+    a = QDense(4, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="a")(xq)
+    b = QDense(4, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="b")(xq)
+    b = QActivation(quantized_relu(5, 2), name="b_relu")(b)
+    added = L.Add(name="added")([a, b])
+    diff = L.Subtract(name="diff")([a, b])
+    prod = L.Multiply(name="prod")([added, diff])
+    cat = L.Concatenate(name="cat")([prod, b, a])
+    grid = L.Reshape((3, 4), name="grid")(cat)
+    flat = L.Flatten(name="flat")(L.Dropout(0.5, name="drop")(grid))
+    out = QDense(3, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="out")(flat)
+    return keras.Model(x, out, name="merges")
+
+
+def cnn_model():
+    """A 2-D and a 1-D convolution branch of one image, joined into a dense output."""
+    keras.utils.set_random_seed(5)
+    x = keras.Input((6, 6, 2), name="img")
+    xq = QActivation(q(6, 2), name="in_q")(x)
+    conv = dict(kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0))
+    a = QConv2D(3, (3, 3), padding="same", name="c2a", **conv)(xq)
+    a = QActivation(quantized_relu(6, 2), name="c2a_relu")(a)
+    a = L.MaxPooling2D((2, 2), name="mp")(a)
+    a = QConv2D(3, (2, 2), name="c2b", **conv)(a)
+    a = L.GlobalAveragePooling2D(name="gap")(a)
+    b = L.Reshape((36, 2), name="seq")(xq)
+    b = QConv1D(2, 3, strides=2, padding="same", name="c1", **conv)(b)
+    b = L.AveragePooling1D(2, name="ap1")(b)
+    b = L.GlobalMaxPooling1D(name="gmp")(b)
+    cat = L.Concatenate(name="cat")([a, b])
+    out = QDense(3, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="out")(cat)
+    return keras.Model(x, out, name="cnn")
+
+
+def keras_equals_ir(model, n: int = 1000):
+    graph, _ = run_pipeline(from_keras(model))
+    x_int, _ = make_vectors(graph, n, 0)
+    in_t = graph.inputs[0].output.type
+    out_t = graph.tensor(graph.outputs[0]).type
+    got = np.asarray(model.predict(in_t.to_float(x_int).astype(np.float32), verbose=0), np.float64)
+    scaled = np.ldexp(got, out_t.frac)
+    assert np.all(scaled == np.round(scaled)), "Keras output off the IR output grid"
+    assert np.array_equal(graph.run_int(x_int)[graph.outputs[0]], scaled.astype(np.int64))
+    return graph
+
+
+def test_functional_merges_keras_equals_ir():
+    graph = keras_equals_ir(merge_model())
+    ops = [n.op for n in graph.nodes]
+    for op in ("add", "subtract", "multiply", "concatenate", "reshape"):
+        assert op in ops, op
+    assert graph.node("cat").origin == "cat"  # three inputs: two concatenations
+
+
+@pytest.fixture(scope="module")
+def cnn_graph():
+    return keras_equals_ir(cnn_model())
+
+
+def test_cnn_keras_equals_ir(cnn_graph):
+    pads = {n.name: n.attrs["pads"] for n in cnn_graph.nodes if n.op == "conv"}
+    assert pads == {"c2a": [[1, 1], [1, 1]], "c2b": [[0, 0], [0, 0]], "c1": [[0, 1]]}
+
+
+@pytest.mark.sim
+def test_cnn_is_bit_exact_in_every_representation(cnn_graph, tmp_path_factory):
+    built = build_all(cnn_graph, tmp_path_factory.mktemp("cnn"))
+    assert_three_way(built, n=2000)
+
+
+def test_refusals_name_the_layer():
+    x = keras.Input((9, 2))
+    cases = [
+        (L.AveragePooling1D(3, name="avg3")(x), r"'avg3' \(AveragePooling1D\).*power-of-two"),
+        (L.MaxPooling1D(2, padding="same", name="mps")(x), r"'mps' \(MaxPooling1D\).*padding"),
+        (L.Conv1D(2, 2, dilation_rate=2, name="dil")(x), r"'dil' \(Conv1D\).*dilated"),
+        (L.LSTM(2, name="rnn")(x), r"'rnn' \(LSTM\) is not supported"),
+    ]
+    for y, message in cases:
+        with pytest.raises(UnsupportedModelError, match=message):
+            from_keras(keras.Model(x, y))
+    shared = L.Dense(2, name="twice")
+    y = L.Add()([shared(x), shared(x)])
+    with pytest.raises(UnsupportedModelError, match="'twice'.*called 2 times"):
+        from_keras(keras.Model(x, y))
