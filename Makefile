@@ -28,9 +28,10 @@ test:
 test-fast:
 	$(BIN)/pytest -m "not slow and not sim and not synth" $(PYTEST_ARGS)
 
+# The pruned 6-bit jet tagger (models/jet_tagger) to RTL and an hls4ml project, verified bit for bit.
 demo:
-	$(BIN)/trigc compile models/demo/demo_tagger.keras -o build/demo --force
-	$(BIN)/trigc verify build/demo --vectors 10000
+	$(BIN)/trigc compile models/jet_tagger/jet_tagger_q6_pruned.keras -o build/demo --force --backend rtl,hls
+	$(BIN)/trigc verify build/demo
 
 # Regenerate the committed jet data set (about 50 min on 2 cores; see models/data/README.md).
 data:

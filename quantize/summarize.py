@@ -80,15 +80,18 @@ def total_sparsity(model: Any) -> float:
 
 def format_summary(rows: list[LayerSummary]) -> str:
     """A plain-text table of :func:`summary`'s rows, with the overall sparsity."""
+    kernel_w = max([6, *(len(r.kernel_quantizer or "") for r in rows)])
+    bias_w = max([4, *(len(r.bias_quantizer or "") for r in rows)])
+    act_w = max([10, *(len(r.activation or "") for r in rows)])
     lines = [
-        f"{'layer':<14} {'kind':<12} {'units':>5}  {'kernel':<28} {'bias':<28} "
-        f"{'activation':<22} {'zeros':>11}"
+        f"{'layer':<14} {'kind':<12} {'units':>5}  {'kernel':<{kernel_w}} {'bias':<{bias_w}} "
+        f"{'activation':<{act_w}} {'zeros':>15}"
     ]
     for r in rows:
         zeros = f"{r.n_zero}/{r.n_weights} {r.sparsity:4.0%}" if r.n_weights else ""
         lines.append(
-            f"{r.name:<14} {r.kind:<12} {r.units or '':>5}  {r.kernel_quantizer or '':<28} "
-            f"{r.bias_quantizer or '':<28} {r.activation or '':<22} {zeros:>11}"
+            f"{r.name:<14} {r.kind:<12} {r.units or '':>5}  {r.kernel_quantizer or '':<{kernel_w}} "
+            f"{r.bias_quantizer or '':<{bias_w}} {r.activation or '':<{act_w}} {zeros:>15}"
         )
     total = sum(r.n_weights for r in rows)
     if total:
@@ -96,4 +99,4 @@ def format_summary(rows: list[LayerSummary]) -> str:
             f"kernel zeros: {sum(r.n_zero for r in rows)}/{total} "
             f"({sum(r.n_zero for r in rows) / total:.1%})"
         )
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)

@@ -31,6 +31,7 @@ import numpy as np
 from trigc.compiler.frontends.keras_import import import_keras
 
 from .metrics import accuracy, format_table, per_class_auc, roc_curve, roc_svg, softmax
+from .saving import save_reproducibly
 
 HIDDEN = (64, 32, 32)
 FLOAT_NAME, Q6_NAME, PRUNED_NAME = "jet_tagger_float", "jet_tagger_q6", "jet_tagger_q6_pruned"
@@ -223,6 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--epochs-scale", type=float, default=1.0, help="multiply every epoch count (quick runs)"
     )
     args = parser.parse_args(argv)
+    if not args.data.is_file():
+        parser.error(f"--data {args.data}: no such file; `make data` generates the jet data set")
+    if not 0.0 <= args.sparsity < 1.0:
+        parser.error(f"--sparsity {args.sparsity}: must be in [0, 1)")
+    if args.epochs_scale <= 0:
+        parser.error(f"--epochs-scale {args.epochs_scale}: must be positive")
     import tensorflow as tf
 
     tf.config.experimental.enable_op_determinism()
@@ -271,12 +278,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         (Q6_NAME, q_model, True),
         (PRUNED_NAME, pruned, True),
     ):
-        model.save(args.out / f"{name}.keras")
+        save_reproducibly(model, args.out / f"{name}.keras")
         metrics = evaluate(model, x_test, y_test, exact)
         probabilities = softmax(metrics.pop("logits"))
         curves[name] = {
             c: roc_curve(y_test == k, probabilities[:, k]) for k, c in enumerate(classes)
         }
+        metrics["auc"] = [round(a, 6) for a in metrics["auc"]]
+        metrics["kernel_zero_fraction"] = round(metrics["kernel_zero_fraction"], 6)
         results[name] = {**metrics, "train_seconds": round(timings[name], 1)}
     results["recipe"] = recipe.__dict__
     results["test_jets"] = int(len(y_test))

@@ -57,3 +57,17 @@ def test_float_tagger_has_the_baseline_shape():
     kernels = [layer.get_weights()[0].shape for layer in model.layers]
     assert kernels == [(16, 64), (64, 32), (32, 32), (32, 5)]
     assert np.all(np.isfinite(model.predict(np.zeros((1, 16), np.float32), verbose=0)))
+
+
+@pytest.mark.slow
+def test_pruned_tagger_compiles_and_verifies_against_c_simulation(tmp_path):
+    """What `make demo` does, without the RTL (its simulation build is the slow part)."""
+    from trigc.compiler.project import compile_project
+    from trigc.compiler.verify import verify_project
+
+    project = compile_project(TAGGER / "jet_tagger_q6_pruned.keras", tmp_path / "tagger")
+    result = verify_project(project, vectors=2000, representations=("keras", "hls"))
+    counts = {c.name: (c.identical, c.total, c.informative) for c in result.comparisons}
+    assert counts == {"keras": (2000, 2000, False), "hls-csim": (2000, 2000, False)}
+    assert not [note for note in result.notes if "float32" in note]
+    assert result.ok

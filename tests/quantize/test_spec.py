@@ -56,10 +56,13 @@ def test_build_qmodel_types_and_bit_exactness():
 
 @pytest.mark.slow
 def test_uniform_spec_builds_the_jet_tagger_shape():
-    from trigc.quantize import build_qmodel, summary
+    from trigc.quantize import build_qmodel, format_summary, summary
 
     model = build_qmodel(uniform_spec(16, (64, 32, 32, 5), 6), seed=0)
     rows = {row.name: row for row in summary(model)}
+    text = format_summary(summary(model)).splitlines()
+    assert text[0].split() == ["layer", "kind", "units", "kernel", "bias", "activation", "zeros"]
+    assert text[-1].startswith("kernel zeros: ") and "/4256 (" in text[-1]
     assert rows["fc1"].kernel_quantizer == "quantized_bits(6,0,0,alpha=1)"
     assert rows["relu3"].activation == "quantized_relu(6,0)"
     assert rows["output"].units == 5 and rows["output"].n_weights == 32 * 5
