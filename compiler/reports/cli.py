@@ -50,7 +50,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def summary(report: Any) -> str:
-    """The budget lines as plain text, one backend after another."""
+    """The budget lines and the per-layer table as plain text, one backend after another."""
     from .writers import check_cells, verdict
 
     b = report.budget
@@ -64,7 +64,24 @@ def summary(report: Any) -> str:
             lines.append(
                 f"    {check.verdict:<4}  {what:<52} {value:>22} {limit:>16}  margin {margin}"
             )
+        lines += layer_lines(impl)
     return "\n".join(lines)
+
+
+def layer_lines(impl: Any) -> list[str]:
+    """Per-layer resources and latency with a total row (nothing when no layer is known)."""
+    from .writers import LAYER_RESOURCES, fmt_number
+
+    if not impl.layers:
+        return []
+
+    def row(name: str, resources: dict[str, float], cycles: float | None) -> str:
+        cells = "".join(f"{fmt_number(resources.get(r.lower())):>10}" for r in LAYER_RESOURCES)
+        return f"    {name[:24]:<24}{cells}{fmt_number(cycles):>8}"
+
+    head = f"    {'layer':<24}" + "".join(f"{r:>10}" for r in LAYER_RESOURCES) + f"{'cycles':>8}"
+    lines = [head] + [row(x.name, x.resources, x.latency_cycles) for x in impl.layers]
+    return lines + [row("total", impl.resources, impl.latency_cycles)]
 
 
 def cmd_report(args: argparse.Namespace) -> int:

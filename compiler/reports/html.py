@@ -7,7 +7,7 @@ from html import escape
 from .devices import RESOURCES
 from .model import Implementation, Report
 from .svg import Row, bar_chart, nice_scale
-from .writers import check_cells, fmt_number, verdict
+from .writers import LAYER_RESOURCES, check_cells, fmt_number, verdict
 
 STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
@@ -110,18 +110,18 @@ def _implementation_html(impl: Implementation, report: Report) -> str:
     parts.append(resource_chart(impl, report))
     parts += layer_charts(impl, report)
     if impl.layers:
-        header = ["Layer", "Op", "Module", "LUT", "FF", "DSP", "Latency (cycles)", "Delay (ns)"]
+        header = ["Layer", "Op", "Module", *LAYER_RESOURCES, "Latency (cycles)", "Delay (ns)"]
         rows = [
             _row(
                 [
                     layer.name,
                     layer.op,
                     layer.module or "-",
-                    *(fmt_number(layer.resources.get(r)) for r in ("lut", "ff", "dsp")),
+                    *(fmt_number(layer.resources.get(r.lower())) for r in LAYER_RESOURCES),
                     fmt_number(layer.latency_cycles),
                     fmt_number(layer.delay_ns),
                 ],
-                ["", "", "", "num", "num", "num", "num", "num"],
+                ["", "", ""] + ["num"] * (len(LAYER_RESOURCES) + 2),
             )
             for layer in impl.layers
         ]

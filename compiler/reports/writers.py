@@ -9,6 +9,7 @@ from .devices import RESOURCES
 from .model import Check, Implementation, Report
 
 EXTRA_RESOURCES = ("carry", "muxf")
+LAYER_RESOURCES = ("LUT", "FF", "CARRY", "DSP")  # the per-layer table's columns
 
 
 def fmt_number(value: float | None, digits: int = 2) -> str:
@@ -74,13 +75,13 @@ def _implementation_md(impl: Implementation, report: Report) -> list[str]:
         lines.append("Worst path: " + " -> ".join(impl.critical_path) + ".")
     if impl.layers:
         lines += ["", "Per layer:", ""]
-        header = ["Layer", "Op", "Module", "LUT", "FF", "DSP", "Latency (cycles)", "Delay (ns)"]
+        header = ["Layer", "Op", "Module", *LAYER_RESOURCES, "Latency (cycles)", "Delay (ns)"]
         rows = [
             [
                 layer.name,
                 layer.op,
                 layer.module or "-",
-                *(fmt_number(layer.resources.get(r)) for r in ("lut", "ff", "dsp")),
+                *(fmt_number(layer.resources.get(r.lower())) for r in LAYER_RESOURCES),
                 fmt_number(layer.latency_cycles),
                 fmt_number(layer.delay_ns),
             ]

@@ -45,6 +45,9 @@ def test_exit_codes(tiny_project: Path, tmp_path: Path, canned_synth, capsys) ->
     assert main(["report", str(tiny_project), "--budget", str(meets(tmp_path))]) == 0
     captured = capsys.readouterr()
     assert "budget test on XCVU9P: PASS" in captured.out
+    layer_rows = [line.split() for line in captured.out.splitlines() if line.startswith("    ")]
+    assert ["layer", "LUT", "FF", "CARRY", "DSP", "cycles"] in layer_rows
+    assert any(row[0] == "fc0" for row in layer_rows) and any(r[0] == "total" for r in layer_rows)
     assert "... rtl: measuring" in captured.err
     assert (tiny_project / "report" / "report.html").is_file()
     assert main(["report", str(tiny_project), "--budget", str(misses(tmp_path)), "--quiet"]) == 1

@@ -7,6 +7,9 @@ the input to vector B at edge ``SWITCH`` and prints ``out_valid`` and ``out_data
 rising edge.  The measured latency is the number of edges until ``out_data`` turns from the IR
 executor's result for A into its result for B (and until ``out_valid`` first rises).  The
 report's cycles, its nanoseconds and the per-layer cycles must all agree with it.
+
+The same reports show per-layer figures from Yosys (one module per layer) that add up to the
+totals.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from trigc.compiler.ir import Graph
 from trigc.compiler.serialize import load_graph
 from trigc.sim.manifest import RtlManifest, load_manifest, pack_vectors, words_to_ints
 
-pytestmark = [pytest.mark.sim, pytest.mark.synth]
+pytestmark = pytest.mark.synth
 
 SWITCH = 40  # the edge at which vector B replaces A; far beyond the latency of a small MLP
 EDGES = SWITCH + 40
@@ -125,17 +128,23 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return om.save(om.qonnx_mlp(np.random.default_rng(5)), folder / "mlp.onnx")
 
 
-@pytest.mark.parametrize("preset, mhz", [("cms-l1-240", 240.0), ("cms-l1-360", 360.0)])
-def test_report_latency_is_the_simulated_latency(
-    model: Path, preset: str, mhz: float, tmp_path: Path
-) -> None:
-    if shutil.which("iverilog") is None or shutil.which("vvp") is None:
-        pytest.skip("Icarus Verilog (iverilog, vvp) is not installed")
-    out = tmp_path / "mlp"
+@pytest.fixture(scope="module", params=[("cms-l1-240", 240.0), ("cms-l1-360", 360.0)])
+def compiled(request, model: Path, tmp_path_factory) -> tuple[Path, float, dict]:
+    """``trigc compile --backend rtl --budget PRESET``: the project, its clock, the rtl report."""
+    preset, mhz = request.param
+    out = tmp_path_factory.mktemp(preset) / "mlp"
     args = ["compile", str(model), "-o", str(out), "--backend", "rtl", "--budget", preset]
     assert main([*args, "--quiet"]) in (0, 1)  # the verdict does not matter here
     report = json.loads((out / "report" / "report.json").read_text())
     (rtl,) = report["implementations"]
+    return out, mhz, rtl
+
+
+@pytest.mark.sim
+def test_report_latency_is_the_simulated_latency(compiled, tmp_path: Path) -> None:
+    if shutil.which("iverilog") is None or shutil.which("vvp") is None:
+        pytest.skip("Icarus Verilog (iverilog, vvp) is not installed")
+    out, mhz, rtl = compiled
     checks = {c["name"]: c for c in rtl["checks"]}
     data_cycles, valid_cycles = measure_latency(out / "rtl", load_graph(out / "ir.json"), tmp_path)
     assert rtl["design_clock_mhz"] == pytest.approx(mhz)
@@ -143,3 +152,18 @@ def test_report_latency_is_the_simulated_latency(
     assert checks["latency_ns"]["value"] == pytest.approx(data_cycles * 1000.0 / mhz, abs=1e-3)
     # the MLP is a chain: its layers' cycles add up to the whole
     assert sum(layer["latency_cycles"] for layer in rtl["layers"]) == data_cycles
+
+
+def test_per_layer_figures_add_up(compiled) -> None:
+    """One row per IR layer, from its own module; the top holds only the valid pipeline."""
+    out, _, rtl = compiled
+    graph = load_graph(out / "ir.json")
+    assert [layer["name"] for layer in rtl["layers"]] == [n.name for n in graph.nodes]
+    assert all(layer["module"].startswith("mlp_") for layer in rtl["layers"])
+    for resource in ("lut", "carry"):
+        assert sum(x["resources"][resource] for x in rtl["layers"]) == rtl["resources"][resource]
+    valid_pipeline = rtl["latency_cycles"] + 1
+    ffs = sum(x["resources"]["ff"] for x in rtl["layers"])
+    assert ffs + valid_pipeline == rtl["resources"]["ff"]
+    dense = [x for x in rtl["layers"] if x["op"] == "dense"]
+    assert dense and all(x["resources"]["lut"] > 0 and x["delay_ns"] > 0 for x in dense)
