@@ -64,9 +64,9 @@ DEVICES: dict[str, Device] = {
         ),
         Device(
             "XCVU13P", "xcup", 1_728_000, 3_456_000, 12_288, 2_688, 1_280, _DS890,
-            "CMS Phase-2 Serenity / APx, ATLAS Phase-2 GCM prototype",
+            "CMS Phase-2 Serenity / APx",
         ),
-        Device("XCKU15P", "xcup", 522_720, 1_045_440, 1_968, 984, 128, _DS890, "KCU116"),
+        Device("XCKU15P", "xcup", 522_720, 1_045_440, 1_968, 984, 128, _DS890),
         Device("XCZU9EG", "xcup", 274_080, 548_160, 2_520, 912, 0, _DS891, "ZCU102"),
         Device("XC7VX690T", "xc7", 433_200, 866_400, 3_600, 1_470, 0, _DS180, "CMS MP7"),
     )

@@ -6,8 +6,11 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from tests.compiler.frontends import onnx_models as om
+from trigc.compiler.cli import main as trigc
 from trigc.compiler.errors import TrigcError
 from trigc.compiler.reports.cli import add_report_parser, cmd_report, main
 
@@ -80,3 +83,29 @@ def test_exit_codes_with_real_synthesis(tiny_project: Path, tmp_path: Path) -> N
     """The same verdicts from Yosys itself (cached in ~/.cache/trigc/yosys)."""
     assert main(["report", str(tiny_project), "--budget", str(meets(tmp_path)), "--quiet"]) == 0
     assert main(["report", str(tiny_project), "--budget", str(misses(tmp_path)), "--quiet"]) == 1
+
+
+@pytest.mark.synth
+def test_trigc_compile_and_report_exit_codes(tmp_path: Path, capsys) -> None:
+    """Through the ``trigc`` console script: 0 within budget, 1 over it, 2 for a bad budget."""
+    model = om.save(om.qonnx_mlp(np.random.default_rng(5)), tmp_path / "mlp.onnx")
+    out = tmp_path / "mlp"
+    compile_args = ["compile", str(model), "-o", str(out), "--backend", "rtl", "--force"]
+    assert trigc([*compile_args, "--budget", str(meets(tmp_path)), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "budget test on XCVU9P: PASS" in captured.out and captured.err == ""
+    assert "rtl: latency" in captured.out
+    assert trigc([*compile_args, "--budget", str(misses(tmp_path))]) == 1
+    captured = capsys.readouterr()
+    assert "FAIL  LUT (absolute) (estimate)" in captured.out and "... yosys:" in captured.err
+    assert trigc(["report", str(out), "--budget", str(misses(tmp_path)), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["passed"] is False
+    assert trigc(["report", str(out), "--budget", str(meets(tmp_path)), "--quiet"]) == 0
+    capsys.readouterr()
+    bad = write_budget(tmp_path / "bad.yaml", clock_mhz=240, resources={"lut": 2})
+    other = tmp_path / "other"
+    args = ["compile", str(model), "-o", str(other), "--backend", "rtl", "--budget", str(bad)]
+    assert trigc(args) == 2
+    captured = capsys.readouterr()
+    assert "field 'resources.lut'" in captured.err and "Traceback" not in captured.err
+    assert not other.exists()  # a bad budget fails before anything is written
