@@ -225,6 +225,21 @@ def _producer(tensor: Any) -> str:
     return tensor._keras_history.operation.name
 
 
+def _graph_nodes(model: Any) -> set[int]:
+    """Ids of the Keras nodes (layer calls) on the paths from the model's output back to its
+    input.  A layer's ``_inbound_nodes`` also lists calls outside this graph: a Sequential
+    model loaded from a file, for one, is built more than once."""
+    seen: set[int] = set()
+    stack = list(model.outputs)
+    while stack:
+        history = stack.pop()._keras_history
+        node = history.operation._inbound_nodes[history.node_index]
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.input_tensors)
+    return seen
+
+
 def _walk(model: Any) -> tuple[list[Any], dict[str, tuple[str, ...]], str]:
     """The layers in topological order, what each reads (the input is :data:`INPUT_NAME`)
     and the output layer.
@@ -233,11 +248,12 @@ def _walk(model: Any) -> tuple[list[Any], dict[str, tuple[str, ...]], str]:
     """
     alias: dict[str, str] = {_producer(model.inputs[0]): INPUT_NAME}
     layers, reads = [], {}
+    in_graph = _graph_nodes(model)
     for layer in model.layers:
         cls = type(layer).__name__
         if cls == "InputLayer":
             continue
-        nodes = getattr(layer, "_inbound_nodes", [])
+        nodes = [n for n in getattr(layer, "_inbound_nodes", []) if id(n) in in_graph]
         if len(nodes) != 1:
             raise UnsupportedModelError(
                 f"{_layer_where(layer)} is called {len(nodes)} times; trigc needs each layer "
