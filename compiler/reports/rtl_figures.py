@@ -4,9 +4,10 @@ The RTL backend writes ``rtl/rtl_manifest.json``; the fields read here are ``top
 ``latency_cycles``, ``ii``, ``clock_mhz`` and ``files`` (required) and ``stages`` (the backend's
 own per-stage delay estimates, ns), ``delay_model`` and ``layers`` (optional).  ``layers``, when
 present, maps IR layers to the hierarchy: a list of ``{"name": <IR node>, "instance": <instance
-of the top module>, "latency_cycles": <int>}``.  Without it an instance belongs to the IR node of
-the same name, or whose name ends the instance's module name (``<top>_fc1`` -> ``fc1``).  A flat
-design (no instances) gets totals only, and the report says so.
+of the top module>, "latency_cycles": <int>}`` (trigc's RTL backend writes one module per IR
+node and lists them all, with ``module`` and ``stages`` as well).  Without it an instance belongs
+to the IR node of the same name, or whose name ends the instance's module name (``<top>_fc1`` ->
+``fc1``).  A flat design (no instances) gets totals only, and the report says so.
 """
 
 from __future__ import annotations
