@@ -430,6 +430,33 @@ def test_faster_clocks_make_more_stages_within_budget() -> None:
     assert latency[0] < latency[1] < latency[2]
 
 
+def test_one_module_per_layer() -> None:
+    """Every layer has its module and instance; along the chain its cycles add up."""
+    graph = big_mlp_graph(dims=(16, 32, 8))
+    design = generate(graph, BackendOptions(project_name="m", clock_period_ns=2.5))
+    m = design.manifest
+    assert [layer["name"] for layer in m["layers"]] == [n.name for n in graph.nodes]
+    assert m["files"][1:-1] == [f"{layer['module']}.v" for layer in m["layers"]]
+    for layer in m["layers"]:
+        assert f"module {layer['module']} (" in design.files[f"{layer['module']}.v"]
+        assert f"{layer['module']} {layer['instance']} (" in design.files["m.v"]
+        assert 1 <= layer["stages"][0] <= layer["stages"][1] <= m["latency_cycles"]
+    assert m["latency_cycles"] >= 4
+    assert sum(layer["latency_cycles"] for layer in m["layers"]) == m["latency_cycles"]
+
+
+def test_layer_module_names_never_clash() -> None:
+    nodes = [
+        source("x", (2,), "fixed<4,2>"),
+        dense("fc", "x", [[3, -1], [0, 2]], [1, -2], "fixed<3,1>", "fixed<3,1>", "fixed<8,4>"),
+        unary("hls_wrapper", "relu", "fc", (2,), "ufixed<3,1,RND,SAT>"),
+    ]
+    design = generate(Graph("clash", nodes, ("hls_wrapper",)), BackendOptions(project_name="c"))
+    modules = [layer["module"] for layer in design.manifest["layers"]]
+    assert modules == ["c_x", "c_fc", "c_hls_wrapper_l"]
+    assert "module c_hls_wrapper (" in design.files["c_hls_wrapper.v"]
+
+
 def test_unsupported_op_names_node_op_and_origin(tmp_path: Path) -> None:
     nodes = [
         source("x", (3,), "fixed<8,3>"),
