@@ -8,6 +8,10 @@ from .errors import TrigcError
 from .ir import Graph
 from .ops import cast_exact, get_op
 
+CHUNK_ROWS = 8192
+"""Rows run through the whole graph at a time: every intermediate then stays in the CPU cache,
+which makes a large batch several times faster than one pass per node over all of it."""
+
 
 def execute(
     graph: Graph, inputs: list[np.ndarray], keep_all: bool = False
@@ -16,7 +20,7 @@ def execute(
     input_nodes = graph.inputs
     if len(inputs) != len(input_nodes):
         raise TrigcError(f"graph {graph.name!r} takes {len(input_nodes)} inputs, got {len(inputs)}")
-    values: dict[str, np.ndarray] = {}
+    batch: list[np.ndarray] = []
     for node, x in zip(input_nodes, inputs, strict=True):
         x = np.asarray(x)
         if x.shape[1:] != node.output.shape:
@@ -25,7 +29,22 @@ def execute(
         t = node.output.type
         if x.size and (np.min(x) < t.min_int or np.max(x) > t.max_int):
             raise TrigcError(f"input {node.name!r}: mantissas outside the range of {t}")
-        values[node.output.name] = x.astype(np.int64 if t.width <= 62 else object)
+        batch.append(x.astype(np.int64 if t.width <= 62 else object))
+    rows = {len(x) for x in batch}
+    if len(rows) > 1:
+        raise TrigcError(f"graph {graph.name!r}: inputs with different batch sizes {sorted(rows)}")
+    n = rows.pop() if rows else 0
+    chunks = [
+        _execute_rows(graph, [x[start : start + CHUNK_ROWS] for x in batch], keep_all)
+        for start in range(0, n, CHUNK_ROWS)
+    ] or [_execute_rows(graph, batch, keep_all)]
+    if len(chunks) == 1:
+        return chunks[0]
+    return {name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]}
+
+
+def _execute_rows(graph: Graph, inputs: list[np.ndarray], keep_all: bool) -> dict[str, np.ndarray]:
+    values = {node.output.name: x for node, x in zip(graph.inputs, inputs, strict=True)}
     for node in graph.nodes:
         if node.op == "input":
             continue

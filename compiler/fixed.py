@@ -170,27 +170,28 @@ def smallest_type(lo: int, hi: int, frac: int) -> FixedType:
 
 
 def _shift_right_rounded(x: np.ndarray, shift: int, rounding: str) -> np.ndarray:
-    """Divide mantissas by ``2**shift`` (``shift > 0``) with an ap_fixed rounding mode."""
-    floor = x >> shift
-    rem = x - (floor << shift)  # 0 <= rem < 2**shift
-    half = 1 << (shift - 1)
-    negative = x < 0
+    """Divide mantissas by ``2**shift`` (``shift > 0``) with an ap_fixed rounding mode.
+
+    Every mode is one floor division of ``x`` plus a bias below ``2**shift``: ``half`` rounds
+    ties up, ``half - 1`` rounds them down, and the sign or the parity of the truncated result
+    picks between the two.
+    """
     if rounding == "TRN":
-        return floor
+        return x >> shift
+    half = 1 << (shift - 1)
+    if rounding == "RND":  # ties towards plus infinity
+        return (x + half) >> shift
+    if rounding == "RND_MIN_INF":  # ties towards minus infinity
+        return (x + (half - 1)) >> shift
+    if rounding == "RND_CONV":  # ties to even: up exactly when the truncated result is odd
+        return (x + (half - 1) + ((x >> shift) & 1)) >> shift
+    negative = (x < 0).astype(x.dtype)  # 0 or 1, as Python integers for object arrays
     if rounding == "TRN_ZERO":
-        return floor + ((rem != 0) & negative)
-    above, tie = rem > half, rem == half
-    if rounding == "RND":
-        up = above | tie
-    elif rounding == "RND_ZERO":
-        up = above | (tie & negative)
-    elif rounding == "RND_MIN_INF":
-        up = above
-    elif rounding == "RND_INF":
-        up = above | (tie & ~negative)
-    else:  # RND_CONV: ties to even
-        up = above | (tie & ((floor & 1) == 1))
-    return floor + up
+        return (x + negative * ((1 << shift) - 1)) >> shift
+    if rounding == "RND_ZERO":  # ties towards zero
+        return (x + (half - 1) + negative) >> shift
+    assert rounding == "RND_INF", rounding  # ties away from zero
+    return (x + half - negative) >> shift
 
 
 def _wrap(x: np.ndarray, width: int, signed: bool) -> np.ndarray:
@@ -233,12 +234,14 @@ def cast(mantissa: np.ndarray, src: FixedType, dst: FixedType) -> np.ndarray:
     if dst.width > 62:
         # the destination's bounds (and its values) need not fit in int64
         return _handle_overflow(x.astype(object), dst)
-    return _handle_overflow(x, dst).astype(np.int64)
+    return _handle_overflow(x, dst).astype(np.int64, copy=False)
 
 
 def _handle_overflow(x: np.ndarray, dst: FixedType) -> np.ndarray:
     """Bring rounded mantissas into the range of ``dst`` with its overflow mode."""
     lo, hi = dst.min_int, dst.max_int
+    if x.size and lo < int(x.min()) and int(x.max()) <= hi:
+        return x  # nothing overflows (the minimum itself matters to SAT_SYM)
     if dst.overflow == "WRAP":
         return _wrap(x, dst.width, dst.signed)
     if dst.overflow == "SAT_ZERO":
@@ -251,4 +254,4 @@ def _handle_overflow(x: np.ndarray, dst: FixedType) -> np.ndarray:
         # minimum, and an unsigned destination saturates as with SAT.
         sym_lo = lo + 1 if dst.width > 1 else lo
         return np.where(x > hi, hi, np.where(x <= lo, sym_lo, x))
-    return np.where(x > hi, hi, np.where(x < lo, lo, x))
+    return np.clip(x, lo, hi)

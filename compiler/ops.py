@@ -20,6 +20,8 @@ from .fixed import FixedType, cast
 from .ir import Node
 
 INT64_SAFE = 1 << 62
+FLOAT32_EXACT = 1 << 24
+FLOAT64_EXACT = 1 << 53
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,21 @@ def _align(values: np.ndarray, frac: int, target: int) -> np.ndarray:
 
 def _int_dtype(bound: int) -> type:
     return np.int64 if bound < INT64_SAFE else object
+
+
+def exact_matmul(x: np.ndarray, w: np.ndarray, bound: int) -> np.ndarray:
+    """``x @ w`` on integers whose every partial sum is at most ``bound`` in magnitude.
+
+    Below 2**24 (float32) or 2**53 (float64) floating point holds every partial sum exactly,
+    whatever order BLAS adds in, and BLAS is many times faster than NumPy's integer matmul;
+    wider sums use int64 or Python integers.
+    """
+    for limit, float_type in ((FLOAT32_EXACT, np.float32), (FLOAT64_EXACT, np.float64)):
+        if bound < limit:
+            product = np.asarray(x, dtype=float_type) @ np.asarray(w, dtype=float_type)
+            return product.astype(np.int64)
+    dtype = _int_dtype(bound)
+    return np.asarray(x).astype(dtype) @ np.asarray(w).astype(dtype)
 
 
 class Op:
@@ -136,7 +153,7 @@ class DenseOp(Op):
         b_abs = int(np.max(np.abs(_as_object(b.values)), initial=0))
         bound = (x_abs * w_abs << (frac - prod_frac)) + (b_abs << (frac - bias_frac))
         dtype = _int_dtype(bound)
-        acc = np.asarray(x).astype(dtype) @ w.values.astype(dtype)
+        acc = exact_matmul(x, w.values, x_abs * w_abs).astype(dtype)
         acc = _align(acc, prod_frac, frac) + _align(b.values.astype(dtype), bias_frac, frac)
         return Exact(acc, frac)
 
@@ -246,9 +263,17 @@ def get_op(name: str) -> Op:
 
 
 def cast_exact(exact: Exact, dst: FixedType) -> np.ndarray:
-    """Cast an exact value to ``dst`` with ``dst``'s rounding and overflow modes."""
+    """Cast an exact value to ``dst`` with ``dst``'s rounding and overflow modes.
+
+    The source type is the narrowest that holds the values at hand, so that :func:`cast` works
+    on int64 whenever they allow it (a nominal 63-bit source would force Python integers).
+    """
     values = np.asarray(exact.values)
-    width = 200 if values.dtype == object else 63
+    if values.dtype == object or not values.size:
+        width = 200 if values.dtype == object else 63
+    else:
+        largest = max(int(values.max()), -int(values.min()) - 1, 0)
+        width = largest.bit_length() + 1
     return cast(values, FixedType(width, width - exact.frac), dst)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import IRError
-from .ops import Exact, Interval, Op, _align, _as_object, _int_dtype
+from .ops import Exact, Interval, Op, _align, _as_object, _int_dtype, exact_matmul
 
 __all__ = ["CONV_OPS", "ConvOp", "PoolOp", "out_size", "window_index"]
 
@@ -133,7 +133,7 @@ class ConvOp(_WindowOp):
         b_abs = int(np.max(np.abs(_as_object(b.values)), initial=0))
         dtype = _int_dtype((x_abs * w_abs << (frac - prod_frac)) + (b_abs << (frac - bias_frac)))
         patches = self._patches(node, np.asarray(x).astype(dtype), in_shape, 0)
-        acc = _align(patches @ kernel.astype(dtype), prod_frac, frac)
+        acc = _align(exact_matmul(patches, kernel, x_abs * w_abs).astype(dtype), prod_frac, frac)
         return Exact(acc + _align(b.values.astype(dtype), bias_frac, frac), frac)
 
     def exact_range(self, node, ranges):
