@@ -48,7 +48,8 @@ def merge_model():
 
 
 def cnn_model():
-    """A 2-D and a 1-D convolution branch of one image, joined into a dense output."""
+    """A 2-D and a 1-D convolution branch of one image, joined into a dense output; a
+    standalone batch normalization on a 3-D tensor."""
     keras.utils.set_random_seed(5)
     x = keras.Input((6, 6, 2), name="img")
     xq = QActivation(q(6, 2), name="in_q")(x)
@@ -56,6 +57,7 @@ def cnn_model():
     a = QConv2D(3, (3, 3), padding="same", name="c2a", **conv)(xq)
     a = QActivation(quantized_relu(6, 2), name="c2a_relu")(a)
     a = L.MaxPooling2D((2, 2), name="mp")(a)
+    a = L.BatchNormalization(epsilon=0.0, name="bn")(a)  # standalone: after a pooling
     a = QConv2D(3, (2, 2), name="c2b", **conv)(a)
     a = L.GlobalAveragePooling2D(name="gap")(a)
     b = L.Reshape((36, 2), name="seq")(xq)
@@ -64,7 +66,11 @@ def cnn_model():
     b = L.GlobalMaxPooling1D(name="gmp")(b)
     cat = L.Concatenate(name="cat")([a, b])
     out = QDense(3, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="out")(cat)
-    return keras.Model(x, out, name="cnn")
+    model = keras.Model(x, out, name="cnn")
+    # scale gamma / sqrt(var) = [0.5, -0.625, 4], shift beta - mean * scale = [0, -0.5, 4]
+    bn = [[0.5, -1.25, 2.0], [0.25, -0.5, 0.0], [0.5, 0.0, -1.0], [1.0, 4.0, 0.25]]
+    model.get_layer("bn").set_weights([np.array(v, np.float32) for v in bn])
+    return model
 
 
 def keras_equals_ir(model, n: int = 1000):
@@ -95,6 +101,8 @@ def cnn_graph():
 def test_cnn_keras_equals_ir(cnn_graph):
     pads = {n.name: n.attrs["pads"] for n in cnn_graph.nodes if n.op == "conv"}
     assert pads == {"c2a": [[1, 1], [1, 1]], "c2b": [[0, 0], [0, 0]], "c1": [[0, 1]]}
+    bn = cnn_graph.node("bn")
+    assert bn.op == "scale_shift" and bn.output.shape == (3, 3, 3)  # not folded
 
 
 @pytest.mark.sim
