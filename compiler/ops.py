@@ -237,6 +237,7 @@ class ScaleShiftOp(Op):
 
 
 # Imported here, after the base classes it builds on, to keep one registry of every op.
+from .ops_activation import ACTIVATION_OPS  # noqa: E402
 from .ops_conv import CONV_OPS  # noqa: E402
 from .ops_tensor import TENSOR_OPS  # noqa: E402
 
@@ -250,6 +251,7 @@ OPS: dict[str, Op] = {
         ScaleShiftOp(),
         *TENSOR_OPS,
         *CONV_OPS,
+        *ACTIVATION_OPS,
     )
 }
 

@@ -260,6 +260,19 @@ def _pool(node: Node, in_type: FixedType) -> LayerFields:
     return fields, {"accum": accum.to_hls()}
 
 
+def _leaky_relu(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::leaky_relu: x > 0 ? x : alpha * x, the full-precision product cast once; alpha
+    # = 2**-shift is exact in the one-bit type ap_ufixed<1, 1 - shift>.
+    k = node.attrs["shift"]
+    fields = {"class_name": "LeakyReLU", "activation": "leaky_relu", "activ_param": 2.0**-k}
+    return fields, {"param": FixedType(1, 1 - k, False).to_hls()}
+
+
+def _binary(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::binary_tanh: x >= 0 ? 1 : -1.
+    return {"class_name": "Activation", "activation": "binary_tanh"}, {}
+
+
 _CONFIG = {"conv": _conv_config}
 
 _LAYERS = {
@@ -275,6 +288,8 @@ _LAYERS = {
     "conv": _conv,
     "max_pool": _pool,
     "avg_pool": _pool,
+    "leaky_relu": _leaky_relu,
+    "binary": _binary,
 }
 
 
@@ -345,6 +360,12 @@ def _check_shapes(graph: Graph, node: Node) -> None:
         raise TrigcError(
             f"{where}: the hls backend applies dense layers to 1-D tensors only, got input "
             f"shape {shape}; flatten before the dense layer."
+        )
+    if node.op == "binary" and graph.node(node.inputs[0]).op == "scale_shift":
+        raise TrigcError(
+            f"{where}: hls4ml fuses a batch normalization followed by a binary activation "
+            "into thresholds of its own rounding; put a quantizer between them or use the rtl "
+            "backend"
         )
     axis = node.attrs.get("axis", 0)
     if node.op == "concatenate" and int(np.prod(shape[:axis], dtype=np.int64)) != 1:

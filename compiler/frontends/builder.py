@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ..fixed import FixedType
 from ..ir import Const, Node, Tensor
 from ..verifier import PRECISION_INFER, PRECISION_MODEL
@@ -155,5 +157,21 @@ class GraphBuilder:
                     origin,
                 )
                 self.cursor = None
+                self._scale(spec, f"{name}_alpha", origin)
                 return
-        self.add(name, spec.kind, shape, spec.type, origin)
+        node = self.add(name, spec.kind, shape, spec.type, origin)
+        if spec.kind == "leaky_relu":
+            self.set_attrs(node, shift=spec.slope_shift)
+        self._scale(spec, f"{name}_alpha", origin)
+
+    def _scale(self, spec: ActivationSpec, name: str, origin: str) -> None:
+        """Multiply by a quantizer's power-of-two ``alpha``: an exact per-channel scale."""
+        if spec.scale_log2 == 0:
+            return
+        n = self.last.output.shape[-1]
+        one = FixedType(2, 2 + spec.scale_log2)  # mantissa 1 is 2**scale_log2
+        consts = {
+            "scale": Const(np.ones(n, dtype=np.int64), one),
+            "shift": Const(np.zeros(n, dtype=np.int64), one),
+        }
+        self.add(name, "scale_shift", self.last.output.shape, None, origin, consts)

@@ -31,7 +31,13 @@ from .layers import (
     lower_layers,
 )
 from .layers_tensor import MERGE_OPS, MergeLayer, PoolLayer, ReshapeLayer
-from .quantizers import activation_spec, check_weight_quantizer, nominal_type
+from .quantizers import (
+    ActivationSpec,
+    activation_spec,
+    check_weight_quantizer,
+    leaky_relu_spec,
+    nominal_type,
+)
 
 __all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model", "lower_keras"]
 
@@ -39,7 +45,7 @@ SUPPORTED_LAYERS = (
     "InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, "
     "QBatchNormalization, Dropout, Conv1D, Conv2D, QConv1D, QConv2D, MaxPooling1D/2D, "
     "AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, Flatten, Reshape, "
-    "Add, Subtract, Multiply, Concatenate"
+    "Add, Subtract, Multiply, Concatenate, ReLU, LeakyReLU (power-of-two slope)"
 )
 INPUT_NAME = "input"  # what a precision configuration calls the model input
 
@@ -190,6 +196,21 @@ def _merge(layer: Any, options: FrontendOptions) -> MergeLayer:
     return MergeLayer(layer.name, cls, axis)
 
 
+def _relu_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
+    """Keras' ReLU and LeakyReLU layers."""
+    where, cfg = _layer_where(layer), layer.get_config()
+    cls = type(layer).__name__
+    slope = cfg.get("negative_slope", cfg.get("alpha", 0.0)) or 0.0
+    if cls == "ReLU" and (cfg.get("max_value") is not None or cfg.get("threshold")):
+        raise UnsupportedModelError(
+            f"{where}: ReLU with max_value or threshold is not yet supported; use ReLU() or "
+            "quantized_relu"
+        )
+    if cls == "ReLU" and not slope:
+        return ActivationLayer(layer.name, cls, ActivationSpec("relu"))
+    return ActivationLayer(layer.name, cls, leaky_relu_spec(float(slope), where))
+
+
 def _activation_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
     spec = activation_spec(layer.activation, _layer_where(layer))
     return ActivationLayer(layer.name, type(layer).__name__, spec, spec.type is not None)
@@ -214,6 +235,8 @@ LAYER_HANDLERS = {
     "GlobalMaxPooling2D": _pool,
     "GlobalAveragePooling1D": _pool,
     "GlobalAveragePooling2D": _pool,
+    "ReLU": _relu_layer,
+    "LeakyReLU": _relu_layer,
     "Flatten": _reshape,
     "Reshape": _reshape,
     **dict.fromkeys([*MERGE_OPS, "Concatenate"], _merge),

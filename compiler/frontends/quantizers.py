@@ -8,6 +8,7 @@ themselves and the results checked to be fixed-point numbers (:func:`exact_manti
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -18,7 +19,10 @@ from ..fixed import FixedType, smallest_type
 
 # Widest type trigc accepts for an unquantized (float) constant before calling it inexact.
 MAX_AUTO_WIDTH = 18
-SUPPORTED_ACTIVATIONS = "quantized_bits, quantized_relu, 'relu', 'linear'"
+SUPPORTED_ACTIVATIONS = (
+    "quantized_bits (alpha None or a power of two), quantized_relu, binary (alpha None or 1), "
+    "'relu', 'linear', LeakyReLU with a power-of-two slope below 1"
+)
 
 
 @dataclass(frozen=True)
@@ -27,20 +31,30 @@ class ActivationSpec:
 
     kind: str
     type: FixedType | None = None  # None: exact, inferred by trigc
+    scale_log2: int = 0  # the result is then multiplied by 2**scale_log2 (exact)
+    slope_shift: int = 0  # leaky_relu: the negative slope is 2**-slope_shift
 
 
-def _is_power_of_two_one(alpha: object) -> bool:
-    return alpha is None or (isinstance(alpha, int | float) and float(alpha) == 1.0)
+def power_of_two_log2(alpha: object) -> int | None:
+    """``k`` when ``alpha`` is the number ``2**k`` (``None`` counts as 1), else None."""
+    if alpha is None:
+        return 0
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not alpha > 0:
+        return None
+    mantissa, exponent = math.frexp(float(alpha))
+    return exponent - 1 if mantissa == 0.5 else None
 
 
 def quantized_bits_type(q: object, where: str) -> FixedType:
-    """The type of a ``quantized_bits`` used on activations."""
+    """The type of a ``quantized_bits`` used on activations (before its ``alpha`` scale:
+    QKeras quantizes ``x`` to this type and multiplies the result by ``alpha``)."""
     if getattr(q, "use_stochastic_rounding", False):
         raise InexactError(f"{where}: stochastic rounding cannot be reproduced in hardware")
-    if not _is_power_of_two_one(getattr(q, "alpha", None)):
+    if power_of_two_log2(getattr(q, "alpha", None)) is None:
         raise InexactError(
             f"{where}: quantized_bits with alpha={q.alpha!r} scales values by a trained float; "
-            "on activations only alpha=None or 1 is exact in fixed point. Use alpha=1."
+            "on activations only alpha=None or a power of two (1, 0.5, 2, ...) is exact in "
+            "fixed point."
         )
     bits, integer = int(q.bits), int(q.integer)
     keep_negative = bool(q.keep_negative)
@@ -87,9 +101,18 @@ def activation_spec(activation: object, where: str) -> ActivationSpec:
     """Interpret a Keras activation function or a QKeras quantizer."""
     name = quantizer_class(activation)
     if name == "quantized_bits":
-        return ActivationSpec("requantize", quantized_bits_type(activation, where))
+        scale_log2 = power_of_two_log2(getattr(activation, "alpha", None)) or 0
+        return ActivationSpec("requantize", quantized_bits_type(activation, where), scale_log2)
     if name == "quantized_relu":
         return ActivationSpec("relu", quantized_relu_type(activation, where))
+    if name == "binary":
+        return binary_spec(activation, where)
+    if name in ("ternary", "stochastic_ternary", "stochastic_binary"):
+        raise UnsupportedModelError(
+            f"{where}: the {name} activation is not supported: QKeras' ternary thresholds at "
+            "0.33 while hls4ml's ternary_tanh thresholds at 0.5, so no hls4ml project can match "
+            "it bit for bit (ternary and binary weight quantizers are supported)"
+        )
     fn_name = activation if isinstance(activation, str) else getattr(activation, "__name__", name)
     if fn_name in ("linear", None):
         return ActivationSpec("identity")
@@ -98,6 +121,27 @@ def activation_spec(activation: object, where: str) -> ActivationSpec:
     raise UnsupportedModelError(
         f"{where}: activation {fn_name!r} is not supported; supported: {SUPPORTED_ACTIVATIONS}"
     )
+
+
+def binary_spec(q: object, where: str) -> ActivationSpec:
+    """QKeras ``binary()`` on activations: ``x >= 0 ? 1 : -1``."""
+    if getattr(q, "use_01", False) or power_of_two_log2(getattr(q, "alpha", None)) != 0:
+        raise UnsupportedModelError(
+            f"{where}: binary activations are supported with alpha None or 1 and use_01=False "
+            "(values -1 and +1, as hls4ml's binary_tanh)"
+        )
+    return ActivationSpec("binary")
+
+
+def leaky_relu_spec(slope: float, where: str) -> ActivationSpec:
+    """A leaky ReLU; exact in fixed point when the slope is ``2**-k`` with ``k >= 1``."""
+    k = power_of_two_log2(slope)
+    if k is None or k >= 0:
+        raise UnsupportedModelError(
+            f"{where}: a leaky ReLU with negative slope {slope!r} is not exact in fixed point; "
+            "trigc supports slopes 0.5, 0.25, 0.125, ... (powers of two below one)"
+        )
+    return ActivationSpec("leaky_relu", slope_shift=-k)
 
 
 def check_weight_quantizer(q: object, where: str, allow_inexact: bool) -> None:

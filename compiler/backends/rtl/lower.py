@@ -27,7 +27,7 @@ from .csd import csd_cost, csd_digits, odd_part, plan_products
 from .cse import extract_pairs
 from .merge import add, align, concatenate, multiply
 from .netlist import Netlist, Signal, Value
-from .window import convolution, pooling, windows
+from .window import binary, convolution, leaky_relu, pooling, windows
 
 
 def identifier(name: str) -> str:
@@ -292,6 +292,15 @@ def _pool(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Tens
     return TensorValues(tuple(values), x.frac + extra)
 
 
+def _leaky_relu(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (x,), k = xs, node.attrs["shift"]
+    return TensorValues(tuple(leaky_relu(nl, x.values, k, identifier(node.name))), x.frac + k)
+
+
+def _binary(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    return TensorValues(tuple(binary(nl, xs[0].values, identifier(node.name))), 0)
+
+
 Lowering = Callable[[Netlist, Node, list[TensorValues], str], TensorValues]
 
 LOWERINGS: dict[str, tuple[Lowering, bool]] = {
@@ -308,6 +317,8 @@ LOWERINGS: dict[str, tuple[Lowering, bool]] = {
     "conv": (_conv, False),
     "max_pool": (_pool, False),
     "avg_pool": (_pool, False),
+    "leaky_relu": (_leaky_relu, False),
+    "binary": (_binary, False),
 }
 
 

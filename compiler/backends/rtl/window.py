@@ -4,7 +4,8 @@ A convolution is a constant sparse matrix times the flattened input: each output
 a dense layer over the elements its window reads (padding reads the constant 0), so it goes
 through the same shift-and-add lowering as ``dense`` (:func:`.lower.linear`).  Average pooling
 over ``2**k`` elements is their sum read with ``k`` more fractional bits (an adder tree);
-max pooling is a balanced tree of compare-and-select cells (:class:`MaxCell`).
+max pooling is a balanced tree of compare-and-select cells (:class:`MaxCell`), which also
+make the leaky ReLU; the binary sign activation is one minus twice the sign bit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .delay import DelayModel
-from .netlist import Cell, Netlist, Term, Value, range_width
+from .netlist import Cell, Netlist, SliceCell, Term, Value, range_width
 
 Linear = Callable[[Netlist, Sequence[Value], list, list[int], str], list[Value]]
 
@@ -120,4 +121,24 @@ def pooling(
             members = row[c::channels]
             name = f"{prefix}_p{p}c{c}"
             out.append(nl.sum_tree(members, name) if average else max_tree(nl, members, name))
+    return out
+
+
+def leaky_relu(nl: Netlist, values: Sequence[Value], shift: int, prefix: str) -> list[Value]:
+    """``max(x << shift, x)``: ``x`` for ``x > 0``, else ``x * 2**-shift``, with ``shift``
+    more fractional bits (a slope below one makes the larger of the two the leaky ReLU)."""
+    return [maximum(nl, v.shifted(shift), v, f"{prefix}_o{j}") for j, v in enumerate(values)]
+
+
+def binary(nl: Netlist, values: Sequence[Value], prefix: str) -> list[Value]:
+    """``1`` for ``x >= 0``, else ``-1``: one minus twice the sign bit."""
+    out = []
+    for j, v in enumerate(values):
+        if v.lo >= 0 or v.hi < 0:
+            out.append(Value.constant(1 if v.lo >= 0 else -1))
+            continue
+        v = nl.materialize(v, f"{prefix}_neg{j}")
+        assert v.sig is not None
+        sign = nl.make(f"{prefix}_s{j}", SliceCell(v.sig, v.sig.width - 1), 0, 1)
+        out.append(nl.add(Value.constant(1), sign.shifted(1).negated(), f"{prefix}_o{j}"))
     return out

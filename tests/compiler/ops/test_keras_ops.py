@@ -20,7 +20,16 @@ pytestmark = pytest.mark.slow  # imports TensorFlow
 
 keras = pytest.importorskip("keras")
 qkeras = pytest.importorskip("qkeras")
-from qkeras import QActivation, QConv1D, QConv2D, QDense, quantized_bits, quantized_relu  # noqa: E402
+from qkeras import (  # noqa: E402
+    QActivation,
+    QConv1D,
+    QConv2D,
+    QDense,
+    binary,
+    quantized_bits,
+    quantized_relu,
+    ternary,
+)
 
 L = keras.layers
 
@@ -73,6 +82,22 @@ def cnn_model():
     return model
 
 
+def activation_model():
+    """Leaky ReLU, ReLU, power-of-two alpha, binary activation, ternary and binary weights."""
+    keras.utils.set_random_seed(7)
+    x = keras.Input((8,), name="x")
+    y = QActivation(q(6, 2), name="in_q")(x)
+    y = QDense(6, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="d1")(y)
+    y = L.LeakyReLU(negative_slope=0.25, name="leaky")(y)
+    y = QDense(6, kernel_quantizer=ternary(alpha=1), bias_quantizer=q(4, 0), name="d2")(y)
+    y = QActivation(quantized_bits(6, 2, alpha=0.5), name="half")(y)
+    y = L.ReLU(name="relu")(y)
+    y = QDense(5, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="d3")(y)
+    y = QActivation(binary(alpha=1), name="sign")(y)
+    y = QDense(3, kernel_quantizer=binary(alpha=1), bias_quantizer=q(4, 0), name="out")(y)
+    return keras.Model(x, y, name="activations")
+
+
 def keras_equals_ir(model, n: int = 1000):
     graph, _ = run_pipeline(from_keras(model))
     x_int, _ = make_vectors(graph, n, 0)
@@ -111,6 +136,26 @@ def test_cnn_is_bit_exact_in_every_representation(cnn_graph, tmp_path_factory):
     assert_three_way(built, n=2000)
 
 
+@pytest.fixture(scope="module")
+def activation_graph():
+    return keras_equals_ir(activation_model(), n=3000)
+
+
+def test_activations_keras_equals_ir(activation_graph):
+    ops = {n.name: n.op for n in activation_graph.nodes}
+    assert ops["leaky"] == "leaky_relu" and activation_graph.node("leaky").attrs["shift"] == 2
+    assert ops["half_alpha"] == "scale_shift" and ops["sign"] == "binary"
+    weights = activation_graph.node("d2").consts["weight"].values
+    assert set(np.unique(weights)) <= {-1, 0, 1}
+
+
+@pytest.mark.sim
+def test_activations_are_bit_exact_in_every_representation(activation_graph, tmp_path_factory):
+    built = build_all(activation_graph, tmp_path_factory.mktemp("activations"))
+    want = assert_three_way(built, n=3000)
+    assert len(np.unique(want["out"], axis=0)) > 10
+
+
 def test_refusals_name_the_layer():
     x = keras.Input((9, 2))
     cases = [
@@ -118,6 +163,9 @@ def test_refusals_name_the_layer():
         (L.MaxPooling1D(2, padding="same", name="mps")(x), r"'mps' \(MaxPooling1D\).*padding"),
         (L.Conv1D(2, 2, dilation_rate=2, name="dil")(x), r"'dil' \(Conv1D\).*dilated"),
         (L.LSTM(2, name="rnn")(x), r"'rnn' \(LSTM\) is not supported"),
+        (L.LeakyReLU(0.3, name="lr")(x), r"'lr' \(LeakyReLU\).*slope 0.3"),
+        (L.ReLU(max_value=6.0, name="r6")(x), r"'r6' \(ReLU\).*max_value"),
+        (QActivation(ternary(), name="t")(x), r"'t' \(QActivation\).*ternary"),
     ]
     for y, message in cases:
         with pytest.raises(UnsupportedModelError, match=message):

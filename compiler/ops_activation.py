@@ -1,0 +1,67 @@
+"""Element-wise activations beyond ReLU: leaky ReLU with a power-of-two slope, binary sign.
+
+* ``leaky_relu``: ``y = x`` for ``x > 0``, else ``x * 2**-attrs["shift"]`` (``shift >= 1``),
+  exact with ``shift`` more fractional bits;
+* ``binary``: ``y = 1`` for ``x >= 0``, else ``-1`` (QKeras ``binary()`` on activations, and
+  hls4ml's ``binary_tanh``), an integer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import IRError
+from .ops import Exact, Interval, Op
+
+__all__ = ["ACTIVATION_OPS", "BinaryOp", "LeakyReluOp"]
+
+
+class LeakyReluOp(Op):
+    """``x if x > 0 else x * 2**-shift``."""
+
+    name = "leaky_relu"
+
+    def check(self, node, in_shapes):
+        super().check(node, in_shapes)
+        shift = node.attrs.get("shift")
+        if not isinstance(shift, int) or shift < 1:
+            raise IRError(
+                f"node {node.name!r} (leaky_relu): attribute shift must be an int >= 1 (the "
+                f"slope is 2**-shift), got {shift!r}"
+            )
+        if node.output.shape != in_shapes[0]:
+            raise IRError(f"node {node.name!r}: output shape must equal the input's")
+
+    def exact(self, node, xs, types):
+        x, k = np.asarray(xs[0]), node.attrs["shift"]
+        return Exact(np.where(x > 0, x << k, x), types[0].frac + k)
+
+    def exact_range(self, node, ranges):
+        (r,), k = ranges, node.attrs["shift"]
+        lo = np.where(r.lo > 0, r.lo * (1 << k), r.lo)
+        hi = np.where(r.hi > 0, r.hi * (1 << k), r.hi)
+        return Interval(lo, hi, r.frac + k)
+
+
+class BinaryOp(Op):
+    """``1 if x >= 0 else -1``."""
+
+    name = "binary"
+
+    def check(self, node, in_shapes):
+        super().check(node, in_shapes)
+        if node.output.shape != in_shapes[0]:
+            raise IRError(f"node {node.name!r}: output shape must equal the input's")
+
+    def exact(self, node, xs, types):
+        x = np.asarray(xs[0])
+        return Exact(np.where(x >= 0, 1, -1).astype(np.int64), 0)
+
+    def exact_range(self, node, ranges):
+        (r,) = ranges
+        lo = np.where(r.lo >= 0, 1, -1).astype(object)
+        hi = np.where(r.hi >= 0, 1, -1).astype(object)
+        return Interval(lo, hi, 0)
+
+
+ACTIVATION_OPS: tuple[Op, ...] = (LeakyReluOp(), BinaryOp())
