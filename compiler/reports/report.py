@@ -133,7 +133,7 @@ def rtl_implementation(
         latency_cycles=manifest["latency_cycles"],
         ii=manifest["ii"],
         fmax_mhz=round(synth.fmax_mhz, 2),
-        design_clock_mhz=float(manifest["clock_mhz"]),
+        design_clock_mhz=round(float(manifest["clock_mhz"]), 6),  # 1000 / (1000 / 240) is not 240
         logic_levels=synth.ltp_levels,
         critical_path=synth.worst_path.cells,
         layers=layers,
