@@ -3,7 +3,9 @@
 * ``leaky_relu``: ``y = x`` for ``x > 0``, else ``x * 2**-attrs["shift"]`` (``shift >= 1``),
   exact with ``shift`` more fractional bits;
 * ``binary``: ``y = 1`` for ``x >= 0``, else ``-1`` (QKeras ``binary()`` on activations, and
-  hls4ml's ``binary_tanh``), an integer.
+  hls4ml's ``binary_tanh``), an integer;
+* ``relu_max``: ``y = min(max(x, 0), attrs["max_value"])`` for a positive integer maximum
+  (Keras ``ReLU(max_value=6)``), exact with at least zero fractional bits.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 from .errors import IRError
 from .ops import Exact, Interval, Op
 
-__all__ = ["ACTIVATION_OPS", "BinaryOp", "LeakyReluOp"]
+__all__ = ["ACTIVATION_OPS", "BinaryOp", "LeakyReluOp", "ReluMaxOp"]
 
 
 class LeakyReluOp(Op):
@@ -64,4 +66,38 @@ class BinaryOp(Op):
         return Interval(lo, hi, 0)
 
 
-ACTIVATION_OPS: tuple[Op, ...] = (LeakyReluOp(), BinaryOp())
+class ReluMaxOp(Op):
+    """``min(max(x, 0), max_value)``."""
+
+    name = "relu_max"
+
+    def check(self, node, in_shapes):
+        super().check(node, in_shapes)
+        m = node.attrs.get("max_value")
+        if not isinstance(m, int) or m < 1:
+            raise IRError(
+                f"node {node.name!r} (relu_max): attribute max_value must be a positive int, "
+                f"got {m!r}"
+            )
+        if node.output.shape != in_shapes[0]:
+            raise IRError(f"node {node.name!r}: output shape must equal the input's")
+
+    @staticmethod
+    def _frac_and_top(node, frac: int) -> tuple[int, int]:
+        out = max(frac, 0)
+        return out, node.attrs["max_value"] << out
+
+    def exact(self, node, xs, types):
+        frac, top = self._frac_and_top(node, types[0].frac)
+        x = np.asarray(xs[0])
+        x = x << (frac - types[0].frac) if frac > types[0].frac else x
+        return Exact(np.clip(x, 0, top), frac)
+
+    def exact_range(self, node, ranges):
+        (r,) = ranges
+        frac, top = self._frac_and_top(node, r.frac)
+        r = r.aligned(frac)
+        return Interval(np.clip(r.lo, 0, top), np.clip(r.hi, 0, top), frac)
+
+
+ACTIVATION_OPS: tuple[Op, ...] = (LeakyReluOp(), BinaryOp(), ReluMaxOp())

@@ -273,6 +273,11 @@ def _binary(node: Node, in_type: FixedType) -> LayerFields:
     return {"class_name": "Activation", "activation": "binary_tanh"}, {}
 
 
+def _relu_max(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::relu_max<..., MAX_INT> through relu1 / relu6: x < 0 ? 0 : x > M ? M : x, cast once.
+    return {"class_name": "Activation", "activation": f"relu{node.attrs['max_value']}"}, {}
+
+
 _CONFIG = {"conv": _conv_config}
 
 _LAYERS = {
@@ -290,6 +295,7 @@ _LAYERS = {
     "avg_pool": _pool,
     "leaky_relu": _leaky_relu,
     "binary": _binary,
+    "relu_max": _relu_max,
 }
 
 
@@ -366,6 +372,11 @@ def _check_shapes(graph: Graph, node: Node) -> None:
             f"{where}: hls4ml fuses a batch normalization followed by a binary activation "
             "into thresholds of its own rounding; put a quantizer between them or use the rtl "
             "backend"
+        )
+    if node.op == "relu_max" and node.attrs["max_value"] not in (1, 6):
+        raise TrigcError(
+            f"{where}: hls4ml has ReLU with a maximum of 1 or 6 only (relu1, relu6), got "
+            f"{node.attrs['max_value']}; use the rtl backend"
         )
     axis = node.attrs.get("axis", 0)
     if node.op == "concatenate" and int(np.prod(shape[:axis], dtype=np.int64)) != 1:

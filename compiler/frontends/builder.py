@@ -162,6 +162,8 @@ class GraphBuilder:
         node = self.add(name, spec.kind, shape, spec.type, origin)
         if spec.kind == "leaky_relu":
             self.set_attrs(node, shift=spec.slope_shift)
+        elif spec.kind == "relu_max":
+            self.set_attrs(node, max_value=spec.max_value)
         self._scale(spec, f"{name}_alpha", origin)
 
     def _scale(self, spec: ActivationSpec, name: str, origin: str) -> None:

@@ -45,7 +45,8 @@ SUPPORTED_LAYERS = (
     "InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, "
     "QBatchNormalization, Dropout, Conv1D, Conv2D, QConv1D, QConv2D, MaxPooling1D/2D, "
     "AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, Flatten, Reshape, "
-    "Add, Subtract, Multiply, Concatenate, ReLU, LeakyReLU (power-of-two slope)"
+    "Add, Subtract, Multiply, Concatenate, ReLU (max_value: a positive integer), "
+    "LeakyReLU (power-of-two slope)"
 )
 INPUT_NAME = "input"  # what a precision configuration calls the model input
 
@@ -201,11 +202,14 @@ def _relu_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
     where, cfg = _layer_where(layer), layer.get_config()
     cls = type(layer).__name__
     slope = cfg.get("negative_slope", cfg.get("alpha", 0.0)) or 0.0
-    if cls == "ReLU" and (cfg.get("max_value") is not None or cfg.get("threshold")):
+    top = cfg.get("max_value") if cls == "ReLU" else None
+    if cfg.get("threshold") or (top is not None and (slope or top != int(top) or top < 1)):
         raise UnsupportedModelError(
-            f"{where}: ReLU with max_value or threshold is not yet supported; use ReLU() or "
-            "quantized_relu"
+            f"{where}: ReLU with a threshold, a negative slope together with max_value, or a "
+            f"max_value that is not a positive integer (got {top!r}) is not supported"
         )
+    if top is not None:
+        return ActivationLayer(layer.name, cls, ActivationSpec("relu_max", max_value=int(top)))
     if cls == "ReLU" and not slope:
         return ActivationLayer(layer.name, cls, ActivationSpec("relu"))
     return ActivationLayer(layer.name, cls, leaky_relu_spec(float(slope), where))

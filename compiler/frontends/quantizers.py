@@ -33,6 +33,7 @@ class ActivationSpec:
     type: FixedType | None = None  # None: exact, inferred by trigc
     scale_log2: int = 0  # the result is then multiplied by 2**scale_log2 (exact)
     slope_shift: int = 0  # leaky_relu: the negative slope is 2**-slope_shift
+    max_value: int = 0  # relu_max: the upper bound
 
 
 def power_of_two_log2(alpha: object) -> int | None:

@@ -27,7 +27,7 @@ from .csd import csd_cost, csd_digits, odd_part, plan_products
 from .cse import extract_pairs
 from .merge import add, align, concatenate, multiply
 from .netlist import Netlist, Signal, Value
-from .window import binary, convolution, leaky_relu, pooling, windows
+from .window import binary, convolution, leaky_relu, pooling, relu_max, windows
 
 
 def identifier(name: str) -> str:
@@ -301,6 +301,14 @@ def _binary(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Te
     return TensorValues(tuple(binary(nl, xs[0].values, identifier(node.name))), 0)
 
 
+def _relu_max(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (x,) = xs
+    frac = max(x.frac, 0)
+    values = align(x.values, x.frac, frac) if frac > x.frac else list(x.values)
+    top = node.attrs["max_value"] << frac
+    return TensorValues(tuple(relu_max(nl, values, top, identifier(node.name))), frac)
+
+
 Lowering = Callable[[Netlist, Node, list[TensorValues], str], TensorValues]
 
 LOWERINGS: dict[str, tuple[Lowering, bool]] = {
@@ -319,6 +327,7 @@ LOWERINGS: dict[str, tuple[Lowering, bool]] = {
     "avg_pool": (_pool, False),
     "leaky_relu": (_leaky_relu, False),
     "binary": (_binary, False),
+    "relu_max": (_relu_max, False),
 }
 
 

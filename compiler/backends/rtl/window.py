@@ -5,7 +5,8 @@ a dense layer over the elements its window reads (padding reads the constant 0),
 through the same shift-and-add lowering as ``dense`` (:func:`.lower.linear`).  Average pooling
 over ``2**k`` elements is their sum read with ``k`` more fractional bits (an adder tree);
 max pooling is a balanced tree of compare-and-select cells (:class:`MaxCell`), which also
-make the leaky ReLU; the binary sign activation is one minus twice the sign bit.
+make the leaky ReLU and the clipped ReLU; the binary sign activation is one minus twice the
+sign bit.
 """
 
 from __future__ import annotations
@@ -141,4 +142,13 @@ def binary(nl: Netlist, values: Sequence[Value], prefix: str) -> list[Value]:
         assert v.sig is not None
         sign = nl.make(f"{prefix}_s{j}", SliceCell(v.sig, v.sig.width - 1), 0, 1)
         out.append(nl.add(Value.constant(1), sign.shifted(1).negated(), f"{prefix}_o{j}"))
+    return out
+
+
+def relu_max(nl: Netlist, values: Sequence[Value], top: int, prefix: str) -> list[Value]:
+    """``min(max(x, 0), top)`` as ``-max(-max(x, 0), -top)``."""
+    out = []
+    for j, v in enumerate(values):
+        low = maximum(nl, v, Value.constant(0), f"{prefix}_r{j}")
+        out.append(maximum(nl, low.negated(), Value.constant(-top), f"{prefix}_m{j}").negated())
     return out

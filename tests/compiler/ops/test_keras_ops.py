@@ -83,7 +83,8 @@ def cnn_model():
 
 
 def activation_model():
-    """Leaky ReLU, ReLU, power-of-two alpha, binary activation, ternary and binary weights."""
+    """Leaky ReLU, ReLU(max_value=1), power-of-two alpha, binary activation, ternary and
+    binary weights."""
     keras.utils.set_random_seed(7)
     x = keras.Input((8,), name="x")
     y = QActivation(q(6, 2), name="in_q")(x)
@@ -91,7 +92,7 @@ def activation_model():
     y = L.LeakyReLU(negative_slope=0.25, name="leaky")(y)
     y = QDense(6, kernel_quantizer=ternary(alpha=1), bias_quantizer=q(4, 0), name="d2")(y)
     y = QActivation(quantized_bits(6, 2, alpha=0.5), name="half")(y)
-    y = L.ReLU(name="relu")(y)
+    y = L.ReLU(max_value=1.0, name="relu1")(y)
     y = QDense(5, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="d3")(y)
     y = QActivation(binary(alpha=1), name="sign")(y)
     y = QDense(3, kernel_quantizer=binary(alpha=1), bias_quantizer=q(4, 0), name="out")(y)
@@ -145,6 +146,7 @@ def test_activations_keras_equals_ir(activation_graph):
     ops = {n.name: n.op for n in activation_graph.nodes}
     assert ops["leaky"] == "leaky_relu" and activation_graph.node("leaky").attrs["shift"] == 2
     assert ops["half_alpha"] == "scale_shift" and ops["sign"] == "binary"
+    assert ops["relu1"] == "relu_max" and activation_graph.node("relu1").attrs["max_value"] == 1
     weights = activation_graph.node("d2").consts["weight"].values
     assert set(np.unique(weights)) <= {-1, 0, 1}
 
@@ -164,7 +166,7 @@ def test_refusals_name_the_layer():
         (L.Conv1D(2, 2, dilation_rate=2, name="dil")(x), r"'dil' \(Conv1D\).*dilated"),
         (L.LSTM(2, name="rnn")(x), r"'rnn' \(LSTM\) is not supported"),
         (L.LeakyReLU(0.3, name="lr")(x), r"'lr' \(LeakyReLU\).*slope 0.3"),
-        (L.ReLU(max_value=6.0, name="r6")(x), r"'r6' \(ReLU\).*max_value"),
+        (L.ReLU(max_value=1.5, name="r15")(x), r"'r15' \(ReLU\).*max_value"),
         (QActivation(ternary(), name="t")(x), r"'t' \(QActivation\).*ternary"),
     ]
     for y, message in cases:
