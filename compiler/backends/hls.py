@@ -199,11 +199,8 @@ def _merge(node: Node, in_type: FixedType) -> LayerFields:
 
 
 def _concatenate(node: Node, in_type: FixedType) -> LayerFields:
-    # _check_shapes allows only concatenations that join the two flat arrays end to end;
-    # hls4ml counts the batch axis in ``axis``.
-    rank = len(node.output.shape)
-    fields = {"class_name": "Concatenate", "op": f"concatenate{rank}d"}
-    return fields | {"axis": node.attrs["axis"] + 1}, {}
+    # _check_shapes allows 1-D tensors only: the two arrays end to end, each element cast.
+    return {"class_name": "Concatenate", "op": "concatenate1d", "axis": -1}, {}
 
 
 def _window_fields(node: Node, in_shape: tuple[int, ...], prefix: str) -> dict[str, Any]:
@@ -379,10 +376,10 @@ def _check_shapes(graph: Graph, node: Node) -> None:
             f"{node.attrs['max_value']}; use the rtl backend"
         )
     axis = node.attrs.get("axis", 0)
-    if node.op == "concatenate" and int(np.prod(shape[:axis], dtype=np.int64)) != 1:
+    if node.op == "concatenate" and len(shape) != 1:
         raise TrigcError(
-            f"{where}: the hls backend concatenates only along the first axis with more than "
-            f"one element, got axis {axis} of shape {shape}; flatten both inputs first."
+            f"{where}: the hls backend concatenates 1-D tensors only, got shape {shape} "
+            f"(axis {axis}); flatten both inputs first."
         )
 
 

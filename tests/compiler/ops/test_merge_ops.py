@@ -108,3 +108,30 @@ def test_csim_trace_matches_every_tensor(built):
     traced = built.csim.trace_int(xs)
     for name, values in want.items():
         assert np.array_equal(traced[name], values), name
+
+
+def test_hls_refuses_concatenating_2d_tensors():
+    from trigc.compiler.backends.hls import lower
+    from trigc.compiler.errors import TrigcError
+
+    x = Node("x", "input", (), Tensor("x", (2, 3), T(8, 3)), attrs=MODEL)
+    cat = node("cat", "concatenate", ("x", "x"), (2, 6), "fixed<8,3>", axis=1)
+    graph = verify(Graph("g", (x, cat), ("cat",)))
+    with pytest.raises(TrigcError, match=r"'cat'.*1-D tensors only"):
+        lower(graph)
+    assert graph.run_int(np.arange(6).reshape(1, 2, 3))["cat"].tolist() == [
+        [[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]
+    ]
+
+
+@pytest.mark.sim
+def test_rtl_concatenates_along_any_axis(tmp_path):
+    nodes = [
+        Node("x", "input", (), Tensor("x", (2, 3), T(8, 3)), attrs=MODEL),
+        Node("y", "input", (), Tensor("y", (2, 2), T(5, 1, False)), attrs=MODEL),
+        node("inner", "concatenate", ("x", "y"), (2, 5), axis=1),
+        node("outer", "concatenate", ("x", "x"), (4, 3), "fixed<6,2,RND,SAT>", axis=0),
+    ]
+    graph = Graph("axes", tuple(nodes), ("inner", "outer"))
+    graph = verify(infer_precision.run(verify(graph, "structural")))
+    assert_three_way(build_all(graph, tmp_path, hls=False), n=500)
