@@ -1,6 +1,7 @@
 """The HLS backend: an hls4ml project whose every tensor has the IR's exact type.
 
-The IR is lowered to an hls4ml layer list (``InputLayer``, ``Dense``, ``Activation``,
+The IR is lowered to an hls4ml layer list (``InputLayer``, ``Dense``, ``Conv1D``/``Conv2D``,
+pooling, ``Merge``, ``Concatenate``, ``Reshape``, ``Activation``, ``LeakyReLU``,
 ``BatchNormalization``) with explicit per-tensor precisions, turned into a ``ModelGraph`` with
 :meth:`hls4ml.model.ModelGraph.from_layer_list` and written with hls4ml's own writer.  Nothing
 is left for hls4ml to infer:
@@ -12,7 +13,17 @@ is left for hls4ml to infer:
 * ``requantize``: ``Activation('linear')`` with the output type, or nothing when the cast cannot
   change a value (same width, integer bits and sign);
 * ``scale_shift``: ``BatchNormalization`` given its exact ``scale``/``bias`` arrays (hls4ml then
-  computes ``x * scale + bias`` in full precision and casts once).
+  computes ``x * scale + bias`` in full precision and casts once; repeated over leading axes);
+* ``conv``: io_parallel ``Conv1D``/``Conv2D`` (one product per output pixel, all pixels in
+  parallel), with the exact wrapping accumulator like ``dense``;
+* ``max_pool``/``avg_pool``: ``MaxPooling``/``AveragePooling`` whose accumulator is exact
+  (hls4ml divides by the power-of-two window size, exact with that many more fractional bits);
+* ``add``/``subtract``/``multiply``: ``Merge`` (full-precision ``ap_fixed`` result, one cast);
+  ``concatenate`` of 1-D tensors: ``Concatenate``;
+* ``reshape``: a cast as ``requantize`` (io_parallel arrays are flat), preceded by a
+  ``Reshape`` view when a later layer reads the shape;
+* ``leaky_relu``/``binary``/``relu_max``: ``LeakyReLU`` with an exact one-bit slope,
+  ``binary_tanh``, ``relu1``/``relu6``.
 
 Besides hls4ml's files the project holds ``trigc_io.json`` (input/output names, shapes and types,
 and the traced layers), which is all :class:`~trigc.compiler.backends.hls_csim.HlsCSim` needs to

@@ -6,8 +6,10 @@ plus a constant (the aligned bias).  Zero weights contribute nothing.  The const
 multiplications are shared between outputs in one of three ways (:data:`SHARING`): not at all
 (every CSD digit is a term of the output's adder tree), per input and odd multiple
 (``x * m`` made once, :func:`.csd.plan_products`), or as two-digit subexpressions common to
-several outputs (:mod:`.cse`, the default).  Every node's output then goes through its cast
-(:mod:`.cast`); ``relu`` and ``requantize`` are that cast alone.
+several outputs (:mod:`.cse`, the default).  A ``conv`` is a linear layer per output pixel
+over the elements its window reads (:mod:`.window`).  Every node's output then goes through its
+cast (:mod:`.cast`); ``relu``, ``requantize`` and ``reshape`` are that cast alone.  Merges,
+pooling and the other activations are built in :mod:`.merge` and :mod:`.window`.
 """
 
 from __future__ import annotations
