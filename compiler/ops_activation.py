@@ -5,7 +5,9 @@
 * ``binary``: ``y = 1`` for ``x >= 0``, else ``-1`` (QKeras ``binary()`` on activations, and
   hls4ml's ``binary_tanh``), an integer;
 * ``relu_max``: ``y = min(max(x, 0), attrs["max_value"])`` for a positive integer maximum
-  (Keras ``ReLU(max_value=6)``), exact with at least zero fractional bits.
+  (Keras ``ReLU(max_value=6)``), exact with at least zero fractional bits;
+* ``argmax``: the one-hot vector of the largest element along the last axis, the first one
+  when several are equal (hls4ml's ``Softmax`` with ``implementation='argmax'``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from .errors import IRError
 from .ops import Exact, Interval, Op
 
-__all__ = ["ACTIVATION_OPS", "BinaryOp", "LeakyReluOp", "ReluMaxOp"]
+__all__ = ["ACTIVATION_OPS", "ArgmaxOp", "BinaryOp", "LeakyReluOp", "ReluMaxOp"]
 
 
 class LeakyReluOp(Op):
@@ -100,4 +102,25 @@ class ReluMaxOp(Op):
         return Interval(np.clip(r.lo, 0, top), np.clip(r.hi, 0, top), frac)
 
 
-ACTIVATION_OPS: tuple[Op, ...] = (LeakyReluOp(), BinaryOp(), ReluMaxOp())
+class ArgmaxOp(Op):
+    """One-hot of the first maximum along the last axis."""
+
+    name = "argmax"
+
+    def check(self, node, in_shapes):
+        super().check(node, in_shapes)
+        if node.output.shape != in_shapes[0]:
+            raise IRError(f"node {node.name!r}: output shape must equal the input's")
+
+    def exact(self, node, xs, types):
+        x = np.asarray(xs[0])
+        first = np.argmax(x, axis=-1)[..., None]  # numpy returns the first maximum
+        return Exact((np.arange(x.shape[-1]) == first).astype(np.int64), 0)
+
+    def exact_range(self, node, ranges):
+        (r,) = ranges
+        shape = r.lo.shape
+        return Interval(np.zeros(shape, dtype=object), np.ones(shape, dtype=object), 0)
+
+
+ACTIVATION_OPS: tuple[Op, ...] = (LeakyReluOp(), BinaryOp(), ReluMaxOp(), ArgmaxOp())

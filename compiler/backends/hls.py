@@ -286,7 +286,17 @@ def _relu_max(node: Node, in_type: FixedType) -> LayerFields:
     return {"class_name": "Activation", "activation": f"relu{node.attrs['max_value']}"}, {}
 
 
-_CONFIG = {"conv": _conv_config}
+def _argmax(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::softmax_argmax: res = 0 everywhere, then 1 at the first strict maximum.
+    return {"class_name": "Softmax", "activation": "softmax", "axis": -1}, {}
+
+
+def _argmax_config(node: Node) -> dict[str, Any]:
+    # The argmax implementation reads no table; a small one keeps hls4ml from warning.
+    return {"Implementation": "argmax", "TableSize": 2}
+
+
+_CONFIG = {"conv": _conv_config, "argmax": _argmax_config}
 
 _LAYERS = {
     "dense": _dense,
@@ -304,6 +314,7 @@ _LAYERS = {
     "leaky_relu": _leaky_relu,
     "binary": _binary,
     "relu_max": _relu_max,
+    "argmax": _argmax,
 }
 
 
@@ -381,6 +392,8 @@ def _check_shapes(graph: Graph, node: Node) -> None:
             "into thresholds of its own rounding; put a quantizer between them or use the rtl "
             "backend"
         )
+    if node.op == "argmax" and len(shape) != 1:
+        raise TrigcError(f"{where}: the hls backend takes the argmax of 1-D tensors only")
     if node.op == "relu_max" and node.attrs["max_value"] not in (1, 6):
         raise TrigcError(
             f"{where}: hls4ml has ReLU with a maximum of 1 or 6 only (relu1, relu6), got "

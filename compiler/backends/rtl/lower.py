@@ -24,6 +24,7 @@ from ...errors import TrigcError
 from ...fixed import FixedType
 from ...ir import Graph, Node, Tensor
 from ...ops_conv import ConvOp, window_index
+from .argmax import argmax_onehot
 from .cast import cast_value
 from .csd import csd_cost, csd_digits, odd_part, plan_products
 from .cse import extract_pairs
@@ -311,6 +312,15 @@ def _relu_max(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> 
     return TensorValues(tuple(relu_max(nl, values, top, identifier(node.name))), frac)
 
 
+def _argmax(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (x,), n = xs, node.output.shape[-1]
+    prefix = identifier(node.name)
+    values: list[Value] = []
+    for r in range(len(x.values) // n):
+        values += argmax_onehot(nl, x.values[r * n : (r + 1) * n], f"{prefix}_r{r}")
+    return TensorValues(tuple(values), 0)
+
+
 Lowering = Callable[[Netlist, Node, list[TensorValues], str], TensorValues]
 
 LOWERINGS: dict[str, tuple[Lowering, bool]] = {
@@ -330,6 +340,7 @@ LOWERINGS: dict[str, tuple[Lowering, bool]] = {
     "leaky_relu": (_leaky_relu, False),
     "binary": (_binary, False),
     "relu_max": (_relu_max, False),
+    "argmax": (_argmax, False),
 }
 
 

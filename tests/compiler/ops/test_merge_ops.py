@@ -1,4 +1,4 @@
-"""Reshape, add, subtract, multiply and concatenate: executor ≡ C simulation ≡ RTL.
+"""Reshape, add, subtract, multiply, concatenate and argmax: executor ≡ C simulation ≡ RTL.
 
 One IR graph holds every op (one hls4ml compile for all of them): a 2-D input flattened,
 element-wise merges of tensors with different fractional bits and signedness, a product of
@@ -15,7 +15,7 @@ from tests.compiler.ops.threeway import assert_three_way, build_all
 from trigc.compiler.errors import IRError
 from trigc.compiler.fixed import FixedType as T
 from trigc.compiler.ir import Const, Graph, Node, Tensor
-from trigc.compiler.passes import infer_precision
+from trigc.compiler.passes import append_argmax, infer_precision
 from trigc.compiler.verifier import verify
 
 INFER, MODEL = {"precision": "infer"}, {"precision": "model"}
@@ -135,3 +135,37 @@ def test_rtl_concatenates_along_any_axis(tmp_path):
     graph = Graph("axes", tuple(nodes), ("inner", "outer"))
     graph = verify(infer_precision.run(verify(graph, "structural")))
     assert_three_way(build_all(graph, tmp_path, hls=False), n=500)
+
+
+def argmax_graph() -> Graph:
+    """A dense layer with a narrow, wrapping output (many ties) and a 2-bit input, each
+    followed by the argmax output option."""
+    rng = np.random.default_rng(5)
+    consts = {
+        "weight": Const(rng.integers(-4, 4, (6, 5)), T(3, 1)),
+        "bias": Const(rng.integers(-2, 2, 5), T(2, 1)),
+    }
+    nodes = [
+        Node("x", "input", (), Tensor("x", (6,), T(4, 2)), attrs=MODEL),
+        Node("c", "input", (), Tensor("c", (4,), T(2, 2)), attrs=MODEL),
+        node("fc", "dense", ("x",), (5,), "fixed<3,1,RND,SAT>", consts),
+    ]
+    graph = append_argmax.run(Graph("argmax", tuple(nodes), ("fc", "c")))
+    return verify(infer_precision.run(verify(graph, "structural")))
+
+
+def test_argmax_is_the_first_maximum():
+    graph = argmax_graph()
+    assert graph.outputs == ("fc_argmax", "c_argmax")
+    assert str(graph.tensor("fc_argmax").type) == "ufixed<1,1>"
+    got = graph.run_int(np.zeros((1, 6), int), np.array([[1, -2, 1, 0]]))
+    assert got["c_argmax"].tolist() == [[1, 0, 0, 0]]  # ties: the first one wins
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_argmax_is_bit_exact_in_every_representation(tmp_path):
+    want = assert_three_way(build_all(argmax_graph(), tmp_path), n=2000)
+    for name in ("fc_argmax", "c_argmax"):
+        assert np.all(want[name].sum(axis=1) == 1)
+        assert len(np.unique(want[name], axis=0)) == want[name].shape[1]  # every class wins
