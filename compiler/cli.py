@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="round constants that cannot be exact instead of refusing the model",
     )
+    c.add_argument(
+        "--argmax",
+        action="store_true",
+        help="output the one-hot of the largest output (the first on ties) instead of the values",
+    )
     c.add_argument("--part", default="xcvu9p-flga2104-2L-e", help="FPGA part")
     clock = c.add_mutually_exclusive_group()
     clock.add_argument("--clock-period", type=float, default=None, help="clock period in ns")
@@ -177,6 +182,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         input_type=args.input_type,
         allow_inexact=args.allow_inexact,
         precision=precision,
+        argmax=args.argmax,
         backend=BackendOptions(
             project_name=project_name,
             part=args.part,

@@ -26,6 +26,7 @@ from .frontends.builder import FrontendOptions
 from .frontends.load import REFERENCES, LoadedModel, read_model
 from .frontends.precision_config import PrecisionConfig
 from .ir import Graph
+from .passes import append_argmax
 from .pipeline import PASSES, run_pipeline
 from .serialize import load_graph, save_graph
 
@@ -56,6 +57,7 @@ class CompileOptions:
     allow_inexact: bool = False
     backend: BackendOptions = field(default_factory=BackendOptions)
     precision: PrecisionConfig | None = None  # --config: precision of float layers
+    argmax: bool = False  # --argmax: one-hot of the largest output instead of the outputs
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class CompileOptions:
             "input_type": str(self.input_type) if self.input_type else None,
             "allow_inexact": self.allow_inexact,
             "precision_config": self.precision.to_json() if self.precision else None,
+            "argmax": self.argmax,
             **asdict(self.backend),
         }
 
@@ -76,8 +79,13 @@ def lower(model: Any, options: CompileOptions | None = None) -> Graph:
     from .frontends.keras import from_keras  # noqa: PLC0415
 
     options = options or CompileOptions()
-    graph, _ = run_pipeline(from_keras(model, options.frontend))
+    graph, _ = run_pipeline(_with_outputs(from_keras(model, options.frontend), options))
     return graph
+
+
+def _with_outputs(graph: Graph, options: CompileOptions) -> Graph:
+    """The untyped graph with the output option applied (``--argmax``)."""
+    return append_argmax.run(graph) if options.argmax else graph
 
 
 def tool_versions() -> dict[str, str]:
@@ -169,7 +177,7 @@ def compile_project(
         loaded = LoadedModel(untyped, "keras", (), tuple(approximated))
     else:
         loaded = read_model(Path(model), weights, options.frontend)
-    graph, _ = run_pipeline(loaded.graph)
+    graph, _ = run_pipeline(_with_outputs(loaded.graph, options))
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
@@ -247,6 +255,11 @@ class Project:
     def reference_exact(self) -> bool:
         """False when trigc cast float values to a precision configuration."""
         return bool(self.manifest["model"].get("reference_exact", True))
+
+    @property
+    def argmax(self) -> bool:
+        """Whether the outputs are the one-hot argmax of the model's (``--argmax``)."""
+        return bool(self.manifest.get("options", {}).get("argmax", False))
 
     def backend_dir(self, name: str) -> Path:
         return self.path / name

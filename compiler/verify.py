@@ -116,6 +116,12 @@ def _onnx_runner(project: Project) -> Callable[[np.ndarray], np.ndarray] | None:
     return lambda x: np.asarray(run(x), dtype=np.float64)
 
 
+def onehot_argmax(y: np.ndarray) -> np.ndarray:
+    """The one-hot of the first largest value along the last axis (``--argmax`` projects)."""
+    first = np.argmax(y, axis=-1)[..., None]
+    return (np.arange(y.shape[-1]) == first).astype(np.float64)
+
+
 def _on_grid_runner(
     project: Project, run: Callable[[np.ndarray], np.ndarray]
 ) -> Callable[[np.ndarray], np.ndarray]:
@@ -289,7 +295,10 @@ def _compare_reference(
     outputs: list[np.ndarray] = []
 
     def run_and_keep(x_float: np.ndarray) -> np.ndarray:
-        outputs.append(run(x_float).reshape(len(x_float), -1))
+        y = run(x_float)
+        if project.argmax:  # the firmware outputs the one-hot of the model's largest output
+            y = onehot_argmax(y)
+        outputs.append(y.reshape(len(x_float), -1))
         return outputs[-1]
 
     comparison = _compare(name, _on_grid_runner(project, run_and_keep), x, reference)
