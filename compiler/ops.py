@@ -239,6 +239,7 @@ class ScaleShiftOp(Op):
 # Imported here, after the base classes it builds on, to keep one registry of every op.
 from .ops_activation import ACTIVATION_OPS  # noqa: E402
 from .ops_conv import CONV_OPS  # noqa: E402
+from .ops_lut import LUT_OPS  # noqa: E402
 from .ops_tensor import TENSOR_OPS  # noqa: E402
 
 OPS: dict[str, Op] = {
@@ -252,6 +253,7 @@ OPS: dict[str, Op] = {
         *TENSOR_OPS,
         *CONV_OPS,
         *ACTIVATION_OPS,
+        *LUT_OPS,
     )
 }
 

@@ -55,6 +55,8 @@ from ..ir import Graph, Node
 from ..ops import DenseOp, Interval, get_op
 from . import BackendOptions
 
+# (function, input range) of the lookup tables hls4ml's activations compute themselves.
+LUT_FUNCTIONS = {("sigmoid", 16), ("tanh", 8)}
 IO_FILE = "trigc_io.json"
 IO_FORMAT = "trigc-hls-io/1"
 HLS_FLAVORS = {"vitis": "Vitis", "vivado": "Vivado"}
@@ -296,7 +298,19 @@ def _argmax_config(node: Node) -> dict[str, Any]:
     return {"Implementation": "argmax", "TableSize": 2}
 
 
-_CONFIG = {"conv": _conv_config, "argmax": _argmax_config}
+def _lut(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::sigmoid / nnet::tanh fill their table with the same code trigc ran for the IR's
+    # table (frontends.lut_tables); the table type and size are the node's.
+    function = node.attrs["function"]
+    table = node.consts["table"]
+    return {"class_name": "Activation", "activation": function}, {"table": table.type.to_hls()}
+
+
+def _lut_config(node: Node) -> dict[str, Any]:
+    return {"TableSize": int(node.consts["table"].values.shape[0])}
+
+
+_CONFIG = {"conv": _conv_config, "argmax": _argmax_config, "lut": _lut_config}
 
 _LAYERS = {
     "dense": _dense,
@@ -315,6 +329,7 @@ _LAYERS = {
     "binary": _binary,
     "relu_max": _relu_max,
     "argmax": _argmax,
+    "lut": _lut,
 }
 
 
@@ -391,6 +406,10 @@ def _check_shapes(graph: Graph, node: Node) -> None:
             f"{where}: hls4ml fuses a batch normalization followed by a binary activation "
             "into thresholds of its own rounding; put a quantizer between them or use the rtl "
             "backend"
+        )
+    if node.op == "lut" and (node.attrs["function"], node.attrs["range"]) not in LUT_FUNCTIONS:
+        raise TrigcError(
+            f"{where}: the hls backend has lookup tables for {sorted(LUT_FUNCTIONS)} only"
         )
     if node.op == "argmax" and len(shape) != 1:
         raise TrigcError(f"{where}: the hls backend takes the argmax of 1-D tensors only")

@@ -24,12 +24,14 @@ from ...errors import TrigcError
 from ...fixed import FixedType
 from ...ir import Graph, Node, Tensor
 from ...ops_conv import ConvOp, window_index
+from ...ops_lut import index_shift, index_type
 from .argmax import argmax_onehot
 from .cast import cast_value
 from .csd import csd_cost, csd_digits, odd_part, plan_products
 from .cse import extract_pairs
 from .merge import add, align, concatenate, multiply
 from .netlist import Netlist, Signal, Value
+from .rom import lookup
 from .window import binary, convolution, leaky_relu, pooling, relu_max, windows
 
 
@@ -321,6 +323,18 @@ def _argmax(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Te
     return TensorValues(tuple(values), 0)
 
 
+def _lut(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    (x,), table = xs, node.consts["table"]
+    entries = [int(v) for v in table.values.tolist()]
+    src_frac, dst = x.frac - index_shift(node), index_type(len(entries))
+    prefix = identifier(node.name)
+    values = []
+    for j, v in enumerate(x.values):
+        index = cast_value(nl, v, src_frac, dst, f"{prefix}_i{j}")
+        values.append(lookup(nl, index, entries, f"{prefix}_t{j}"))
+    return TensorValues(tuple(values), table.type.frac)
+
+
 Lowering = Callable[[Netlist, Node, list[TensorValues], str], TensorValues]
 
 LOWERINGS: dict[str, tuple[Lowering, bool]] = {
@@ -341,6 +355,7 @@ LOWERINGS: dict[str, tuple[Lowering, bool]] = {
     "binary": (_binary, False),
     "relu_max": (_relu_max, False),
     "argmax": (_argmax, False),
+    "lut": (_lut, False),
 }
 
 

@@ -169,3 +169,43 @@ def test_argmax_is_bit_exact_in_every_representation(tmp_path):
     for name in ("fc_argmax", "c_argmax"):
         assert np.all(want[name].sum(axis=1) == 1)
         assert len(np.unique(want[name], axis=0)) == want[name].shape[1]  # every class wins
+
+
+def lut_graph() -> Graph:
+    """hls4ml's sigmoid and tanh tables behind a dense layer, with rounding output types."""
+    from trigc.compiler.frontends.lut_tables import DEFAULT_TABLE_TYPE, hls4ml_table
+
+    rng = np.random.default_rng(9)
+    consts = {
+        "weight": Const(rng.integers(-8, 8, (4, 6)), T(4, 1)),
+        "bias": Const(rng.integers(-4, 4, 6), T(3, 1)),
+    }
+    nodes = [Node("x", "input", (), Tensor("x", (4,), T(8, 4)), attrs=MODEL)]
+    nodes.append(node("fc", "dense", ("x",), (6,), consts=consts))
+    for function, span, out_t in (("sigmoid", 16, "ufixed<8,0,RND,SAT>"), ("tanh", 8, None)):
+        table = Const(
+            np.array(hls4ml_table(function, 1024, DEFAULT_TABLE_TYPE)), DEFAULT_TABLE_TYPE
+        )
+        attrs = {"function": function, "range": span}
+        nodes.append(node(function, "lut", ("fc",), (6,), out_t, {"table": table}, **attrs))
+    graph = Graph("luts", tuple(nodes), ("sigmoid", "tanh"))
+    return verify(infer_precision.run(verify(graph, "structural")))
+
+
+def test_lut_reads_the_table_like_hls4ml():
+    graph = lut_graph()
+    table = graph.node("tanh").consts["table"].values
+    fc_frac = graph.tensor("fc").type.frac
+    x = np.array([[0, 0, 0, 0]])
+    got = graph.run_int(x, keep_all=True)
+    fc = got["fc"][0]
+    # index = trunc(v * 1024 / 8) + 512, clipped; v = fc / 2**fc_frac
+    want = [table[min(max(int(v * 128 / 2**fc_frac) + 512, 0), 1023)] for v in fc.tolist()]
+    assert got["tanh"][0].tolist() == want
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_luts_are_bit_exact_in_every_representation(tmp_path):
+    want = assert_three_way(build_all(lut_graph(), tmp_path), n=3000)
+    assert len(np.unique(want["tanh"])) > 50

@@ -1,0 +1,52 @@
+"""Table lookups in logic: the index is a cast (:mod:`.cast`), the table a multiplexer tree.
+
+:class:`RomCell` renders ``table[address]`` as nested ``?:`` on the address bits, most
+significant first; a subtree whose entries are all equal is a single constant, so flat regions
+of a table (the tails of a sigmoid) cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .delay import DelayModel
+from .netlist import Bool, Cell, Netlist, Value, bit, bool_signals, not_
+
+
+class RomCell(Cell):
+    """``table[address]``; ``address_bits[j]`` is bit ``j`` of the address as logic."""
+
+    def __init__(self, address_bits: Sequence[Bool], table: Sequence[int]) -> None:
+        self.address_bits, self.table = list(address_bits), list(table)
+        self.inputs = tuple(dict.fromkeys(s for b in address_bits for s in bool_signals(b)))
+
+    def delay(self, model: DelayModel, width: int) -> float:
+        return model.logic(len(self.address_bits) + 1)
+
+    def render(self, refs, width):
+        def tree(level: int, entries: list[int]) -> str:
+            if all(e == entries[0] for e in entries):
+                return refs.literal(entries[0], width)
+            half = len(entries) // 2
+            select = refs.boolean(self.address_bits[level])
+            low, high = tree(level - 1, entries[:half]), tree(level - 1, entries[half:])
+            return f"({select} ? {high} : {low})"
+
+        return tree(len(self.address_bits) - 1, self.table)
+
+
+def lookup(nl: Netlist, index: Value, table: Sequence[int], name: str) -> Value:
+    """``table[index + len(table) // 2]`` for a signed ``index`` in ``[-N/2, N/2)``."""
+    size = len(table)
+    if index.is_const:
+        return Value.constant(table[index.const + size // 2])
+    index = nl.materialize(index, f"{name}_neg")
+    assert index.sig is not None
+    bits = size.bit_length() - 1
+    address: list[Bool] = []
+    for j in range(bits):
+        b: Bool = bit(index.sig, j - index.shift) if j >= index.shift else False
+        address.append(not_(b) if j == bits - 1 else b)  # + N/2 flips the sign bit
+    lo, hi = index.lo + size // 2, index.hi + size // 2
+    reachable = table[lo : hi + 1]
+    return nl.make(name, RomCell(address, table), min(reachable), max(reachable))
