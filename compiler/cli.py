@@ -201,8 +201,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     approximated = manifest["model"].get("approximated_layers")
     if approximated:
         print(
-            f"  note: float values of {', '.join(approximated)} were cast to the precision "
-            "configuration; the model's own float outputs are a reference for information only"
+            f"  note: {', '.join(approximated)} approximate the model (float values cast to the "
+            "precision configuration, sigmoid/tanh as hls4ml's lookup tables); the model's own "
+            "float outputs are a reference for information only"
         )
     for name, summary in manifest["backends"].items():
         if "latency_cycles" in summary:

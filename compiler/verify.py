@@ -311,8 +311,9 @@ def _compare_reference(
     diff, median = float(np.max(diffs, initial=0)), float(np.median(diffs))
     layers = ", ".join(project.manifest["model"].get("approximated_layers", []))
     notes.append(
-        f"{name} runs the float model, and trigc cast the float weights/outputs of [{layers}] "
-        f"to the precision configuration, so this reference cannot be bit-exact and does not "
+        f"{name} runs the float model, and trigc approximated [{layers}] (float weights/outputs "
+        f"cast to the precision configuration, sigmoid/tanh as hls4ml's lookup tables), so "
+        f"this reference cannot be bit-exact and does not "
         f"decide PASS/FAIL; largest |IR - {name}| = {diff:.4g} "
         f"({diff / float(out_t.lsb):.4g} output LSBs of {out_t}; saturating edge cases count), "
         f"median {median:.4g}. Bit for bit: the IR and every firmware simulation."

@@ -14,6 +14,7 @@ import numpy as np
 from ..fixed import FixedType
 from ..ir import Const, Node, Tensor
 from ..verifier import PRECISION_INFER, PRECISION_MODEL
+from .lut_tables import DEFAULT_TABLE_SIZE, DEFAULT_TABLE_TYPE, TABLES, hls4ml_table
 from .precision_config import PrecisionConfig
 from .quantizers import ActivationSpec
 
@@ -69,6 +70,8 @@ class GraphBuilder:
         self.model_name = model_name
         self.used: set[str] = set()
         self.cursor: Node | None = None
+        # Layers whose IR approximates the model (lookup tables for sigmoid and tanh).
+        self.approximated: list[str] = []
         # Whether several layers read the model input (a quantizer on one of them then
         # cannot define the input type for all).
         self.input_shared = False
@@ -159,12 +162,24 @@ class GraphBuilder:
                 self.cursor = None
                 self._scale(spec, f"{name}_alpha", origin)
                 return
+        if spec.kind == "lut":
+            self._lut(spec, name, origin)
+            return
         node = self.add(name, spec.kind, shape, spec.type, origin)
         if spec.kind == "leaky_relu":
             self.set_attrs(node, shift=spec.slope_shift)
         elif spec.kind == "relu_max":
             self.set_attrs(node, max_value=spec.max_value)
         self._scale(spec, f"{name}_alpha", origin)
+
+    def _lut(self, spec: ActivationSpec, name: str, origin: str) -> None:
+        """A sigmoid or tanh as hls4ml's default lookup table (1024 entries of fixed<18,8>);
+        the model computes it in float, so the layer is recorded as approximated."""
+        entries = hls4ml_table(spec.function, DEFAULT_TABLE_SIZE, DEFAULT_TABLE_TYPE)
+        table = Const(np.array(entries, dtype=np.int64), DEFAULT_TABLE_TYPE)
+        node = self.add(name, "lut", self.last.output.shape, None, origin, {"table": table})
+        self.set_attrs(node, function=spec.function, range=TABLES[spec.function][1])
+        self.approximated.append(origin)
 
     def _scale(self, spec: ActivationSpec, name: str, origin: str) -> None:
         """Multiply by a quantizer's power-of-two ``alpha``: an exact per-channel scale."""

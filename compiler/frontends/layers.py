@@ -280,4 +280,4 @@ def lower_layers(
         i += 1
     out = produced[wiring.output] if wiring is not None else b.last
     graph = Graph(b.model_name, tuple(b.nodes), (out.output.name,))
-    return graph, sorted(set(low.approximated))
+    return graph, sorted(set(low.approximated) | set(b.approximated))

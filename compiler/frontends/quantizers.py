@@ -21,7 +21,8 @@ from ..fixed import FixedType, smallest_type
 MAX_AUTO_WIDTH = 18
 SUPPORTED_ACTIVATIONS = (
     "quantized_bits (alpha None or a power of two), quantized_relu, binary (alpha None or 1), "
-    "'relu', 'linear', LeakyReLU with a power-of-two slope below 1"
+    "'relu', 'linear', 'sigmoid' and 'tanh' (hls4ml's lookup tables), LeakyReLU with a "
+    "power-of-two slope below 1"
 )
 
 
@@ -34,6 +35,7 @@ class ActivationSpec:
     scale_log2: int = 0  # the result is then multiplied by 2**scale_log2 (exact)
     slope_shift: int = 0  # leaky_relu: the negative slope is 2**-slope_shift
     max_value: int = 0  # relu_max: the upper bound
+    function: str = ""  # lut: the function its table approximates (sigmoid, tanh)
 
 
 def power_of_two_log2(alpha: object) -> int | None:
@@ -119,6 +121,8 @@ def activation_spec(activation: object, where: str) -> ActivationSpec:
         return ActivationSpec("identity")
     if fn_name == "relu":
         return ActivationSpec("relu")
+    if fn_name in ("sigmoid", "tanh"):
+        return ActivationSpec("lut", function=fn_name)
     raise UnsupportedModelError(
         f"{where}: activation {fn_name!r} is not supported; supported: {SUPPORTED_ACTIVATIONS}"
     )

@@ -194,3 +194,29 @@ def test_argmax_option_compiles_and_verifies(tmp_path):
     assert result.ok, result.comparisons
     assert {c.name for c in result.comparisons} == {"keras", "hls-csim", "rtl"}
     assert all(c.identical == c.total > 0 for c in result.comparisons)
+
+
+@pytest.mark.sim
+def test_sigmoid_and_tanh_are_hls4ml_tables(tmp_path):
+    """Keras computes sigmoid/tanh in float: the IR uses hls4ml's tables, records the layers
+    as approximated, stays close to Keras and is bit-exact in the C simulation and the RTL."""
+    from trigc.compiler.frontends.keras import lower_keras
+
+    keras.utils.set_random_seed(11)
+    x = keras.Input((6,), name="x")
+    y = QActivation(q(6, 2), name="in_q")(x)
+    y = QDense(5, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="d1")(y)
+    y = L.Activation("tanh", name="th")(y)
+    y = QDense(
+        4, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), activation="sigmoid", name="d2"
+    )(y)
+    model = keras.Model(x, y, name="luts")
+    untyped, approximated = lower_keras(model)
+    assert approximated == ["d2", "th"]
+    graph, _ = run_pipeline(untyped)
+    x_int, _ = make_vectors(graph, 2000, 0)
+    in_t, out_t = graph.inputs[0].output.type, graph.tensor(graph.outputs[0]).type
+    ir = out_t.to_float(graph.run_int(x_int)[graph.outputs[0]])
+    ref = model.predict(in_t.to_float(x_int).astype(np.float32), verbose=0)
+    assert np.max(np.abs(ir - ref)) < 0.05  # table resolution: 1/64 of the input range
+    assert_three_way(build_all(graph, tmp_path), n=2000)
