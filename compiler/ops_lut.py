@@ -17,7 +17,7 @@ from .errors import IRError
 from .fixed import FixedType, cast
 from .ops import Exact, Interval, Op
 
-__all__ = ["LUT_OPS", "LutOp", "index_type", "index_shift"]
+__all__ = ["LUT_OPS", "LutOp", "SoftmaxOp", "index_shift", "index_type", "top_bits"]
 
 
 def _log2(n: object) -> int | None:
@@ -80,4 +80,77 @@ class LutOp(Op):
         return Interval(lo, hi, table.type.frac)
 
 
-LUT_OPS: tuple[Op, ...] = (LutOp(),)
+def top_bits(x: np.ndarray, width: int, bits: int) -> np.ndarray:
+    """The top ``bits`` bits of the ``width``-bit two's-complement mantissas ``x``, unsigned
+    (``nnet::softmax_idx_from_real_val``)."""
+    raw = np.asarray(x).astype(object) % (1 << width)
+    return (raw >> (width - bits)).astype(np.int64)
+
+
+class SoftmaxOp(Op):
+    """``nnet::softmax_latency`` over the last axis, table for table and cast for cast.
+
+    ``e[i] = exp_table[top bits of x[i]]`` (as an ``attrs["input_width"]``-bit word: the
+    input type's width in hls4ml); ``s = sum(e)`` (exact), cast to ``attrs["sum_type"]``;
+    ``inv = inv_table[top bits of s]``; ``y[i] = e[i] * inv`` exactly (the node's output type
+    casts it).  The tables are hls4ml's (:mod:`.frontends.lut_tables`).
+    """
+
+    name = "softmax"
+    const_names = ("exp_table", "inv_table")
+
+    def check(self, node, in_shapes):
+        super().check(node, in_shapes)
+        for c in self.const_names:
+            n = node.consts[c].values.shape
+            if len(n) != 1 or _log2(n[0]) is None:
+                raise IRError(f"node {node.name!r} (softmax): {c} needs a power-of-two size")
+        if "sum_type" not in node.attrs or not isinstance(node.attrs.get("input_width"), int):
+            raise IRError(
+                f"node {node.name!r} (softmax): attributes sum_type and input_width are needed"
+            )
+        if node.output.shape != in_shapes[0]:
+            raise IRError(f"node {node.name!r}: output shape must equal the input's")
+        sum_t = FixedType.parse(node.attrs["sum_type"])
+        if (
+            self._bits(node, "exp_table") > node.attrs["input_width"]
+            or self._bits(node, "inv_table") > sum_t.width
+        ):
+            raise IRError(f"node {node.name!r} (softmax): a table has more entries than addresses")
+
+    @staticmethod
+    def _bits(node, name: str) -> int:
+        return node.consts[name].values.shape[0].bit_length() - 1
+
+    def exact(self, node, xs, types):
+        exp_t, inv_t = node.consts["exp_table"], node.consts["inv_table"]
+        sum_t = FixedType.parse(node.attrs["sum_type"])
+        exp_table = np.asarray(exp_t.values).astype(object)
+        width = node.attrs["input_width"]
+        e = exp_table[top_bits(xs[0], width, self._bits(node, "exp_table"))]
+        total = e.sum(axis=-1, keepdims=True)
+        src = FixedType(200, 200 - exp_t.type.frac)
+        s = cast(total, src, sum_t)
+        inv = np.asarray(inv_t.values).astype(object)[
+            top_bits(s, sum_t.width, self._bits(node, "inv_table"))
+        ]
+        y = e * inv
+        return Exact(y.astype(np.int64) if _fits64(y) else y, exp_t.type.frac + inv_t.type.frac)
+
+    def exact_range(self, node, ranges):
+        (r,) = ranges
+        exp_t, inv_t = node.consts["exp_table"], node.consts["inv_table"]
+        values = [int(v) for v in exp_t.values] + [0]
+        inv = [int(v) for v in inv_t.values]
+        corners = [a * b for a in (min(values), max(values)) for b in (min(inv), max(inv))]
+        shape = r.lo.shape
+        lo = np.full(shape, min(corners), dtype=object)
+        hi = np.full(shape, max(corners), dtype=object)
+        return Interval(lo, hi, exp_t.type.frac + inv_t.type.frac)
+
+
+def _fits64(y: np.ndarray) -> bool:
+    return y.size == 0 or max(abs(int(np.min(y))), abs(int(np.max(y)))) < 1 << 62
+
+
+LUT_OPS: tuple[Op, ...] = (LutOp(), SoftmaxOp())

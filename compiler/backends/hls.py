@@ -306,11 +306,38 @@ def _lut(node: Node, in_type: FixedType) -> LayerFields:
     return {"class_name": "Activation", "activation": function}, {"table": table.type.to_hls()}
 
 
+def _softmax(node: Node, in_type: FixedType) -> LayerFields:
+    # nnet::softmax_latency with the node's tables (hls4ml fills them with the same code trigc
+    # ran) and types: an exact accumulator for the sum of the exponentials.
+    exp_t, inv_t = node.consts["exp_table"], node.consts["inv_table"]
+    n = node.output.shape[-1]
+    extra = max(n - 1, 1).bit_length()
+    accum = FixedType(exp_t.type.width + extra, exp_t.type.integer + extra)
+    fields = {"class_name": "Softmax", "activation": "softmax", "axis": -1}
+    fields |= {"exp_table_size": exp_t.values.shape[0], "inv_table_size": inv_t.values.shape[0]}
+    precision = {
+        "exp_table": exp_t.type.to_hls(),
+        "inv_table": inv_t.type.to_hls(),
+        "accum": accum.to_hls(),
+        "inv_inp": FixedType.parse(node.attrs["sum_type"]).to_hls(),
+    }
+    return fields, precision
+
+
+def _softmax_config(node: Node) -> dict[str, Any]:
+    return {"Implementation": "latency"}
+
+
 def _lut_config(node: Node) -> dict[str, Any]:
     return {"TableSize": int(node.consts["table"].values.shape[0])}
 
 
-_CONFIG = {"conv": _conv_config, "argmax": _argmax_config, "lut": _lut_config}
+_CONFIG = {
+    "conv": _conv_config,
+    "argmax": _argmax_config,
+    "lut": _lut_config,
+    "softmax": _softmax_config,
+}
 
 _LAYERS = {
     "dense": _dense,
@@ -330,6 +357,7 @@ _LAYERS = {
     "relu_max": _relu_max,
     "argmax": _argmax,
     "lut": _lut,
+    "softmax": _softmax,
 }
 
 
@@ -410,6 +438,13 @@ def _check_shapes(graph: Graph, node: Node) -> None:
     if node.op == "lut" and (node.attrs["function"], node.attrs["range"]) not in LUT_FUNCTIONS:
         raise TrigcError(
             f"{where}: the hls backend has lookup tables for {sorted(LUT_FUNCTIONS)} only"
+        )
+    if node.op == "softmax" and (
+        len(shape) != 1 or node.attrs["input_width"] != graph.tensor(node.inputs[0]).type.width
+    ):
+        raise TrigcError(
+            f"{where}: the hls backend computes softmax on 1-D tensors whose type is "
+            f"input_width={node.attrs['input_width']} bits wide"
         )
     if node.op == "argmax" and len(shape) != 1:
         raise TrigcError(f"{where}: the hls backend takes the argmax of 1-D tensors only")

@@ -73,3 +73,75 @@ def hls4ml_table(function: str, size: int, table_type: FixedType) -> tuple[int, 
     if table_type.signed:  # two's complement of the width
         raw = np.where(raw >= 1 << (table_type.width - 1), raw - (1 << table_type.width), raw)
     return tuple(int(v) for v in raw)
+
+
+SOFTMAX_TABLE_TYPE = FixedType(18, 8, True, "RND", "SAT")  # hls4ml's exp/inv table default
+
+_SOFTMAX_PROGRAM = """#include <cstdio>
+#include "ap_fixed.h"
+#include "nnet_utils/nnet_activation.h"
+struct config {{
+    typedef {exp_t} exp_table_t;
+    typedef {inv_t} inv_table_t;
+    static const unsigned exp_table_size = {exp_size};
+    static const unsigned inv_table_size = {inv_size};
+    static constexpr float exp_scale = 1.0;
+}};
+int main() {{
+    static config::exp_table_t exp_table[{exp_size}];
+    static config::inv_table_t inv_table[{inv_size}];
+    nnet::init_exp_table<{data_t}, config>(exp_table);
+    nnet::init_invert_table<{inv_inp_t}, config>(inv_table);
+    for (unsigned i = 0; i < {exp_size}; i++)
+        std::printf("%llu\\n", (unsigned long long)exp_table[i].range({exp_top}, 0).to_uint64());
+    for (unsigned i = 0; i < {inv_size}; i++)
+        std::printf("%llu\\n", (unsigned long long)inv_table[i].range({inv_top}, 0).to_uint64());
+    return 0;
+}}
+"""
+
+
+def _run_program(source: str, what: str) -> list[int]:
+    with tempfile.TemporaryDirectory(prefix="trigc-lut-") as tmp:
+        cpp, exe = Path(tmp) / "table.cpp", Path(tmp) / "table"
+        cpp.write_text(source)
+        templates = _templates()
+        cmd = ["g++", "-O1", "-std=c++17", f"-I{templates / 'ap_types'}", f"-I{templates}"]
+        built = subprocess.run(
+            [*cmd, str(cpp), "-o", str(exe)], capture_output=True, text=True, check=False
+        )
+        if built.returncode != 0:
+            raise TrigcError(f"could not build hls4ml's {what}: {built.stderr[-2000:]}")
+        run = subprocess.run([str(exe)], capture_output=True, text=True, check=True)
+    return [int(v) for v in run.stdout.split()]
+
+
+def _signed(raw: list[int], t: FixedType) -> tuple[int, ...]:
+    if not t.signed:
+        return tuple(raw)
+    return tuple(v - (1 << t.width) if v >= 1 << (t.width - 1) else v for v in raw)
+
+
+@functools.cache
+def hls4ml_softmax_tables(
+    data_t: FixedType,
+    exp_size: int,
+    exp_t: FixedType,
+    inv_inp_t: FixedType,
+    inv_size: int,
+    inv_t: FixedType,
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The mantissas of ``nnet::softmax_latency``'s exponential table (addressed by the top
+    bits of ``data_t``) and inverse table (addressed by the top bits of ``inv_inp_t``)."""
+    source = _SOFTMAX_PROGRAM.format(
+        exp_t=exp_t.to_hls(),
+        inv_t=inv_t.to_hls(),
+        exp_size=exp_size,
+        inv_size=inv_size,
+        data_t=data_t.to_hls(),
+        inv_inp_t=inv_inp_t.to_hls(),
+        exp_top=exp_t.width - 1,
+        inv_top=inv_t.width - 1,
+    )
+    raw = _run_program(source, "softmax tables")
+    return _signed(raw[:exp_size], exp_t), _signed(raw[exp_size:], inv_t)

@@ -31,7 +31,7 @@ from .csd import csd_cost, csd_digits, odd_part, plan_products
 from .cse import extract_pairs
 from .merge import add, align, concatenate, multiply
 from .netlist import Netlist, Signal, Value
-from .rom import lookup
+from .rom import lookup, read, top_bits
 from .window import binary, convolution, leaky_relu, pooling, relu_max, windows
 
 
@@ -335,6 +335,35 @@ def _lut(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Tenso
     return TensorValues(tuple(values), table.type.frac)
 
 
+def _softmax(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    """``nnet::softmax_latency``: exponentials from a table addressed by each input's top
+    bits, their exact sum cast to ``sum_type``, its inverse from a table, and the products."""
+    (x,), n = xs, node.output.shape[-1]
+    exp_c, inv_c = node.consts["exp_table"], node.consts["inv_table"]
+    exp_table = [int(v) for v in exp_c.values.tolist()]
+    inv_table = [int(v) for v in inv_c.values.tolist()]
+    in_width = node.attrs["input_width"]
+    sum_t = FixedType.parse(node.attrs["sum_type"])
+    prefix = identifier(node.name)
+    out: list[Value] = []
+    for r in range(len(x.values) // n):
+        name = f"{prefix}_r{r}"
+        e = [
+            read(nl, top_bits(nl, v, in_width, len(exp_table).bit_length() - 1, f"{name}_a{j}"),
+                 exp_table, f"{name}_e{j}")
+            for j, v in enumerate(x.values[r * n : (r + 1) * n])
+        ]  # fmt: skip
+        total = cast_value(nl, nl.sum_tree(e, f"{name}_sum"), exp_c.type.frac, sum_t, f"{name}_s")
+        address = top_bits(nl, total, sum_t.width, len(inv_table).bit_length() - 1, f"{name}_b")
+        inv = read(nl, address, inv_table, f"{name}_inv")
+
+        def one_term(nl: Netlist, row: Sequence[Value], columns, consts, nm: str) -> list[Value]:
+            return linear(nl, row, columns, consts, nm, sharing)
+
+        out += multiply(nl, e, [inv] * len(e), f"{name}_y", one_term)
+    return TensorValues(tuple(out), exp_c.type.frac + inv_c.type.frac)
+
+
 Lowering = Callable[[Netlist, Node, list[TensorValues], str], TensorValues]
 
 LOWERINGS: dict[str, tuple[Lowering, bool]] = {
@@ -356,6 +385,7 @@ LOWERINGS: dict[str, tuple[Lowering, bool]] = {
     "relu_max": (_relu_max, False),
     "argmax": (_argmax, False),
     "lut": (_lut, False),
+    "softmax": (_softmax, False),
 }
 
 

@@ -50,3 +50,21 @@ def lookup(nl: Netlist, index: Value, table: Sequence[int], name: str) -> Value:
     lo, hi = index.lo + size // 2, index.hi + size // 2
     reachable = table[lo : hi + 1]
     return nl.make(name, RomCell(address, table), min(reachable), max(reachable))
+
+
+def top_bits(nl: Netlist, v: Value, width: int, bits: int, name: str) -> list[Bool]:
+    """Bits ``width - bits .. width - 1`` of ``v`` as a ``width``-bit two's complement word,
+    least significant first (the address ``nnet::softmax_idx_from_real_val`` slices)."""
+    if v.is_const:
+        raw = v.const % (1 << width)
+        return [bool(raw >> k & 1) for k in range(width - bits, width)]
+    v = nl.materialize(v, f"{name}_neg")
+    assert v.sig is not None
+    return [bit(v.sig, k - v.shift) if k >= v.shift else False for k in range(width - bits, width)]
+
+
+def read(nl: Netlist, address: Sequence[Bool], table: Sequence[int], name: str) -> Value:
+    """``table[address]`` for address bits given least significant first."""
+    if all(isinstance(b, bool) for b in address):
+        return Value.constant(table[sum(int(b) << k for k, b in enumerate(address))])
+    return nl.make(name, RomCell(address, table), min(table), max(table))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.compiler.ops.threeway import assert_three_way, build_all
+from tests.compiler.ops.threeway import assert_three_way, build_all, input_vectors
 from trigc.compiler.errors import IRError
 from trigc.compiler.fixed import FixedType as T
 from trigc.compiler.ir import Const, Graph, Node, Tensor
@@ -209,3 +209,46 @@ def test_lut_reads_the_table_like_hls4ml():
 def test_luts_are_bit_exact_in_every_representation(tmp_path):
     want = assert_three_way(build_all(lut_graph(), tmp_path), n=3000)
     assert len(np.unique(want["tanh"])) > 50
+
+
+def softmax_graph() -> Graph:
+    """hls4ml's latency softmax (its own exp and inverse tables) over 5 classes."""
+    from trigc.compiler.frontends.lut_tables import SOFTMAX_TABLE_TYPE as TT
+    from trigc.compiler.frontends.lut_tables import hls4ml_softmax_tables
+
+    in_t = T(8, 3, True, "RND", "SAT")
+    exp_table, inv_table = hls4ml_softmax_tables(in_t, 256, TT, TT, 1024, TT)
+    consts = {
+        "exp_table": Const(np.array(exp_table), TT),
+        "inv_table": Const(np.array(inv_table), TT),
+    }
+    attrs = {"sum_type": str(TT), "input_width": 8}
+    nodes = [
+        Node("x", "input", (), Tensor("x", (5,), T(8, 3)), attrs=MODEL),
+        node("q", "requantize", ("x",), (5,), str(in_t)),
+        node("sm", "softmax", ("q",), (5,), "ufixed<10,0,RND,SAT>", consts, **attrs),
+        node("raw", "softmax", ("x",), (5,), None, consts, **attrs),
+    ]
+    graph = Graph("softmax", tuple(nodes), ("sm", "raw"))
+    return verify(infer_precision.run(verify(graph, "structural")))
+
+
+def test_softmax_follows_hls4ml_latency_algorithm():
+    """Where the sum of exponentials is not tiny, the tables approximate softmax; the IR
+    reproduces hls4ml's steps exactly, including its coarse inverse of small sums."""
+    graph = softmax_graph()
+    x = input_vectors(graph, 500, seed=1)[0]
+    got = graph.tensor("raw").type.to_float(graph.run_int(x)["raw"])
+    real = np.exp(x / 32.0) / np.exp(x / 32.0).sum(axis=1, keepdims=True)
+    total = np.exp(x / 32.0).sum(axis=1)
+    fair = (total > 8) & (total < 120)  # the inverse table: steps of 0.25, saturates at 128
+    assert fair.sum() > 50 and np.max(np.abs(got - real)[fair]) < 0.04
+    zeros = graph.run_int(np.zeros((1, 5), int))["raw"]  # exp(0) = 1, 1 / 5 from the table
+    assert graph.tensor("raw").type.to_float(zeros).tolist() == [[0.2001953125] * 5]
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_softmax_is_bit_exact_in_every_representation(tmp_path):
+    want = assert_three_way(build_all(softmax_graph(), tmp_path), n=3000)
+    assert len(np.unique(want["sm"])) > 100
