@@ -45,7 +45,7 @@ SUPPORTED_LAYERS = (
     "InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, "
     "QBatchNormalization, Dropout, Conv1D, Conv2D, QConv1D, QConv2D, MaxPooling1D/2D, "
     "AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, Flatten, Reshape, "
-    "Add, Subtract, Multiply, Concatenate, ReLU (max_value: a positive integer), "
+    "Add, Subtract, Multiply, Concatenate, Softmax, ReLU (max_value: a positive integer), "
     "LeakyReLU (power-of-two slope)"
 )
 INPUT_NAME = "input"  # what a precision configuration calls the model input
@@ -215,6 +215,13 @@ def _relu_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
     return ActivationLayer(layer.name, cls, leaky_relu_spec(float(slope), where))
 
 
+def _softmax_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
+    axis = layer.get_config().get("axis", -1)
+    if axis not in (-1, [-1]):
+        raise UnsupportedModelError(f"{_layer_where(layer)}: softmax only over the last axis")
+    return ActivationLayer(layer.name, "Softmax", ActivationSpec("softmax"))
+
+
 def _activation_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
     spec = activation_spec(layer.activation, _layer_where(layer))
     return ActivationLayer(layer.name, type(layer).__name__, spec, spec.type is not None)
@@ -240,6 +247,7 @@ LAYER_HANDLERS = {
     "GlobalAveragePooling1D": _pool,
     "GlobalAveragePooling2D": _pool,
     "ReLU": _relu_layer,
+    "Softmax": _softmax_layer,
     "LeakyReLU": _relu_layer,
     "Flatten": _reshape,
     "Reshape": _reshape,

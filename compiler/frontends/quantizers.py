@@ -21,7 +21,7 @@ from ..fixed import FixedType, smallest_type
 MAX_AUTO_WIDTH = 18
 SUPPORTED_ACTIVATIONS = (
     "quantized_bits (alpha None or a power of two), quantized_relu, binary (alpha None or 1), "
-    "'relu', 'linear', 'sigmoid' and 'tanh' (hls4ml's lookup tables), LeakyReLU with a "
+    "'relu', 'linear', 'sigmoid', 'tanh' and 'softmax' (hls4ml's lookup tables), LeakyReLU with a "
     "power-of-two slope below 1"
 )
 
@@ -123,6 +123,8 @@ def activation_spec(activation: object, where: str) -> ActivationSpec:
         return ActivationSpec("relu")
     if fn_name in ("sigmoid", "tanh"):
         return ActivationSpec("lut", function=fn_name)
+    if fn_name == "softmax":
+        return ActivationSpec("softmax")
     raise UnsupportedModelError(
         f"{where}: activation {fn_name!r} is not supported; supported: {SUPPORTED_ACTIVATIONS}"
     )

@@ -220,3 +220,22 @@ def test_sigmoid_and_tanh_are_hls4ml_tables(tmp_path):
     ref = model.predict(in_t.to_float(x_int).astype(np.float32), verbose=0)
     assert np.max(np.abs(ir - ref)) < 0.05  # table resolution: 1/64 of the input range
     assert_three_way(build_all(graph, tmp_path), n=2000)
+
+
+@pytest.mark.sim
+def test_softmax_is_hls4ml_latency_softmax(tmp_path):
+    """Keras' softmax becomes hls4ml's latency softmax on a fixed<16,6,RND,SAT> input (the
+    dense output's type is trigc's own): approximated, and bit-exact in every firmware."""
+    from trigc.compiler.frontends.keras import lower_keras
+
+    keras.utils.set_random_seed(13)
+    x = keras.Input((6,), name="x")
+    y = QActivation(q(6, 2), name="in_q")(x)
+    y = QDense(5, kernel_quantizer=q(4, 0), bias_quantizer=q(4, 0), name="d1")(y)
+    y = L.Softmax(name="sm")(y)
+    untyped, approximated = lower_keras(keras.Model(x, y, name="softmax"))
+    assert approximated == ["sm"]
+    graph, _ = run_pipeline(untyped)
+    assert str(graph.tensor("sm_in").type) == "fixed<16,6,RND,SAT>"
+    assert graph.node("sm").attrs["input_width"] == 16
+    assert_three_way(build_all(graph, tmp_path), n=2000)
