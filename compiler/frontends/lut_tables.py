@@ -1,11 +1,11 @@
-"""hls4ml's own sigmoid and tanh tables, computed by hls4ml's own C++ code.
+"""hls4ml's own sigmoid, tanh and softmax tables, computed by hls4ml's own C++ code.
 
-``nnet::sigmoid`` and ``nnet::tanh`` fill their lookup tables at run time with ``std::exp`` /
-``tanh`` in C++ and round the results into the table type.  To make the IR executor, the C
-simulation and the RTL read identical entries, trigc compiles that initialisation code (from
-the installed hls4ml's ``nnet_activation.h``, with its ``ap_types``) with g++, runs it once per
-(function, size, table type) and keeps the entries as the IR node's ``table`` constant.  (A
-vendor HLS tool evaluates the same code when it synthesises the table; its math library could
+``nnet::sigmoid``, ``nnet::tanh`` and ``nnet::softmax_latency`` fill their lookup tables at run
+time with ``std::exp``, ``tanh`` or ``1 / x`` in C++ and round the results into the table type.
+To make the IR executor, the C simulation and the RTL read identical entries, trigc compiles
+that initialisation code (from the installed hls4ml's ``nnet_activation.h``, with its
+``ap_types``) with g++, runs it once per table and keeps the entries as IR constants.  (A
+vendor HLS tool evaluates the same code when it synthesises the tables; its math library could
 differ from glibc's in the last bit of a float, which the C simulation cannot show.)
 """
 
@@ -15,8 +15,6 @@ import functools
 import subprocess
 import tempfile
 from pathlib import Path
-
-import numpy as np
 
 from ..errors import TrigcError
 from ..fixed import FixedType
@@ -58,21 +56,7 @@ def hls4ml_table(function: str, size: int, table_type: FixedType) -> tuple[int, 
     source = _PROGRAM.format(
         table_t=table_type.to_hls(), size=size, init=init, top=table_type.width - 1
     )
-    with tempfile.TemporaryDirectory(prefix="trigc-lut-") as tmp:
-        cpp, exe = Path(tmp) / "table.cpp", Path(tmp) / "table"
-        cpp.write_text(source)
-        templates = _templates()
-        cmd = ["g++", "-O1", "-std=c++17", f"-I{templates / 'ap_types'}", f"-I{templates}"]
-        built = subprocess.run(
-            [*cmd, str(cpp), "-o", str(exe)], capture_output=True, text=True, check=False
-        )
-        if built.returncode != 0:
-            raise TrigcError(f"could not build hls4ml's {function} table: {built.stderr[-2000:]}")
-        run = subprocess.run([str(exe)], capture_output=True, text=True, check=True)
-    raw = np.array([int(v) for v in run.stdout.split()], dtype=object)
-    if table_type.signed:  # two's complement of the width
-        raw = np.where(raw >= 1 << (table_type.width - 1), raw - (1 << table_type.width), raw)
-    return tuple(int(v) for v in raw)
+    return _signed(_run_program(source, f"{function} table"), table_type)
 
 
 SOFTMAX_TABLE_TYPE = FixedType(18, 8, True, "RND", "SAT")  # hls4ml's exp/inv table default
