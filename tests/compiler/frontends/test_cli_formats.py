@@ -103,11 +103,11 @@ def test_config_gives_reuse_factor_and_is_recorded(tmp_path, capsys, legacy_pair
 
 
 def test_errors_inside_a_layer_name_the_file(tmp_path, capsys):
-    layers = [lk.dense("head", np.ones((4, 2)) / 4, np.zeros(2), activation="softmax")]
+    layers = [lk.dense("head", np.ones((4, 2)) / 4, np.zeros(2), activation="elu")]
     path = lk.write_h5(tmp_path / "m.h5", lk.sequential_config("m", 4, layers), layers)
     code, _, err = _run(["compile", path, "-o", tmp_path / "out"], capsys)
     assert code == EXIT_USAGE
-    assert "m.h5: layer 'head' (Dense): activation 'softmax' is not supported" in err
+    assert "m.h5: layer 'head' (Dense): activation 'elu' is not supported" in err
     assert _nothing_written(tmp_path)
 
 
