@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from .delay import DelayModel
 from .netlist import Bool, Cell, Netlist, Signal, Term, Value, and_, bit, bool_inputs, bool_signals
-from .window import _term
+from .window import operand_term
 
 
 class CompareCell(Cell):
@@ -51,7 +51,7 @@ def _compare(nl: Netlist, a: Value, b: Value, strict: bool, name: str) -> Signal
     if (a.hi < b.lo) or (strict and a.hi <= b.lo):
         return False
     width = max(range_bits(a), range_bits(b)) + 1
-    ta, tb = _term(nl, a, f"{name}_na"), _term(nl, b, f"{name}_nb")
+    ta, tb = operand_term(nl, a, f"{name}_na"), operand_term(nl, b, f"{name}_nb")
     v = nl.make(name, CompareCell(ta, tb, width, strict), 0, 1)
     return v.sig if v.sig is not None else bool(v.const)
 

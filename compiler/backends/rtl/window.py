@@ -91,12 +91,13 @@ def maximum(nl: Netlist, a: Value, b: Value, name: str) -> Value:
         return a
     if b.lo >= a.hi:
         return b
-    ta, tb = (_term(nl, v, f"{name}_neg") for v in (a, b))
+    ta, tb = (operand_term(nl, v, f"{name}_neg") for v in (a, b))
     compare_width = range_width(min(a.lo, b.lo), max(a.hi, b.hi)) + 1
     return nl.make(name, MaxCell(ta, tb, compare_width), max(a.lo, b.lo), max(a.hi, b.hi))
 
 
-def _term(nl: Netlist, v: Value, name: str) -> Term:
+def operand_term(nl: Netlist, v: Value, name: str) -> Term:
+    """``v`` as a term of a comparison: its negation materialised, its shift kept."""
     v = nl.materialize(v, name)
     return Term(v.sig, v.const, v.shift) if v.sig is not None else Term(None, v.const, 0)
 
