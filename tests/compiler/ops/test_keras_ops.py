@@ -180,16 +180,16 @@ def test_refusals_name_the_layer():
 
 @pytest.mark.sim
 def test_argmax_option_compiles_and_verifies(tmp_path):
-    """``--argmax``: the project outputs the one-hot of the model's largest output, and verify
-    compares it with the one-hot of Keras' outputs."""
+    """A CNN through compile and verify (hls and rtl) with ``--argmax``: the project outputs
+    the one-hot of the model's largest output; verify compares it with the one-hot of Keras'."""
     from trigc.compiler.backends import BackendOptions
     from trigc.compiler.project import CompileOptions, compile_project
     from trigc.compiler.verify import verify_project
 
     options = CompileOptions(
-        backends=("hls", "rtl"), argmax=True, backend=BackendOptions(project_name="merges")
+        backends=("hls", "rtl"), argmax=True, backend=BackendOptions(project_name="cnn")
     )
-    project = compile_project(merge_model(), tmp_path / "p", options)
+    project = compile_project(cnn_model(), tmp_path / "p", options)
     result = verify_project(project, vectors=2000, protocol_sims=())
     assert result.ok, result.comparisons
     assert {c.name for c in result.comparisons} == {"keras", "hls-csim", "rtl"}
