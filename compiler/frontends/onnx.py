@@ -4,8 +4,11 @@ Float models (exported from Keras or PyTorch) take their precision from a config
 (:mod:`.precision_config`, default ``fixed<16,6>``).  QONNX ``Quant`` nodes with a power-of-two
 scale and zero point 0 are exact fixed-point casts; on weights they are evaluated here, and
 ``BipolarQuant`` on weights gives ±scale.  Supported on the data path: Gemm, MatMul (+ Add),
-Relu, BatchNormalization, Mul/Add by a constant per-feature vector, Flatten/Reshape of the flat
-input, Identity, Dropout and Quant.  Anything else is refused with the node's name and op type.
+Relu, BatchNormalization, Mul/Add by a constant per-feature vector, Conv (1-D/2-D), MaxPool,
+AveragePool, GlobalAveragePool, GlobalMaxPool, Flatten/Reshape (of N-D tensors too; ONNX is
+channels first and the IR channels last, see :mod:`.onnx_tensor`), Identity, Dropout, Cast
+between float types (Keras 3's own ONNX export writes float32 → float32 casts around every op)
+and Quant.  Anything else is refused with the node's name and op type.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from ..fixed import FixedType
 from ..ir import Graph
 from .builder import FrontendOptions, identifier
 from .layers import ActivationLayer, BatchNormLayer, DenseLayer, Layer, Weights, lower_layers
+from .onnx_tensor import TensorOps, channels_last_input
 from .precision_config import PrecisionConfig
 from .quantizers import ActivationSpec
 
 SUPPORTED_OPS = (
     "Gemm, MatMul, Add, Mul, Relu, BatchNormalization, Flatten, Reshape, Identity, Dropout, "
-    "Quant (QONNX), BipolarQuant (QONNX, on weights)"
+    "Cast (float to float), Conv (1-D/2-D), MaxPool, AveragePool, GlobalAveragePool, "
+    "GlobalMaxPool, Quant (QONNX), BipolarQuant (QONNX, on weights)"
 )
 QUANT_OPS = ("Quant", "IntQuant")
 # QONNX rounding modes (qonnx.custom_op.general.intquant.resolve_rounding_mode) → ap_fixed.
@@ -157,7 +162,7 @@ def _per_column(values: np.ndarray, n: int, where: str) -> np.ndarray:
     return np.broadcast_to(flat, (n,)).copy()
 
 
-class _Reader:
+class _Reader(TensorOps):
     """Walks the ONNX graph in order, folding constants and collecting the layer chain."""
 
     def __init__(self, model: Any, path: Path) -> None:
@@ -175,9 +180,15 @@ class _Reader:
                 "outputs; trigc supports one input and one output for now"
             )
         self.input = inputs[0]
+        self.model = model
         self.cur = self.input.name
         self.layers: list[Layer] = []
         self.any_quant = False
+        # The current tensor: its IR shape, whether ONNX holds it channels first, and the
+        # permutation a Flatten of a channels-first tensor left for the next dense layer.
+        self.channels_first = channels_last_input(model)
+        self.perm: np.ndarray | None = None
+        self.shape = self.input_shape()
 
     def input_shape(self) -> tuple[int, ...]:
         dims = self.input.type.tensor_type.shape.dim
@@ -187,6 +198,8 @@ class _Reader:
                 f"{self.path.name}: input {self.input.name!r} has shape {values}; only flat "
                 "inputs [batch, features] (or flattened right away) are supported for now"
             )
+        if channels_last_input(self.model):
+            return (*values[2:], values[1])
         return (int(np.prod(values[1:])),)
 
     @property
@@ -247,7 +260,12 @@ class _Reader:
                 "layers for now (no merges or branches)"
             )
         name = node.name or node.output[0]
-        if self.cur == self.input.name and not self.flat_input and op not in ("Flatten", "Reshape"):
+        if (
+            self.cur == self.input.name
+            and not self.flat_input
+            and not self.channels_first
+            and op not in ("Flatten", "Reshape")
+        ):
             raise UnsupportedModelError(
                 f"{self.path.name}: {where} reads the {len(self.input.type.tensor_type.shape.dim)}"
                 "-D input directly; only flat inputs (or a Flatten/Reshape first) are supported"
@@ -271,6 +289,7 @@ class _Reader:
             raise UnsupportedModelError(f"{where}: only alpha=1, beta=1, transA=0 is supported")
         w = self.weights(self._const_input(node, 1, where))
         kernel = Weights(w.values.T, w.quantized, w.nominal) if a.get("transB", 0) else w
+        kernel = self._dense_rows(kernel, where)
         n_out = kernel.values.shape[1]
         if len(node.input) > 2 and node.input[2]:
             bias = self.weights(self._const_input(node, 2, where))
@@ -283,26 +302,33 @@ class _Reader:
         kernel = self.weights(self._const_input(node, 1, where))
         if kernel.values.ndim != 2:
             raise UnsupportedModelError(f"{where}: the weight must be a matrix")
+        kernel = self._dense_rows(kernel, where)
         zeros = Weights(np.zeros(kernel.values.shape[1]), True)
         self.layers.append(DenseLayer(name, "MatMul", kernel, zeros))
+
+    def _dense_rows(self, kernel: Weights, where: str) -> Weights:
+        """A dense kernel with its rows in the IR's order of the flat input; the layer's
+        output is a flat vector in the same order in ONNX and in the IR."""
+        if self.channels_first:
+            raise UnsupportedModelError(
+                f"{self.path.name}: {where} reads a [batch, C, *spatial] tensor; Flatten it first"
+            )
+        rows = self.take_perm(kernel.values)
+        self.perm = None
+        self.shape = (int(kernel.values.shape[1]),)
+        return Weights(rows, kernel.quantized, kernel.nominal)
 
     def _per_feature(self, node: Any, where: str) -> Weights:
         other = [n for n in node.input if n in self.consts]
         if len(other) != 1:
             raise UnsupportedModelError(f"{where}: needs one constant operand")
         w = self.weights(other[0])
-        return Weights(_per_column(w.values, self._features(), where), w.quantized, None)
+        values = _per_column(w.values, self._features(), where)
+        return Weights(self.take_perm(values), w.quantized, None)
 
     def _features(self) -> int:
-        last = self.layers[-1] if self.layers else None
-        if isinstance(last, DenseLayer):
-            return int(last.kernel.values.shape[1])
-        if isinstance(last, BatchNormLayer):
-            return int(last.scale.shape[0])
-        for layer in reversed(self.layers):
-            if isinstance(layer, DenseLayer):
-                return int(layer.kernel.values.shape[1])
-        return self.input_shape()[0]
+        """Features (channels of an N-D tensor) of the current tensor."""
+        return int(self.shape[-1])
 
     def _op_Add(self, node: Any, name: str, where: str) -> None:
         b = self._per_feature(node, where)
@@ -324,6 +350,7 @@ class _Reader:
             self.consts[self._const_input(node, i, where)] for i in (1, 2, 3, 4)
         )
         eps = float(_attrs(node).get("epsilon", 1e-5))
+        gamma, beta, mean, var = (self.take_perm(v.reshape(-1)) for v in (gamma, beta, mean, var))
         scale = gamma / np.sqrt(var + eps)
         self.layers.append(BatchNormLayer(name, "BatchNormalization", scale, beta - mean * scale))
 
@@ -348,12 +375,34 @@ class _Reader:
 
     _op_Identity = _op_Dropout = _identity
 
+    def _op_Cast(self, node: Any, name: str, where: str) -> None:
+        onnx = _onnx()
+        to = _attrs(node).get("to")
+        floats = (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE)
+        if to not in floats:
+            target = onnx.TensorProto.DataType.Name(to) if to is not None else "unset"
+            raise UnsupportedModelError(
+                f"{self.path.name}: {where} casts to {target}; only casts between float types "
+                "(which leave values on the fixed-point grid unchanged) are supported"
+            )
+
     def _op_Flatten(self, node: Any, name: str, where: str) -> None:
         if _attrs(node).get("axis", 1) != 1:
             raise UnsupportedModelError(f"{where}: only axis=1 is supported")
+        if self.channels_first:
+            self.flatten_channels_first(name, "Flatten")
 
     def _op_Reshape(self, node: Any, name: str, where: str) -> None:
         shape = self.consts[self._const_input(node, 1, where)].astype(np.int64).tolist()
+        if self.channels_first:
+            n = int(np.prod(self.shape))
+            if len(shape) != 2 or shape[1] not in (n, -1):
+                raise UnsupportedModelError(
+                    f"{where}: reshape of a [batch, C, *spatial] tensor to {shape}; only "
+                    f"flattening to [batch, {n}] is supported"
+                )
+            self.flatten_channels_first(name, "Reshape")
+            return
         n = self._features()
         if len(shape) != 2 or shape[1] not in (n, -1):
             raise UnsupportedModelError(
@@ -373,7 +422,7 @@ def from_onnx(path: Path, options: FrontendOptions | None = None) -> tuple[Graph
     options = options or FrontendOptions()
     model = load_onnx_model(path)
     reader = _Reader(model, path)
-    in_shape = reader.input_shape()
+    in_shape = reader.shape
     for node in model.graph.node:
         if all(n in reader.consts for n in node.input if n):
             reader.fold(node)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .onnx import QUANT_OPS
+from .onnx_tensor import channels_last_input
 
 Runner = Callable[[np.ndarray], np.ndarray]
 
@@ -24,23 +25,31 @@ def is_qonnx(model: object) -> bool:
 
 
 def onnx_runner(path: Path) -> Runner:
-    """A function from float32 inputs ``[batch, features]`` to float outputs."""
+    """A function from float32 inputs ``[batch, features]`` (the IR's input, flattened) to
+    float outputs; a channels-last IR input is transposed to the model's channels first."""
     import onnx  # noqa: PLC0415
 
     model = onnx.load(str(path))
     constants = {t.name for t in model.graph.initializer}
     graph_input = [v for v in model.graph.input if v.name not in constants][0]
     dims = tuple(d.dim_value for d in graph_input.type.tensor_type.shape.dim[1:])
+    channels_last = channels_last_input(model)
+
+    def shaped(x: np.ndarray) -> np.ndarray:
+        if channels_last:  # IR (*spatial, C) → ONNX (C, *spatial)
+            return np.moveaxis(x.reshape(len(x), *dims[1:], dims[0]), -1, 1)
+        return x.reshape(len(x), *dims)
+
     if is_qonnx(model):
         run_qonnx = _qonnx_runner(model)
-        return lambda x: run_qonnx(x.reshape(len(x), *dims))
+        return lambda x: run_qonnx(shaped(x))
     import onnxruntime as ort  # noqa: PLC0415
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
 
     def run(x: np.ndarray) -> np.ndarray:
-        feed = {name: x.reshape(len(x), *dims).astype(np.float32)}
+        feed = {name: np.ascontiguousarray(shaped(x), dtype=np.float32)}
         return np.asarray(session.run(None, feed)[0])
 
     return run

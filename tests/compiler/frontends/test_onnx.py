@@ -203,8 +203,9 @@ def test_input_with_more_axes_must_be_flattened_first(tmp_path):
     graph, _, y_ir, y_ref = _ir_and_reference(path, FrontendOptions(precision=AUTO))
     assert graph.inputs[0].output.shape == (6,)
     assert np.array_equal(y_ir, y_ref.astype(np.int64))  # the reference gets [batch, 2, 3]
+    # Not flattened first: the input is taken channels last, and a dense layer needs a Flatten.
     relu = helper.make_node("Relu", ["input"], ["x"], "relu_first")
-    with pytest.raises(UnsupportedModelError, match=r"'relu_first' \(Relu\) reads the 3-D input"):
+    with pytest.raises(UnsupportedModelError, match=r"'mm' \(MatMul\) reads a \[batch, C"):
         from_onnx(save([relu, mm], "bad"))
 
 
@@ -228,3 +229,74 @@ def test_bias_and_scale_constants_of_any_broadcast_shape(tmp_path):
     path = om.save(om._model(nodes, inits, 4, 4, "bad"), tmp_path / "bad.onnx")
     with pytest.raises(UnsupportedModelError, match=r"'mul' \(Mul\): constant of shape \(3,\)"):
         from_onnx(path)
+
+
+def _window_model(tmp_path: Path, node, n_out: int = 12) -> Path:
+    """input [batch, 2, 4, 4] → node → Flatten → MatMul."""
+    inits = [om._init("k", np.ones((3, 2, 3, 3)) / 8), om._init("w", np.ones((n_out, 3)) / 4)]
+    nodes = [
+        node,
+        helper.make_node("Flatten", ["h"], ["f"], "flat"),
+        helper.make_node("MatMul", ["f", "w"], ["output"], "mm"),
+    ]
+    g = helper.make_graph(
+        nodes,
+        "win",
+        [helper.make_tensor_value_info("input", 1, ["batch", 2, 4, 4])],
+        [helper.make_tensor_value_info("output", 1, ["batch", 3])],
+        inits,
+    )
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", om.OPSET)])
+    return om.save(model, tmp_path / f"{node.name}.onnx")
+
+
+@pytest.mark.parametrize(
+    ("node", "match"),
+    [
+        (
+            helper.make_node("Conv", ["input", "k"], ["h"], "dil", dilations=[2, 2]),
+            r"'dil' \(Conv\): dilated",
+        ),
+        (
+            helper.make_node("Conv", ["input", "k"], ["h"], "odd", pads=[0, 0, 1, 1]),
+            r"'odd' \(Conv\): pads \[0, 0, 1, 1\] are neither",
+        ),
+        (
+            helper.make_node("MaxPool", ["input"], ["h"], "mpp", kernel_shape=[2, 2], pads=[1] * 4),
+            r"'mpp' \(MaxPool\): padded pooling",
+        ),
+        (
+            helper.make_node("AveragePool", ["input"], ["h"], "ap3", kernel_shape=[3, 3]),
+            r"'ap3' \(AveragePool\): the average of 9 elements",
+        ),
+    ],
+)
+def test_window_op_refusals_name_the_node(tmp_path, node, match):
+    with pytest.raises(UnsupportedModelError, match=match):
+        from_onnx(_window_model(tmp_path, node), FrontendOptions(precision=AUTO))
+
+
+def test_conv_on_channels_first_input_equals_onnxruntime(tmp_path):
+    """A hand-built Conv (Keras' 'same' pads at stride 2: one after, none before) → Flatten →
+    MatMul: the kernel is transposed to channels last and the MatMul rows follow the IR's
+    flattening order."""
+    rng = np.random.default_rng(3)
+    conv = helper.make_node(
+        "Conv", ["input", "k", "b"], ["h"], "conv", pads=[0, 0, 1, 1], strides=[2, 2]
+    )
+    path = _window_model(tmp_path, conv)
+    model = __import__("onnx").load(str(path))
+    model.graph.initializer.extend([om._init("b", np.array([0.25, -0.5, 0.125]))])
+    for init in model.graph.initializer:
+        if init.name in ("k", "w"):
+            shape = numpy_helper.to_array(init).shape
+            values = np.round(rng.normal(0, 0.5, shape) * 8) / 8
+            init.CopyFrom(om._init(init.name, values))
+    path = om.save(model, tmp_path / "conv_ok.onnx")
+    graph, _, y_ir, y_ref = _ir_and_reference(
+        path, FrontendOptions(FixedType(8, 3), precision=AUTO)
+    )
+    assert graph.inputs[0].output.shape == (4, 4, 2)
+    assert [n.op for n in graph.nodes] == ["input", "conv", "reshape", "dense"]
+    assert np.array_equal(y_ref, np.round(y_ref))
+    assert np.array_equal(y_ir, y_ref.astype(np.int64))

@@ -108,3 +108,60 @@ def test_exported_batchnorm_model_verifies_in_csim(batchnorm_project):
 @pytest.mark.sim
 def test_exported_batchnorm_model_verifies_in_rtl(batchnorm_project):
     assert _counts(batchnorm_project, ("rtl",)) == {"rtl": (2000, 2000, False)}
+
+
+class Cnn(torch.nn.Module):
+    """Conv (Keras-'same' padding) → ReLU → MaxPool → Conv (stride 1, no padding) → ReLU →
+    AvgPool → Flatten → Linear, in 1-D or 2-D."""
+
+    def __init__(self, dim: int, length: int) -> None:
+        super().__init__()
+        nn = torch.nn
+        conv, maxpool, avgpool = {
+            1: (nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d),
+            2: (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d),
+        }[dim]
+        self.features = nn.Sequential(
+            conv(2, 4, 3, padding=1), nn.ReLU(), maxpool(2), conv(4, 3, 2), nn.ReLU(), avgpool(2)
+        )
+        n = self.features(torch.zeros(1, 2, *([length] * dim))).numel()
+        self.fc = nn.Linear(n, 3)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+@pytest.mark.parametrize(("dim", "length"), [(1, 14), (2, 6)], ids=["conv1d", "conv2d"])
+def test_exported_cnn_equals_onnxruntime(tmp_path, dim, length):
+    """PyTorch's NCHW model read channels last: convolution kernels transposed, the Linear's
+    rows reordered for the IR's flattening; bit for bit equal to onnxruntime."""
+    torch.manual_seed(dim)
+    model = Cnn(dim, length).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.round(p * 8) / 8)
+    shape = (1, 2, *([length] * dim))
+    path = tmp_path / "cnn.onnx"
+    torch.onnx.export(
+        model,
+        (torch.zeros(shape),),
+        str(path),
+        dynamo=False,
+        input_names=["x"],
+        output_names=["y"],
+        dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
+    )
+    auto = config_from_dict({"Model": {"Precision": "auto"}})
+    graph, approximated = from_onnx(path, FrontendOptions(FixedType(8, 3), precision=auto))
+    graph, _ = run_pipeline(graph)
+    assert approximated == []
+    assert graph.inputs[0].output.shape == (*([length] * dim), 2)
+    ops = [n.op for n in graph.nodes]
+    assert ops == ["input", "conv", "relu", "max_pool", "conv", "relu", "avg_pool", "reshape"] + [
+        "dense"
+    ]
+    x, _ = make_vectors(graph, 3000, 0)
+    y = onnx_runner(path)(graph.inputs[0].output.type.to_float(x).astype(np.float32))
+    scaled = np.ldexp(np.asarray(y, np.float64), graph.tensor(graph.outputs[0]).type.frac)
+    assert np.array_equal(scaled, np.round(scaled))
+    assert np.array_equal(graph.run_int(x)[graph.outputs[0]], scaled.astype(np.int64))
