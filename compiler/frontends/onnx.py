@@ -3,16 +3,20 @@
 Float models (exported from Keras or PyTorch) take their precision from a configuration
 (:mod:`.precision_config`, default ``fixed<16,6>``).  QONNX ``Quant`` nodes with a power-of-two
 scale and zero point 0 are exact fixed-point casts; on weights they are evaluated here, and
-``BipolarQuant`` on weights gives ±scale.  Supported on the data path: Gemm, MatMul (+ Add),
-Relu, BatchNormalization, Mul/Add by a constant per-feature vector, Conv (1-D/2-D), MaxPool,
-AveragePool, GlobalAveragePool, GlobalMaxPool, Flatten/Reshape (of N-D tensors too; ONNX is
-channels first and the IR channels last, see :mod:`.onnx_tensor`), Identity, Dropout, Cast
-between float types (Keras 3's own ONNX export writes float32 → float32 casts around every op)
-and Quant.  Anything else is refused with the node's name and op type.
+``BipolarQuant`` on weights gives ±scale.  The graph may branch (one input, one output); each
+tensor remembers which layer it is the output of, and a graph that is not a chain is lowered
+with its wiring.  Supported on the data path: Gemm, MatMul (+ Add), Relu, BatchNormalization,
+Mul/Add by a constant per-feature vector, Add/Sub/Mul of two tensors of one shape, Concat
+(merges: see :mod:`.onnx_tensor`), Conv (1-D/2-D), MaxPool, AveragePool, GlobalAveragePool,
+GlobalMaxPool, Flatten/Reshape (of N-D tensors too; ONNX is channels first and the IR channels
+last, see :mod:`.onnx_tensor`), Identity, Dropout, Cast between float types (Keras 3's own ONNX
+export writes float32 → float32 casts around every op) and Quant.  Anything else is refused
+with the node's name and op type.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +26,24 @@ from ..errors import InexactError, TrigcError, UnsupportedModelError
 from ..fixed import FixedType
 from ..ir import Graph
 from .builder import FrontendOptions, identifier
-from .layers import ActivationLayer, BatchNormLayer, DenseLayer, Layer, Weights, lower_layers
-from .onnx_tensor import TensorOps, channels_last_input
+from .layers import (
+    ActivationLayer,
+    BatchNormLayer,
+    DenseLayer,
+    Layer,
+    Weights,
+    Wiring,
+    lower_layers,
+)
+from .onnx_tensor import MERGES, TensorOps, TensorState, channels_last_input
 from .precision_config import PrecisionConfig
 from .quantizers import ActivationSpec
 
 SUPPORTED_OPS = (
     "Gemm, MatMul, Add, Mul, Relu, BatchNormalization, Flatten, Reshape, Identity, Dropout, "
     "Cast (float to float), Conv (1-D/2-D), MaxPool, AveragePool, GlobalAveragePool, "
-    "GlobalMaxPool, Quant (QONNX), BipolarQuant (QONNX, on weights)"
+    "GlobalMaxPool, Add/Sub/Mul of two tensors, Concat, Quant (QONNX), "
+    "BipolarQuant (QONNX, on weights)"
 )
 QUANT_OPS = ("Quant", "IntQuant")
 # QONNX rounding modes (qonnx.custom_op.general.intquant.resolve_rounding_mode) → ap_fixed.
@@ -181,14 +194,19 @@ class _Reader(TensorOps):
             )
         self.input = inputs[0]
         self.model = model
-        self.cur = self.input.name
         self.layers: list[Layer] = []
+        self.sources: list[tuple[str, ...]] = []  # what each layer reads (layers or input)
         self.any_quant = False
-        # The current tensor: its IR shape, whether ONNX holds it channels first, and the
-        # permutation a Flatten of a channels-first tensor left for the next dense layer.
+        self.uses = Counter(n for node in graph.node for n in node.input)
+        self.uses.update(o.name for o in graph.output)
+        # The tensor the node being read reads: the layer it comes from, its IR shape, whether
+        # ONNX holds it channels first, and the permutation a Flatten of a channels-first
+        # tensor left for the next dense layer.
+        self.src = self.input.name
         self.channels_first = channels_last_input(model)
         self.perm: np.ndarray | None = None
         self.shape = self.input_shape()
+        self.state = {self.src: TensorState(self.src, self.shape, self.channels_first, None)}
 
     def input_shape(self) -> tuple[int, ...]:
         dims = self.input.type.tensor_type.shape.dim
@@ -254,14 +272,26 @@ class _Reader(TensorOps):
     def step(self, node: Any) -> None:
         op, where = node.op_type, _where(node)
         data = [n for n in node.input if n and n not in self.consts]
-        if data != [self.cur]:
-            raise UnsupportedModelError(
-                f"{self.path.name}: {where} reads {data}; trigc reads single chains of "
-                "layers for now (no merges or branches)"
-            )
         name = node.name or node.output[0]
+        if len(node.output) != 1 and any(node.output[1:]) and op != "MaxPool":
+            raise UnsupportedModelError(f"{self.path.name}: {where} has several outputs")
+        if len(data) > 1:
+            if op not in MERGES:
+                raise UnsupportedModelError(
+                    f"{self.path.name}: {where} reads several tensors {data}; trigc merges "
+                    "tensors with Add, Sub, Mul and Concat only"
+                )
+            self.merge(node, name, where, [self.state[d] for d in data])
+            return
+        st = self.state[data[0]]
+        self.src, self.shape, self.channels_first, self.perm = (
+            st.source,
+            st.shape,
+            st.channels_first,
+            st.perm,
+        )
         if (
-            self.cur == self.input.name
+            data[0] == self.input.name
             and not self.flat_input
             and not self.channels_first
             and op not in ("Flatten", "Reshape")
@@ -275,8 +305,12 @@ class _Reader(TensorOps):
             raise UnsupportedModelError(
                 f"{self.path.name}: {where} is not supported. Supported ops: {SUPPORTED_OPS}."
             )
+        before = len(self.layers)
         handler(node, name, where)
-        self.cur = node.output[0]
+        for k in range(before, len(self.layers)):
+            self.sources.append((self.src,) if k == before else (self.layers[k - 1].name,))
+        source = self.layers[-1].name if len(self.layers) > before else self.src
+        self.state[node.output[0]] = TensorState(source, self.shape, self.channels_first, self.perm)
 
     def _const_input(self, node: Any, index: int, where: str) -> str:
         if len(node.input) <= index or node.input[index] not in self.consts:
@@ -333,7 +367,14 @@ class _Reader(TensorOps):
     def _op_Add(self, node: Any, name: str, where: str) -> None:
         b = self._per_feature(node, where)
         last = self.layers[-1] if self.layers else None
-        if isinstance(last, DenseLayer) and last.cls == "MatMul" and not np.any(last.bias.values):
+        data = next(n for n in node.input if n and n not in self.consts)
+        if (
+            isinstance(last, DenseLayer)
+            and last.cls == "MatMul"
+            and last.name == self.src
+            and self.uses[data] == 1  # the product is read by this Add only
+            and not np.any(last.bias.values)
+        ):
             self.layers[-1] = DenseLayer(last.name, "MatMul+Add", last.kernel, b)
             return
         self.layers.append(BatchNormLayer(name, "Add", np.ones_like(b.values), b.values))
@@ -428,15 +469,20 @@ def from_onnx(path: Path, options: FrontendOptions | None = None) -> tuple[Graph
             reader.fold(node)
         else:
             reader.step(node)
-    if model.graph.output[0].name != reader.cur:
+    out = reader.state.get(model.graph.output[0].name)
+    if out is None:
         raise UnsupportedModelError(
-            f"{path.name}: the graph output {model.graph.output[0].name!r} is not the end of "
-            "the chain of supported nodes"
+            f"{path.name}: the graph output {model.graph.output[0].name!r} is not computed from "
+            "the input by supported nodes"
         )
-    if not reader.layers:
+    if not reader.layers or out.source == reader.input.name:
         raise UnsupportedModelError(f"{path.name}: the graph has no node trigc can compile")
     if options.precision is None:
         default = None if reader.any_quant else PrecisionConfig()
         options = FrontendOptions(options.input_type, options.allow_inexact, default)
     name = identifier(model.graph.name or path.stem)
-    return lower_layers(name, in_shape, reader.input.name, reader.layers, options)
+    chain = [(reader.input.name,)] + [(layer.name,) for layer in reader.layers[:-1]]
+    wiring = None
+    if reader.sources != chain or out.source != reader.layers[-1].name:
+        wiring = Wiring(tuple(reader.sources), out.source)
+    return lower_layers(name, in_shape, reader.input.name, reader.layers, options, wiring)

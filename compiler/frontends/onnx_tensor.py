@@ -8,19 +8,41 @@ transposes it back for onnxruntime).  Convolution kernels ``(C_out, C_in, *k)`` 
 to ``(*k, C_in, C_out)``.  A Flatten of a channels-first tensor orders its elements C, H, W,
 the IR's reshape H, W, C: the permutation between the two is kept and applied to the rows of
 the next Gemm/MatMul (and to per-feature constants before it), so the IR stays a plain reshape.
+Merges (Add/Sub/Mul of two tensors, Concat) read tensors in one layout with no permutation
+pending; Concat's ONNX axis becomes the IR's (channels: the IR's last axis).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import UnsupportedModelError
 from .layers import ConvLayer, Weights
-from .layers_tensor import PoolLayer, ReshapeLayer, out_shape, same_pads, window_attrs
+from .layers_tensor import (
+    MergeLayer,
+    PoolLayer,
+    ReshapeLayer,
+    out_shape,
+    same_pads,
+    window_attrs,
+)
 
-WINDOW_OPS = ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool")
+# ONNX merges of two (Concat: two or more) tensors → the shared merge layers' classes.
+MERGES = {"Add": "Add", "Sub": "Subtract", "Mul": "Multiply", "Concat": "Concatenate"}
+
+
+@dataclass(frozen=True)
+class TensorState:
+    """An ONNX tensor as the IR holds it: the layer (or input) it is the output of, its IR
+    shape, whether ONNX holds it channels first, and a pending flatten permutation."""
+
+    source: str
+    shape: tuple[int, ...]
+    channels_first: bool
+    perm: np.ndarray | None
 
 
 def channels_last_input(model: Any) -> bool:
@@ -52,6 +74,8 @@ class TensorOps:
 
     path: Any
     layers: list
+    sources: list[tuple[str, ...]]
+    state: dict[str, TensorState]
     consts: dict[str, np.ndarray]
     shape: tuple[int, ...]
     channels_first: bool
@@ -163,3 +187,36 @@ class TensorOps:
     def take_perm(self, values: np.ndarray) -> np.ndarray:
         """Rows (or per-feature values) of the next layer in the IR's element order."""
         return values if self.perm is None else np.asarray(values)[self.perm]
+
+    def merge(self, node: Any, name: str, where: str, states: list[TensorState]) -> None:
+        """Add/Sub/Mul of two tensors of one shape, or Concat along one axis."""
+        from .onnx import _attrs  # noqa: PLC0415
+
+        first = states[0]
+        if any(s.channels_first != first.channels_first or s.perm is not None for s in states):
+            raise UnsupportedModelError(
+                f"{self.path.name}: {where} merges tensors in different layouts (channels "
+                "first and flat, or flattened from channels-first tensors); merge before the "
+                "Flatten"
+            )
+        shapes = [s.shape for s in states]
+        shape = first.shape
+        axis = None
+        if node.op_type == "Concat":
+            rank = len(shape) + 1  # with the batch axis
+            onnx_axis = int(_attrs(node).get("axis", 1)) % rank
+            if onnx_axis == 0:
+                raise UnsupportedModelError(f"{where}: concatenation along the batch axis")
+            if first.channels_first:  # ONNX [batch, C, *spatial] → IR (*spatial, C)
+                axis = len(shape) - 1 if onnx_axis == 1 else onnx_axis - 2
+            else:
+                axis = onnx_axis - 1
+            shape = (*shape[:axis], sum(s[axis] for s in shapes), *shape[axis + 1 :])
+        elif len(states) != 2 or shapes[0] != shapes[1]:
+            raise UnsupportedModelError(
+                f"{self.path.name}: {where} reads tensors of IR shapes {shapes}; trigc merges "
+                "two tensors of one shape (no broadcasting)"
+            )
+        self.layers.append(MergeLayer(name, MERGES[node.op_type], axis))
+        self.sources.append(tuple(s.source for s in states))
+        self.state[node.output[0]] = TensorState(name, shape, first.channels_first, None)

@@ -167,14 +167,18 @@ def test_unsupported_op_is_named(tmp_path):
         from_onnx(path)
 
 
-def test_branches_and_binary_activations_are_refused(tmp_path):
-    inits = [om._init("w", np.ones((4, 4)))]
+def test_binary_activations_and_unmergeable_tensors_are_refused(tmp_path):
+    inits = [om._init("w", np.ones((4, 4))), om._init("w3", np.ones((4, 3)))]
     nodes = [
-        helper.make_node("MatMul", ["input", "w"], ["h"], "mm"),
+        helper.make_node("MatMul", ["input", "w3"], ["h"], "mm"),
         helper.make_node("Add", ["h", "input"], ["output"], "skip"),
     ]
     path = om.save(om._model(nodes, inits, 4, 4, "r"), tmp_path / "r.onnx")
-    with pytest.raises(UnsupportedModelError, match=r"'skip' \(Add\) reads.*single chains"):
+    with pytest.raises(UnsupportedModelError, match=r"'skip' \(Add\) reads tensors of IR"):
+        from_onnx(path)
+    nodes[1] = helper.make_node("Max", ["h", "input"], ["output"], "max2")
+    path = om.save(om._model(nodes, inits, 4, 4, "m"), tmp_path / "m.onnx")
+    with pytest.raises(UnsupportedModelError, match=r"'max2' \(Max\) reads several tensors"):
         from_onnx(path)
     inits.append(om._init("s", np.array(1.0)))
     nodes = [
@@ -298,5 +302,35 @@ def test_conv_on_channels_first_input_equals_onnxruntime(tmp_path):
     )
     assert graph.inputs[0].output.shape == (4, 4, 2)
     assert [n.op for n in graph.nodes] == ["input", "conv", "reshape", "dense"]
+    assert np.array_equal(y_ref, np.round(y_ref))
+    assert np.array_equal(y_ir, y_ref.astype(np.int64))
+
+
+def test_residual_merges_and_concat_equal_onnxruntime(tmp_path):
+    """Branches: a residual Add of a MatMul's product (read twice, so its bias Add is not
+    folded into it), Sub and Mul of two tensors, a Concat; IR = onnxruntime bit for bit."""
+    rng = np.random.default_rng(9)
+    inits = [
+        om._init(n, np.round(rng.normal(0, 0.5, shape) * 4) / 4)
+        for n, shape in [("w1", (6, 6)), ("b1", (6,)), ("w2", (6, 6)), ("w3", (18, 2))]
+    ]
+    nodes = [
+        helper.make_node("MatMul", ["input", "w1"], ["h"], "mm1"),
+        helper.make_node("Add", ["h", "b1"], ["hb"], "bias1"),
+        helper.make_node("Relu", ["hb"], ["r"], "relu1"),
+        helper.make_node("Add", ["r", "input"], ["res"], "residual"),
+        helper.make_node("MatMul", ["res", "w2"], ["g"], "mm2"),
+        helper.make_node("Sub", ["g", "h"], ["d"], "sub"),
+        helper.make_node("Mul", ["d", "r"], ["m"], "mul"),
+        helper.make_node("Concat", ["m", "res", "h"], ["c"], "cat", axis=1),
+        helper.make_node("MatMul", ["c", "w3"], ["output"], "mm3"),
+    ]
+    path = om.save(om._model(nodes, inits, 6, 2, "branches"), tmp_path / "branches.onnx")
+    graph, _, y_ir, y_ref = _ir_and_reference(
+        path, FrontendOptions(FixedType(5, 2), precision=AUTO)
+    )
+    ops = [n.op for n in graph.nodes]
+    for op in ("add", "subtract", "multiply", "concatenate"):
+        assert op in ops, op
     assert np.array_equal(y_ref, np.round(y_ref))
     assert np.array_equal(y_ir, y_ref.astype(np.int64))
