@@ -10,7 +10,8 @@ Two layouts, as Keras 2.x writes them:
 Either way a layer's group has the attribute ``weight_names`` naming its datasets (e.g.
 ``fc1/kernel:0``).  Supported: sequential chains (Sequential or Functional) of InputLayer,
 Dense, QDense, Activation, QActivation, BatchNormalization, QBatchNormalization (without
-quantizers) and Dropout; anything else is refused with the layer's name and class.
+quantizers), Dropout, (Q)Conv1D/2D, max/average/global pooling 1D/2D, Flatten and Reshape
+(channels last); anything else is refused with the layer's name and class.
 """
 
 from __future__ import annotations
@@ -24,13 +25,24 @@ import numpy as np
 from ..errors import TrigcError, UnsupportedModelError
 from ..ir import Graph
 from .builder import FrontendOptions, identifier
-from .layers import ActivationLayer, BatchNormLayer, DenseLayer, Layer, Weights, lower_layers
+from .layers import (
+    ActivationLayer,
+    BatchNormLayer,
+    ConvLayer,
+    DenseLayer,
+    Layer,
+    Weights,
+    lower_layers,
+)
+from .layers_tensor import PoolLayer, ReshapeLayer
 from .qkeras_config import SavedQuantizer, quantize_weights, saved_quantizer
 from .quantizers import ActivationSpec, activation_spec, nominal_type
 
 SUPPORTED_LAYERS = (
     "InputLayer, Dense, QDense, Activation, QActivation, BatchNormalization, "
-    "QBatchNormalization (without quantizers), Dropout"
+    "QBatchNormalization (without quantizers), Dropout, Conv1D, Conv2D, QConv1D, QConv2D, "
+    "MaxPooling1D/2D, AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, "
+    "Flatten, Reshape"
 )
 _BN_QUANTIZERS = ("beta_quantizer", "gamma_quantizer", "mean_quantizer", "variance_quantizer")
 
@@ -193,13 +205,12 @@ def _input_shape(layers: list[dict[str, Any]], path: Path) -> tuple[str, tuple[i
     if shape is None:
         raise UnsupportedModelError(f"{path}: the model config gives no input shape")
     dims = tuple(shape[1:])
-    if len(dims) != 1 or dims[0] is None:
+    if not dims or any(d is None for d in dims):
         raise UnsupportedModelError(
-            f"{path}: input shape {dims} is not a flat vector; only dense networks on 1-D "
-            "inputs are supported for now"
+            f"{path}: input shape {dims} has unknown sizes; trigc needs every size but the batch"
         )
     name = first.get("name", "input") if layers[0]["class_name"] == "InputLayer" else "input"
-    return str(name), (int(dims[0]),)
+    return str(name), tuple(int(d) for d in dims)
 
 
 def _activation(saved: Any, where: str) -> tuple[ActivationSpec, bool]:
@@ -261,6 +272,62 @@ def _activation_layer(layer: dict[str, Any], weights: LegacyWeights) -> Activati
     return ActivationLayer(layer["config"]["name"], layer["class_name"], spec, quantized)
 
 
+def _channels_last(layer: dict[str, Any]) -> dict[str, Any]:
+    cfg = layer["config"]
+    if cfg.get("data_format") not in (None, "channels_last"):
+        raise UnsupportedModelError(
+            f"{_where(layer)}: only data_format='channels_last' is supported"
+        )
+    return cfg
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    return tuple(int(v) for v in (value if isinstance(value, list | tuple) else [value]))
+
+
+def _conv(layer: dict[str, Any], weights: LegacyWeights) -> ConvLayer:
+    cfg, where = _channels_last(layer), _where(layer)
+    if any(d != 1 for d in _ints(cfg.get("dilation_rate", 1))) or cfg.get("groups", 1) != 1:
+        raise UnsupportedModelError(f"{where}: dilated or grouped convolutions are not supported")
+    kernel, bias = weights.of(layer, ("kernel", "bias"))
+    dims = 2 if "2D" in layer["class_name"] else 1
+    if kernel is None or kernel.ndim != dims + 2:
+        shape = None if kernel is None else kernel.shape
+        raise TrigcError(f"{weights.path}: kernel of {where} has shape {shape}")
+    spec, quantized = _activation(cfg.get("activation", "linear"), where)
+    if bias is None:
+        bias_w = Weights(np.zeros(kernel.shape[-1]), True)
+    else:
+        bias_w = _weights(bias, cfg.get("bias_quantizer"), f"{where} bias_quantizer")
+    return ConvLayer(
+        cfg["name"],
+        layer["class_name"],
+        _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer"),
+        bias_w,
+        _ints(cfg.get("strides", 1)),
+        str(cfg.get("padding", "valid")),
+        spec,
+        quantized,
+    )
+
+
+def _pool(layer: dict[str, Any], weights: LegacyWeights) -> PoolLayer:
+    cfg, cls = _channels_last(layer), layer["class_name"]
+    op = "max_pool" if "Max" in cls else "avg_pool"
+    if cls.startswith("Global"):
+        return PoolLayer(cfg["name"], cls, op, None, None, keepdims=bool(cfg.get("keepdims")))
+    pool = _ints(cfg["pool_size"])
+    strides = _ints(cfg["strides"]) if cfg.get("strides") else pool
+    return PoolLayer(cfg["name"], cls, op, pool, strides, str(cfg.get("padding", "valid")))
+
+
+def _reshape(layer: dict[str, Any], weights: LegacyWeights) -> ReshapeLayer:
+    cfg = _channels_last(layer)
+    if layer["class_name"] == "Flatten":
+        return ReshapeLayer(cfg["name"], "Flatten", (-1,))
+    return ReshapeLayer(cfg["name"], "Reshape", _ints(cfg["target_shape"]))
+
+
 HANDLERS = {
     "Dense": _dense,
     "QDense": _dense,
@@ -268,6 +335,14 @@ HANDLERS = {
     "QBatchNormalization": _batchnorm,
     "Activation": _activation_layer,
     "QActivation": _activation_layer,
+    **{c: _conv for c in ("Conv1D", "Conv2D", "QConv1D", "QConv2D")},
+    **{
+        f"{kind}Pooling{d}D": _pool
+        for kind in ("Max", "Average", "GlobalMax", "GlobalAverage")
+        for d in (1, 2)
+    },
+    "Flatten": _reshape,
+    "Reshape": _reshape,
 }
 _SKIPPED = ("InputLayer", "Dropout")
 

@@ -123,10 +123,10 @@ def test_auto_alpha_is_refused(tmp_path):
 def test_unsupported_layer_is_named(tmp_path):
     layers = [
         lk.dense("d", np.ones((4, 4)) / 4, np.zeros(4)),
-        lk.layer_of("Conv1D", "conv", filters=2, kernel_size=3),
+        lk.layer_of("LSTM", "rnn", units=2),
     ]
     path = lk.write_h5(tmp_path / "m.h5", lk.sequential_config("m", 4, layers), layers)
-    with pytest.raises(UnsupportedModelError, match=r"'conv' \(Conv1D\) is not supported.*QDense"):
+    with pytest.raises(UnsupportedModelError, match=r"'rnn' \(LSTM\) is not supported.*QConv2D"):
         from_legacy_keras(path)
 
 
@@ -239,3 +239,45 @@ def test_keras3_h5_files_are_read_too(tiny_qkeras_model, tmp_path):
     y = tiny_qkeras_model.predict(graph.inputs[0].output.type.to_float(x), verbose=0)
     out_t = graph.tensor(graph.outputs[0]).type
     assert np.array_equal(np.ldexp(np.asarray(y, np.float64), out_t.frac), y_ir)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dim", [1, 2])
+def test_h5_cnn_equals_keras_bit_for_bit(tmp_path, dim):
+    """QConv1D/2D, pooling, Flatten and Reshape in the .h5 layout (written here by Keras 3,
+    whose layer configs keep Keras 2's keys): the IR equals the model's own outputs."""
+    import keras
+    from qkeras import QActivation, QConv1D, QConv2D, QDense, quantized_bits, quantized_relu
+
+    q = quantized_bits(4, 0, alpha=1)
+    conv, pool = {
+        1: (QConv1D, keras.layers.MaxPooling1D),
+        2: (QConv2D, keras.layers.MaxPooling2D),
+    }[dim]
+    keras.utils.set_random_seed(40 + dim)
+    shape = (12, 2) if dim == 1 else (6, 6, 2)
+    model = keras.Sequential(
+        [
+            keras.Input(shape),
+            QActivation(quantized_bits(6, 2, alpha=1), name="in_q"),
+            conv(3, 3, padding="same", kernel_quantizer=q, bias_quantizer=q, name="c1"),
+            QActivation(quantized_relu(6, 2), name="relu1"),
+            pool(2, name="mp"),
+            conv(3, 2, strides=1, kernel_quantizer=q, bias_quantizer=q, name="c2"),
+            keras.layers.Flatten(name="flat"),
+            keras.layers.Reshape((-1, 3), name="rows"),
+            keras.layers.GlobalMaxPooling1D(name="gmp"),
+            QDense(2, kernel_quantizer=q, bias_quantizer=q, name="out"),
+        ],
+        name=f"cnn{dim}d",
+    )
+    path = tmp_path / "cnn.h5"
+    model.save(path)
+    graph, x, y_ir = _ir(from_legacy_keras(path)[0])
+    ops = [n.op for n in graph.nodes]
+    assert ops.count("conv") == 2 and "max_pool" in ops and "reshape" in ops
+    y = model.predict(graph.inputs[0].output.type.to_float(x).astype(np.float32), verbose=0)
+    out_t = graph.tensor(graph.outputs[0]).type
+    scaled = np.ldexp(np.asarray(y, np.float64), out_t.frac)
+    assert np.array_equal(scaled, np.round(scaled))
+    assert np.array_equal(scaled.astype(np.int64), y_ir)
