@@ -63,6 +63,7 @@ class Model:
 
 @dataclass
 class Outcome:
+    project: Path
     compile_rc: int
     compile_log: str
     verify_rc: int | None = None
@@ -147,7 +148,8 @@ def _keras_models(d: Path) -> dict[str, Model]:
     for layer in pruned.layers:
         if isinstance(layer, QDense):
             kernel, bias = layer.get_weights()
-            kernel[np.abs(kernel) < np.quantile(np.abs(kernel), 0.6)] = 0.0
+            smallest = np.argsort(np.abs(kernel), axis=None)[: int(np.ceil(0.6 * kernel.size))]
+            kernel.flat[smallest] = 0.0
             layer.set_weights([kernel, bias])
     models["pruned_dense"] = pruned
     out = {}
@@ -256,7 +258,7 @@ def _compile_and_verify(name: str, model: Model, d: Path) -> Outcome:
     built = _trigc(
         "compile", str(model.path), "-o", str(out), "--backend", "rtl,hls", "--force", *model.args
     )
-    outcome = Outcome(built.returncode, built.stdout + built.stderr)
+    outcome = Outcome(out, built.returncode, built.stdout + built.stderr)
     if built.returncode != 0:
         return outcome
     checked = _trigc(
@@ -329,3 +331,19 @@ def test_ternary_activations_are_refused(tmp_path):
     assert run.returncode == 2
     assert "'tern' (QActivation)" in run.stderr and "ternary" in run.stderr
     assert not (tmp_path / "p").exists()
+
+
+def _weights(outcome: Outcome, layer: str) -> np.ndarray:
+    from trigc.compiler.serialize import load_graph
+
+    weight = load_graph(outcome.project / "ir.json").node(layer).consts["weight"]
+    return weight.type.to_float(weight.values)
+
+
+def test_the_suite_models_are_what_they_are_named(outcomes):
+    """The pruned kernels hold their zeros, binary and ternary weights stay ±1 and ±1/0."""
+    for layer in ("fc1", "fc2"):
+        assert np.mean(_weights(outcomes["pruned_dense"], layer) == 0) >= 0.6
+    assert set(np.unique(_weights(outcomes["binary"], "fc2"))) == {-1.0, 1.0}
+    for layer in ("fc1", "fc2"):
+        assert set(np.unique(_weights(outcomes["ternary"], layer))) == {-1.0, 0.0, 1.0}
