@@ -95,6 +95,8 @@ class Op:
     name = ""
     arity = 1
     const_names: tuple[str, ...] = ()
+    same_shape = False
+    """True for ops whose output has the shape of their (first) input."""
 
     def exact(self, node: Node, xs: list[np.ndarray], types: list[FixedType]) -> Exact:
         raise NotImplementedError
@@ -109,6 +111,8 @@ class Op:
         missing = [c for c in self.const_names if c not in node.consts]
         if missing:
             raise IRError(f"node {node.name!r} ({self.name}) lacks constants {missing}")
+        if self.same_shape and node.output.shape != in_shapes[0]:
+            raise IRError(f"node {node.name!r}: output shape must equal the input's")
 
 
 class InputOp(Op):

@@ -24,6 +24,7 @@ class LeakyReluOp(Op):
     """``x if x > 0 else x * 2**-shift``."""
 
     name = "leaky_relu"
+    same_shape = True
 
     def check(self, node, in_shapes):
         super().check(node, in_shapes)
@@ -33,8 +34,6 @@ class LeakyReluOp(Op):
                 f"node {node.name!r} (leaky_relu): attribute shift must be an int >= 1 (the "
                 f"slope is 2**-shift), got {shift!r}"
             )
-        if node.output.shape != in_shapes[0]:
-            raise IRError(f"node {node.name!r}: output shape must equal the input's")
 
     def exact(self, node, xs, types):
         x, k = np.asarray(xs[0]), node.attrs["shift"]
@@ -51,11 +50,7 @@ class BinaryOp(Op):
     """``1 if x >= 0 else -1``."""
 
     name = "binary"
-
-    def check(self, node, in_shapes):
-        super().check(node, in_shapes)
-        if node.output.shape != in_shapes[0]:
-            raise IRError(f"node {node.name!r}: output shape must equal the input's")
+    same_shape = True
 
     def exact(self, node, xs, types):
         x = np.asarray(xs[0])
@@ -72,6 +67,7 @@ class ReluMaxOp(Op):
     """``min(max(x, 0), max_value)``."""
 
     name = "relu_max"
+    same_shape = True
 
     def check(self, node, in_shapes):
         super().check(node, in_shapes)
@@ -81,8 +77,6 @@ class ReluMaxOp(Op):
                 f"node {node.name!r} (relu_max): attribute max_value must be a positive int, "
                 f"got {m!r}"
             )
-        if node.output.shape != in_shapes[0]:
-            raise IRError(f"node {node.name!r}: output shape must equal the input's")
 
     @staticmethod
     def _frac_and_top(node, frac: int) -> tuple[int, int]:
@@ -106,11 +100,7 @@ class ArgmaxOp(Op):
     """One-hot of the first maximum along the last axis."""
 
     name = "argmax"
-
-    def check(self, node, in_shapes):
-        super().check(node, in_shapes)
-        if node.output.shape != in_shapes[0]:
-            raise IRError(f"node {node.name!r}: output shape must equal the input's")
+    same_shape = True
 
     def exact(self, node, xs, types):
         x = np.asarray(xs[0])

@@ -40,6 +40,7 @@ class LutOp(Op):
     """Table lookup (see the module docstring)."""
 
     name = "lut"
+    same_shape = True
     const_names = ("table",)
 
     def check(self, node, in_shapes):
@@ -49,8 +50,6 @@ class LutOp(Op):
             raise IRError(f"node {node.name!r} (lut): the table needs a power-of-two size >= 2")
         if _log2(node.attrs.get("range")) is None:
             raise IRError(f"node {node.name!r} (lut): attribute range must be a power of two")
-        if node.output.shape != in_shapes[0]:
-            raise IRError(f"node {node.name!r}: output shape must equal the input's")
 
     def indices(self, node, x: np.ndarray, frac: int) -> np.ndarray:
         """Table indices of input mantissas ``x`` with ``frac`` fractional bits."""
@@ -97,6 +96,7 @@ class SoftmaxOp(Op):
     """
 
     name = "softmax"
+    same_shape = True
     const_names = ("exp_table", "inv_table")
 
     def check(self, node, in_shapes):
@@ -109,8 +109,6 @@ class SoftmaxOp(Op):
             raise IRError(
                 f"node {node.name!r} (softmax): attributes sum_type and input_width are needed"
             )
-        if node.output.shape != in_shapes[0]:
-            raise IRError(f"node {node.name!r}: output shape must equal the input's")
         sum_t = FixedType.parse(node.attrs["sum_type"])
         if (
             self._bits(node, "exp_table") > node.attrs["input_width"]
