@@ -63,6 +63,14 @@ class FixedType:
         return -(1 << (self.width - 1)) if self.signed else 0
 
     @property
+    def lowest_int(self) -> int:
+        """Smallest mantissa a cast to this type can produce: ``SAT_SYM`` (a narrow range, as
+        QONNX's ``narrow`` and QKeras' symmetric quantizers) never gives ``-2**(W-1)``."""
+        if self.signed and self.overflow == "SAT_SYM":
+            return -self.max_int
+        return self.min_int
+
+    @property
     def max_int(self) -> int:
         """Largest mantissa."""
         return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1

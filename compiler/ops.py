@@ -123,7 +123,11 @@ class InputOp(Op):
         raise AssertionError("inputs are not executed")
 
     def exact_range(self, node, ranges):
-        return Interval.of_type(node.output.type, node.output.shape)
+        # A narrow (SAT_SYM) input never holds -2**(W-1): verify's vectors exclude it and
+        # every quantizer that produces such a type never gives it.
+        t = node.output.type
+        full = Interval.of_type(t, node.output.shape)
+        return Interval(np.full(full.lo.shape, t.lowest_int, dtype=object), full.hi, full.frac)
 
 
 class DenseOp(Op):

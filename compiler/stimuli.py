@@ -15,7 +15,7 @@ def edge_cases(graph: Graph) -> np.ndarray:
     inputs that drive each neuron to its largest and smallest value (saturating it)."""
     (inp,) = graph.inputs
     t, n = inp.output.type, inp.output.size
-    lo, hi = t.min_int, t.max_int
+    lo, hi = t.lowest_int, t.max_int  # a narrow (SAT_SYM) input never holds -2**(W-1)
     rows = [
         np.zeros(n),
         np.full(n, lo),
@@ -43,7 +43,7 @@ def random_vectors(graph: Graph, count: int, seed: int) -> np.ndarray:
     out = np.empty((count, inp.output.size), dtype=np.int64)
     for k, shrink in enumerate((1, 8, 64)):
         rows = slice(k * count // 3, (k + 1) * count // 3)
-        lo = t.min_int // shrink if t.signed else 0
+        lo = -(-t.lowest_int // shrink) if t.signed else 0
         hi = max(t.max_int // shrink, 1)
         out[rows] = rng.integers(lo, hi + 1, size=(len(range(*rows.indices(count))), out.shape[1]))
     return out.reshape((count, *inp.output.shape))
@@ -74,7 +74,13 @@ def load_vectors(graph: Graph, path: Path) -> np.ndarray:
     if values.shape[1:] != shape:
         raise TrigcError(f"{path}: vectors of shape {values.shape[1:]}, the model takes {shape}")
     try:
-        return inp.output.type.from_float_exact(values, f"{path}: input")
+        mantissas = inp.output.type.from_float_exact(values, f"{path}: input")
+        if mantissas.size and mantissas.min() < inp.output.type.lowest_int:
+            raise ValueError(
+                f"{path}: input {float(inp.output.type.min_value)} is outside the narrow "
+                f"(symmetric) range of {inp.output.type}"
+            )
+        return mantissas
     except ValueError as exc:
         raise TrigcError(
             f"{exc}. Inputs must be exactly representable in the input type {inp.output.type}; "

@@ -12,16 +12,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import TrigcError
+from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
 from .ir import Graph
 from .project import Project, open_project
 from .stimuli import load_vectors, make_vectors
 
-FLOAT32_BITS = 24
+if TYPE_CHECKING:
+    from .frontends.keras_reference import KerasReference
 
 
 @dataclass
@@ -66,45 +68,14 @@ def _as_mantissas(graph: Graph, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.round(scaled).astype(np.int64), on_grid
 
 
-def float32_risks(graph: Graph) -> list[str]:
-    """Dense layers whose exact sums need more than float32's 24 significant bits."""
-    risks = []
-    for node in graph.nodes:
-        if node.op != "dense":
-            continue
-        x_type = graph.tensor(node.inputs[0]).type
-        w = np.abs(node.consts["weight"].values.astype(object))
-        b = np.abs(node.consts["bias"].values.astype(object))
-        frac = max(x_type.frac + node.consts["weight"].type.frac, node.consts["bias"].type.frac)
-        x_max = max(abs(x_type.min_int), x_type.max_int)
-        bound = int(
-            max(
-                w.sum(axis=0) * x_max * 2 ** (frac - x_type.frac - node.consts["weight"].type.frac)
-                + b * 2 ** (frac - node.consts["bias"].type.frac)
-            )
-        )
-        if bound.bit_length() > FLOAT32_BITS:
-            risks.append(
-                f"layer {node.origin!r}: exact sums need up to {bound.bit_length()} significant "
-                "bits; Keras computes in float32 (24 bits), so the Keras reference itself may "
-                "round there"
-            )
-    return risks
-
-
-def _keras_runner(project: Project) -> Callable[[np.ndarray], np.ndarray] | None:
+def _keras_reference(project: Project) -> KerasReference | None:
     if not project.source_model.is_file():
         return None
     # TensorFlow's import is slow: only here.
     from .frontends.keras_legacy import load_with_keras3  # noqa: PLC0415
+    from .frontends.keras_reference import KerasReference  # noqa: PLC0415
 
-    model = load_with_keras3(project.source_model, project.source_weights)
-
-    def run(x: np.ndarray) -> np.ndarray:
-        return np.asarray(model.predict(x, batch_size=4096, verbose=0), dtype=np.float64)
-
-    run.model = model  # type: ignore[attr-defined]
-    return run
+    return KerasReference(load_with_keras3(project.source_model, project.source_weights))
 
 
 def _onnx_runner(project: Project) -> Callable[[np.ndarray], np.ndarray] | None:
@@ -129,7 +100,7 @@ def _on_grid_runner(
     in_type = project.graph.inputs[0].output.type
 
     def run_int(x_int: np.ndarray) -> np.ndarray:
-        y = run(in_type.to_float(x_int).astype(np.float32))
+        y = run(in_type.to_float(x_int))
         mantissas, on_grid = _as_mantissas(project.graph, y.reshape(len(x_int), -1))
         mantissas[~on_grid] = np.iinfo(np.int64).min  # never equal to a real output
         return mantissas
@@ -223,12 +194,13 @@ def verify_project(
         checked = checks[name](project, subset, reference[: len(subset)], result.notes)
         if checked is None:
             continue
-        comparison, diagnose = checked
+        comparisons, diagnose = checked
+        comparison = comparisons[0]
         if comparison.first_mismatch is not None and not comparison.informative:
             bad = subset[comparison.first_mismatch]
             result.diagnosis += _first_mismatch_text(graph, comparison, subset, reference)
             result.diagnosis += diagnose(bad)
-        result.comparisons.append(comparison)
+        result.comparisons.extend(comparisons)
     if "rtl" in wanted:
         for simulator in protocol_sims:
             progress(f"cocotb protocol tests on {simulator}")
@@ -253,9 +225,11 @@ Diagnose = Callable[[np.ndarray], list[str]]
 
 def _check_keras(
     project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[Comparison, Diagnose] | None:
+) -> tuple[list[Comparison], Diagnose] | None:
+    """Keras in float64 decides (exact while every partial sum fits in 53 bits); Keras in
+    float32, as the model runs in Keras, is compared for information."""
     try:
-        runner = _keras_runner(project)
+        keras_ref = _keras_reference(project)
     except TrigcError as exc:
         if project.source_format == "keras":
             raise
@@ -263,22 +237,40 @@ def _check_keras(
         # firmware comparisons still stand; say plainly that the model itself was not run.
         notes.append(f"Keras 3 could not load this Keras 2 file, Keras comparison skipped: {exc}")
         return None
-    if runner is None:
+    if keras_ref is None:
         notes.append("Keras model not in the project: Keras comparison skipped")
         return None
-    comparison = _compare_reference(project, "keras", runner, x, reference, notes)
-    return comparison, lambda bad: _diagnose_keras(project, runner, bad)
+    exact = _compare_reference(project, "keras", keras_ref.run64, x, reference, notes)
+    comparisons = [exact]
+    if project.reference_exact:
+        notes.extend(float_risks(project.graph, FLOAT64_BITS, "the float64 Keras reference"))
+        as_run = _compare("keras-float32", _on_grid_runner(project, keras_ref.run32), x, reference)
+        as_run.informative = True
+        comparisons.append(as_run)
+        if as_run.identical != as_run.total and exact.identical == exact.total:
+            risky = float_risks(project.graph, FLOAT32_BITS, "Keras in float32")
+            notes.append(
+                f"the model as Keras runs it (float32) differs from its exact fixed-point result "
+                f"(the same model in float64, which the IR equals) on "
+                f"{as_run.total - as_run.identical} of {as_run.total} vectors: float32 "
+                "rounds values wider than 24 bits ("
+                + ("; ".join(risky) if risky else "no layer needs more than 24 bits")
+                + "). The reference that decides is the model in float64."
+            )
+    return comparisons, lambda bad: _diagnose_keras(project, keras_ref, bad)
 
 
 def _check_onnx(
     project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[Comparison, Diagnose] | None:
+) -> tuple[list[Comparison], Diagnose] | None:
     runner = _onnx_runner(project)
     if runner is None:
         notes.append("ONNX model not in the project: ONNX comparison skipped")
         return None
     comparison = _compare_reference(project, "onnx", runner, x, reference, notes)
-    return comparison, lambda bad: []
+    if project.reference_exact:
+        notes.extend(float_risks(project.graph, FLOAT32_BITS, "the ONNX reference in float32"))
+    return [comparison], lambda bad: []
 
 
 def _compare_reference(
@@ -303,7 +295,6 @@ def _compare_reference(
 
     comparison = _compare(name, _on_grid_runner(project, run_and_keep), x, reference)
     if project.reference_exact:
-        notes.extend(float32_risks(graph))
         return comparison
     out_t = graph.tensor(graph.outputs[0]).type
     ir_values = out_t.to_float(reference).reshape(len(x), -1)
@@ -324,21 +315,21 @@ def _compare_reference(
 
 def _check_hls(
     project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[Comparison, Diagnose]:
+) -> tuple[list[Comparison], Diagnose]:
     sim = _hls_sim(project)
     comparison = _compare("hls-csim", lambda v: sim.predict_int([v])[0], x, reference)
 
     def diagnose(bad: np.ndarray) -> list[str]:
         return _diagnose_trace(project.graph, "hls-csim", sim.trace_int([bad[None]]), bad)
 
-    return comparison, diagnose
+    return [comparison], diagnose
 
 
 def _check_rtl(
     project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[Comparison, Diagnose]:
+) -> tuple[list[Comparison], Diagnose]:
     comparison = _compare("rtl", _rtl_runner(project), x, reference)
-    return comparison, lambda bad: []
+    return [comparison], lambda bad: []
 
 
 def _first_mismatch_text(
@@ -356,18 +347,11 @@ def _first_mismatch_text(
     ]
 
 
-def _diagnose_keras(project: Project, runner: Any, x_int: np.ndarray) -> list[str]:
-    """Layer-by-layer comparison of Keras and the IR on one vector."""
-    import keras  # noqa: PLC0415
-
-    graph, model = project.graph, runner.model
-    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    probe = keras.Model(model.inputs, [layer.output for layer in layers])
-    x_float = graph.inputs[0].output.type.to_float(x_int[None]).astype(np.float32)
-    keras_outs = {
-        layer.name: np.asarray(o, np.float64)
-        for layer, o in zip(layers, probe.predict(x_float, verbose=0), strict=True)
-    }
+def _diagnose_keras(project: Project, keras_ref: KerasReference, x_int: np.ndarray) -> list[str]:
+    """Layer-by-layer comparison of Keras (float64) and the IR on one vector."""
+    graph = project.graph
+    keras_outs = keras_ref.layer_outputs(graph.inputs[0].output.type.to_float(x_int[None]))
+    layers = [layer for layer in keras_ref.model64.layers if layer.name in keras_outs]
     ir_values = graph.run_int(x_int[None], keep_all=True)
     lines = ["layer-by-layer (Keras layer vs the last IR node made from it):"]
     seen = set()

@@ -206,7 +206,7 @@ class Testbench:
         """
         arrays = []
         for port in self.manifest.inputs:
-            lo, hi = port.type.min_int, port.type.max_int
+            lo, hi = port.type.lowest_int, port.type.max_int
             if port.width <= 62:
                 values = self.np_rng.integers(lo, hi, size=(count, *port.shape), endpoint=True)
             else:

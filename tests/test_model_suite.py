@@ -298,6 +298,7 @@ def test_model_compiles_to_rtl_and_hls_and_verifies_bit_exactly(outcomes, name):
     print(name, {k: f"{c['identical']}/{c['total']}" for k, c in comparisons.items()})
     assert comparisons["hls-csim"]["total"] == CSIM_VECTORS
     assert comparisons["rtl"]["total"] == VECTORS
+    comparisons.pop("keras-float32", None)  # Keras as it runs (float32): information only
     for which, c in comparisons.items():
         assert not c["informative"], (which, outcome.result["notes"])
         assert c["identical"] == c["total"] > 0, (which, outcome.result)

@@ -221,13 +221,16 @@ def _activation(saved: Any, where: str) -> tuple[ActivationSpec, bool]:
     return spec, isinstance(q, SavedQuantizer)
 
 
-def _weights(values: np.ndarray, saved_q: Any, where: str) -> Weights:
+def _weights(values: np.ndarray, saved_q: Any, where: str, kernel: bool = False) -> Weights:
     q = saved_quantizer(saved_q, where)
     if q is None:
         return Weights(values)
     if not isinstance(q, SavedQuantizer):
         raise UnsupportedModelError(f"{where}: {q!r} is not a weight quantizer")
-    return Weights(quantize_weights(q, values, where), True, nominal_type(q))
+    quantized = quantize_weights(q, values, where, kernel)
+    # QKeras turns alpha=None into auto_po2 on kernels: no nominal type then.
+    nominal = nominal_type(q) if not (kernel and q.alpha is None) else None
+    return Weights(quantized, True, nominal)
 
 
 def _dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
@@ -243,7 +246,7 @@ def _dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
     return DenseLayer(
         cfg["name"],
         layer["class_name"],
-        _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer"),
+        _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer", True),
         _weights(bias, cfg.get("bias_quantizer"), f"{where} bias_quantizer"),
         spec,
         quantized,
@@ -302,7 +305,7 @@ def _conv(layer: dict[str, Any], weights: LegacyWeights) -> ConvLayer:
     return ConvLayer(
         cfg["name"],
         layer["class_name"],
-        _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer"),
+        _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer", True),
         bias_w,
         _ints(cfg.get("strides", 1)),
         str(cfg.get("padding", "valid")),

@@ -130,7 +130,9 @@ class _Lowering:
         if target is not None:
             self.approximated.append(layer)
             return Const(cast_float(w.values, target, where), target)
-        ints, t = exact_mantissas(w.values, w.nominal, where, opts.allow_inexact, fallback)
+        ints, t = exact_mantissas(
+            w.values, w.nominal, where, opts.allow_inexact, fallback, w.quantized
+        )
         return Const(ints, t)
 
     def result_type(self, layer: str, float_output: bool, nxt: Layer | None) -> FixedType | None:

@@ -116,20 +116,30 @@ def saved_quantizer(saved: Any, where: str) -> SavedQuantizer | str | None:
     return SavedQuantizer(qkeras_class=name, **values)
 
 
-def quantize_weights(q: SavedQuantizer, values: np.ndarray, where: str) -> np.ndarray:
-    """QKeras 0.9 ``quantized_bits.__call__`` on weights, exactly (float64, no noise)."""
+def quantize_weights(
+    q: SavedQuantizer, values: np.ndarray, where: str, kernel: bool = False
+) -> np.ndarray:
+    """QKeras 0.9 ``quantized_bits.__call__`` on weights, exactly (float64, no noise).
+
+    On a layer's kernel QKeras turns ``alpha=None`` into ``auto_po2`` (a per-channel
+    power-of-two scale fitted to the weights, ``_set_trainable_parameter``); that fit is QKeras'
+    own float32 computation, so it is evaluated with QKeras itself (qkeras-v3, imported only
+    then).
+    """
     if q.qkeras_class != "quantized_bits":
         raise UnsupportedModelError(
             f"{where}: {q.qkeras_class} is not a weight quantizer; use quantized_bits"
         )
     if q.use_stochastic_rounding:
         raise InexactError(f"{where}: stochastic rounding cannot be reproduced in hardware")
+    if q.alpha == "auto_po2" or (kernel and q.alpha is None):
+        return _qkeras_auto_po2(q, values)
     alpha = 1.0 if q.alpha is None else q.alpha
     if isinstance(alpha, str):
         raise InexactError(
-            f"{where}: quantized_bits(alpha={alpha!r}) computes a per-channel scale from the "
-            "trained weights; trigc reads legacy files with alpha=None, 1 or a power of two "
-            "only. Re-save the model with alpha=1, or convert it to Keras 3 and use a .keras file."
+            f"{where}: quantized_bits(alpha={alpha!r}) scales the weights by trained floats, "
+            "which are not fixed-point numbers; trigc reads weight quantizers with alpha=None, "
+            "1, a power of two or 'auto_po2'. Re-save the model with alpha=1 or 'auto_po2'."
         )
     mant, exp = np.frexp(float(alpha))
     if mant != 0.5:
@@ -147,3 +157,18 @@ def quantize_weights(q: SavedQuantizer, values: np.ndarray, where: str) -> np.nd
     m, m_i = 2.0**unsigned_bits, 2.0**q.integer
     lo = int(bool(q.keep_negative)) * (-m + q.symmetric)
     return alpha * m_i * np.clip(np.round(x * m / m_i), lo, m - 1) / m
+
+
+def _qkeras_auto_po2(q: SavedQuantizer, values: np.ndarray) -> np.ndarray:
+    """``quantized_bits(..., alpha='auto_po2')`` (or ``None`` on a kernel) as QKeras computes it."""
+    from .keras_import import import_keras  # noqa: PLC0415
+
+    import_keras()
+    import qkeras  # noqa: PLC0415
+
+    live = qkeras.quantized_bits(
+        q.bits, q.integer, symmetric=q.symmetric, keep_negative=q.keep_negative, alpha=q.alpha
+    )
+    if q.alpha is None:
+        live._set_trainable_parameter()
+    return np.asarray(live(np.asarray(values, np.float32)), dtype=np.float64)

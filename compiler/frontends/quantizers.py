@@ -19,6 +19,8 @@ from ..fixed import FixedType, smallest_type
 
 # Widest type trigc accepts for an unquantized (float) constant before calling it inexact.
 MAX_AUTO_WIDTH = 18
+# Widest type of a weight quantizer's output (per-channel power-of-two scales widen it).
+MAX_QUANTIZED_WIDTH = 48
 SUPPORTED_ACTIVATIONS = (
     "quantized_bits (alpha None or a power of two), quantized_relu, binary (alpha None or 1), "
     "'relu', 'linear', 'sigmoid', 'tanh' and 'softmax' (hls4ml's lookup tables), LeakyReLU with a "
@@ -183,12 +185,14 @@ def exact_mantissas(
     where: str,
     allow_inexact: bool,
     fallback: FixedType,
+    quantized: bool = False,
 ) -> tuple[np.ndarray, FixedType]:
     """Integer mantissas and a type that hold ``values`` exactly.
 
     ``nominal`` (the quantizer's own type) is used when the values fit it.  Otherwise the
     narrowest exact type is derived, as long as it is at most :data:`MAX_AUTO_WIDTH` bits wide
-    for unquantized values.  Values that are not fixed-point numbers raise
+    for unquantized values (:data:`MAX_QUANTIZED_WIDTH` for what a ``quantized`` weight
+    quantizer produced).  Values that are not fixed-point numbers raise
     :class:`InexactError`, unless ``allow_inexact``, in which case they are rounded to
     ``fallback``.
     """
@@ -198,18 +202,18 @@ def exact_mantissas(
             return nominal.from_float_exact(values, where), nominal
         except ValueError:
             pass
+    limit = MAX_QUANTIZED_WIDTH if quantized or nominal is not None else MAX_AUTO_WIDTH
     frac = dyadic_frac(values)
     if frac is not None:
         scaled = np.ldexp(values, frac)
         lo, hi = int(scaled.min(initial=0)), int(scaled.max(initial=0))
         t = smallest_type(min(lo, 0), hi, frac)
-        limit = 32 if nominal is not None else MAX_AUTO_WIDTH
         if t.width <= limit:
             mantissas = np.array([int(Fraction(float(v)) * 2**frac) for v in values.reshape(-1)])
             return mantissas.reshape(values.shape).astype(np.int64), t
     if not allow_inexact:
         raise InexactError(
-            f"{where}: the values are not fixed-point numbers of at most {MAX_AUTO_WIDTH} bits "
+            f"{where}: the values are not fixed-point numbers of at most {limit} bits "
             "(a float weight, an unquantized bias or batch norm, or a quantizer with a "
             "non-power-of-two scale such as alpha='auto'), so the firmware could not match the "
             "model bit for bit. Quantize them (e.g. quantized_bits(6, 0, alpha=1)), give their "

@@ -95,6 +95,10 @@ def _verify(project: Path, only: tuple[str, ...]):
 )
 def test_exact_formats_verify_against_reference_and_csim(projects, name, reference):
     result, counts = _verify(projects[name], (reference, "hls"))
+    # Keras in float32 rounds some of this model's 28-bit sums: for information only; the
+    # reference that decides is the same model in float64.
+    float32 = counts.pop("keras-float32", None)
+    assert (float32 is not None and float32[2]) == (reference == "keras")
     assert counts == {reference: (VECTORS, VECTORS, False), "hls-csim": (VECTORS, VECTORS, False)}
     assert result.ok
 

@@ -192,7 +192,7 @@ def test_argmax_option_compiles_and_verifies(tmp_path):
     project = compile_project(cnn_model(), tmp_path / "p", options)
     result = verify_project(project, vectors=2000, protocol_sims=())
     assert result.ok, result.comparisons
-    assert {c.name for c in result.comparisons} == {"keras", "hls-csim", "rtl"}
+    assert {c.name for c in result.comparisons} == {"keras", "keras-float32", "hls-csim", "rtl"}
     assert all(c.identical == c.total > 0 for c in result.comparisons)
 
 

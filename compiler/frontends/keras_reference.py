@@ -1,0 +1,112 @@
+"""The Keras model as a reference for ``trigc verify``: evaluated in float64 as well as float32.
+
+Keras computes in float32, whose 24 significant bits cannot hold every exact sum of a
+fixed-point network (16-bit inputs times 8-bit weights over 32 terms need 29).  The model's
+own fixed-point semantics is what its quantizers compute on exact sums, so verify evaluates a
+float64 copy of the model (the same layers and weights under a float64 dtype policy): exact
+while every intermediate value fits in 53 significant bits, which
+:func:`~trigc.compiler.verify.float_risks` checks for every layer.  The float32 model runs
+too, and verify says on how many vectors the model as Keras runs it rounds away from the
+exact result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from ..errors import TrigcError
+
+
+@contextmanager
+def _floatx(name: str) -> Iterator[None]:
+    """Keras' default float type set to ``name`` (QKeras quantizers cast to it)."""
+    import keras  # noqa: PLC0415
+
+    saved = keras.config.floatx()
+    keras.config.set_floatx(name)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(saved)
+
+
+_WEIGHT_QUANTIZERS = ("kernel_quantizer", "bias_quantizer")
+
+
+def _with_float64(layer: Any) -> Any:
+    """A float64 copy of ``layer``; weight quantizers are dropped, the copy gets the quantized
+    weights themselves (QKeras computes some weight scales with float32 constants)."""
+    config = layer.get_config()
+    config["dtype"] = "float64"
+    for key in _WEIGHT_QUANTIZERS:
+        if config.get(key) is not None:
+            config[key] = None
+    return type(layer).from_config(config)
+
+
+def _quantized_weights(layer: Any) -> list[np.ndarray]:
+    """The weights ``layer`` computes with: each passed through its QKeras quantizer."""
+    weights = [np.asarray(w, np.float64) for w in layer.get_weights()]
+    quantizers = [getattr(layer, f"{key}_internal", None) for key in _WEIGHT_QUANTIZERS]
+    for k, q in enumerate(quantizers[: len(weights)]):
+        if q is not None:
+            weights[k] = np.asarray(q(weights[k].astype(np.float32)), np.float64)
+    return weights
+
+
+def float64_copy(model: Any) -> Any:
+    """The same model with every layer computing in float64, with the same (quantized)
+    weights."""
+    import keras  # noqa: PLC0415
+
+    try:
+        weights = {layer.name: _quantized_weights(layer) for layer in model.layers}
+        with _floatx("float64"):
+            copy = keras.models.clone_model(model, clone_function=_with_float64)
+            for name, values in weights.items():
+                if values:
+                    copy.get_layer(name).set_weights(values)
+    except Exception as exc:  # a custom layer Keras cannot rebuild from its config
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise TrigcError(
+            f"model {model.name!r}: could not be evaluated in float64 for an exact reference "
+            f"({reason[:300]})"
+        ) from None
+    return copy
+
+
+class KerasReference:
+    """A Keras model and its float64 copy, run on the same inputs."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.model64 = float64_copy(model)
+
+    def run64(self, x: np.ndarray) -> np.ndarray:
+        """The model evaluated in float64 (exact while sums fit in 53 bits)."""
+        with _floatx("float64"):
+            out = [np.asarray(self.model64(x[i : i + 4096])) for i in range(0, len(x), 4096)]
+        return np.concatenate(out).astype(np.float64) if out else np.zeros((0,))
+
+    def run32(self, x: np.ndarray) -> np.ndarray:
+        """The model as Keras runs it: float32."""
+        y = self.model.predict(x.astype(np.float32), batch_size=4096, verbose=0)
+        return np.asarray(y, dtype=np.float64)
+
+    def layer_outputs(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's output of the float64 model, by layer name (for diagnosis)."""
+        import keras  # noqa: PLC0415
+
+        layers = [layer for layer in self.model64.layers if type(layer).__name__ != "InputLayer"]
+        with _floatx("float64"):
+            probe = keras.Model(self.model64.inputs, [layer.output for layer in layers])
+            outputs = probe(x)
+        if not isinstance(outputs, list | tuple):
+            outputs = [outputs]
+        return {
+            layer.name: np.asarray(o, np.float64) for layer, o in zip(layers, outputs, strict=True)
+        }
