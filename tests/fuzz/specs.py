@@ -259,18 +259,24 @@ def _input(draw: st.DrawFn) -> dict[str, object]:
     return {"input_type": draw(st.one_of(st.none(), fixed_type_texts()))}
 
 
-@st.composite
-def mlp_specs(draw: st.DrawFn) -> ModelSpec:
-    """Dense networks of depth 1-6, one to two dozen features wide."""
-    depth = draw(st.integers(1, 5))
+def _chain_spec(draw: st.DrawFn, input_shape: tuple[int, ...], layers: tuple[L, ...]) -> ModelSpec:
+    """A chain model: the given input shape and layers, with drawn weights and input."""
     return ModelSpec(
-        input_shape=(draw(st.integers(1, 24)),),
-        layers=draw(mlp_trunk(depth - 1)) + draw(heads()),
+        input_shape=input_shape,
+        layers=layers,
         seed=draw(st.integers(0, 2**16)),
         style=draw(st.sampled_from(WEIGHT_STYLES)),
         sequential=draw(st.booleans()),
         **draw(_input()),
     )
+
+
+@st.composite
+def mlp_specs(draw: st.DrawFn) -> ModelSpec:
+    """Dense networks of depth 1-6, one to two dozen features wide."""
+    depth = draw(st.integers(1, 5))
+    input_shape = (draw(st.integers(1, 24)),)
+    return _chain_spec(draw, input_shape, draw(mlp_trunk(depth - 1)) + draw(heads()))
 
 
 @st.composite
@@ -278,14 +284,8 @@ def cnn_specs(draw: st.DrawFn) -> ModelSpec:
     rank = draw(st.integers(1, 2))
     spatial = tuple(draw(st.integers(2, 8 if rank == 1 else 5)) for _ in range(rank))
     channels = draw(st.integers(1, 3))
-    return ModelSpec(
-        input_shape=(*spatial, channels),
-        layers=draw(cnn_trunk(rank, spatial)) + draw(heads()),
-        seed=draw(st.integers(0, 2**16)),
-        style=draw(st.sampled_from(WEIGHT_STYLES)),
-        sequential=draw(st.booleans()),
-        **draw(_input()),
-    )
+    layers = draw(cnn_trunk(rank, spatial)) + draw(heads())
+    return _chain_spec(draw, (*spatial, channels), layers)
 
 
 @st.composite
