@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from .ir import Graph
-from .ops import Interval, cast_interval, get_op
+from .ops import Interval, get_op
+from .ranges import output_ranges
 
 FLOAT32_BITS = 24
 FLOAT64_BITS = 53
@@ -30,20 +31,17 @@ def _symmetric(r: Interval) -> Interval:
 
 def needed_bits(graph: Graph) -> dict[str, int]:
     """For every computing node, the significant bits its partial sums may need."""
-    after_cast: dict[str, Interval] = {}
+    after_cast = output_ranges(graph)
     bits: dict[str, int] = {}
     for node in graph.nodes:
-        op = get_op(node.op)
         if node.op == "input":
-            r = op.exact_range(node, [])
-            after_cast[node.output.name] = r
-            bits[node.name] = int(max(abs(r.min), abs(r.max))).bit_length()
+            r = after_cast[node.output.name]
+        elif node.op in _TABLE_OPS:
             continue
-        inputs = [after_cast[name] for name in node.inputs]
-        if node.op not in _TABLE_OPS:
-            bound = op.exact_range(node, [_symmetric(r) for r in inputs])
-            bits[node.name] = int(max(abs(bound.min), abs(bound.max))).bit_length()
-        after_cast[node.output.name] = cast_interval(op.exact_range(node, inputs), node.output.type)
+        else:
+            inputs = [_symmetric(after_cast[name]) for name in node.inputs]
+            r = get_op(node.op).exact_range(node, inputs)
+        bits[node.name] = int(max(abs(r.min), abs(r.max))).bit_length()
     return bits
 
 
