@@ -84,8 +84,9 @@ def test_verify_user_inputs(compiled, tmp_path):
 
 
 def test_inexact_model_fails_verify_and_names_the_layer(tmp_path, capsys):
-    """--allow-inexact rounds an alpha='auto' kernel: Keras and the IR then differ, and verify
-    says so, naming the first layer that differs."""
+    """--allow-inexact rounds a float (unquantized) kernel: Keras and the IR then differ, and
+    verify says so, naming the first layer that differs.  (An alpha='auto' kernel is no
+    longer an example: its float32 values are held exactly in at most 48 bits.)"""
     import keras
     from qkeras import QActivation, QDense, quantized_bits, quantized_relu
 
@@ -93,12 +94,8 @@ def test_inexact_model_fails_verify_and_names_the_layer(tmp_path, capsys):
     model = keras.Sequential(
         [
             keras.Input((8,)),
-            QDense(
-                6,
-                kernel_quantizer=quantized_bits(6, 0, alpha="auto"),
-                bias_quantizer=quantized_bits(6, 0, alpha=1),
-                name="auto_fc",
-            ),
+            QActivation(quantized_bits(6, 2, alpha=1), name="in_q"),
+            keras.layers.Dense(6, name="auto_fc"),
             QActivation(quantized_relu(6, 0), name="act"),
             QDense(
                 2,

@@ -193,7 +193,9 @@ def test_argmax_option_compiles_and_verifies(tmp_path):
     result = verify_project(project, vectors=2000, protocol_sims=())
     assert result.ok, result.comparisons
     assert {c.name for c in result.comparisons} == {"keras", "keras-float32", "hls-csim", "rtl"}
-    assert all(c.identical == c.total > 0 for c in result.comparisons)
+    # Keras as it runs (float32) is information only: its rounding may flip a near tie
+    exact = [c for c in result.comparisons if not c.informative]
+    assert len(exact) == 3 and all(c.identical == c.total > 0 for c in exact)
 
 
 @pytest.mark.sim
