@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from importlib import metadata
@@ -20,22 +21,69 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def _fixed_type(text: str) -> FixedType:
+    from .frontends.quantizers import MAX_QUANTIZED_WIDTH  # noqa: PLC0415
+
     try:
-        return FixedType.parse(text)
+        t = FixedType.parse(text)
     except FixedTypeError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if t.width > MAX_QUANTIZED_WIDTH:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: {t.width} bits; inputs may be at most {MAX_QUANTIZED_WIDTH} bits wide"
+        )
+    return t
 
 
 def _backends(text: str) -> tuple[str, ...]:
     from .backends import BACKENDS  # noqa: PLC0415
 
     names = tuple(n.strip() for n in text.split(",") if n.strip())
+    valid = ", ".join(sorted(BACKENDS))
+    if not names:
+        raise argparse.ArgumentTypeError(f"no backend named; give one or more of {valid}")
     for n in names:
         if n not in BACKENDS:
-            raise argparse.ArgumentTypeError(
-                f"unknown backend {n!r}; valid: {', '.join(sorted(BACKENDS))}"
-            )
+            raise argparse.ArgumentTypeError(f"unknown backend {n!r}; valid: {valid}")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"{text!r} names a backend twice")
     return names
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite number > 0")
+    return value
+
+
+def _count(minimum: int):
+    """An argparse type: an integer of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be at least {minimum}")
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in its message
+    return parse
+
+
+def _part(text: str) -> str:
+    from .reports.devices import DEVICES, is_part_name  # noqa: PLC0415
+
+    if not is_part_name(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an FPGA part name (device-package-speed grade, such as "
+            f"xcvu9p-flga2104-2L-e; devices with resource figures: {', '.join(DEVICES)})"
+        )
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,15 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="output the one-hot of the largest output (the first on ties) instead of the values",
     )
-    c.add_argument("--part", default="xcvu9p-flga2104-2L-e", help="FPGA part")
+    c.add_argument("--part", type=_part, default="xcvu9p-flga2104-2L-e", help="FPGA part")
     clock = c.add_mutually_exclusive_group()
-    clock.add_argument("--clock-period", type=float, default=None, help="clock period in ns")
     clock.add_argument(
-        "--clock-mhz", type=float, default=None, help="clock frequency in MHz (default 200)"
+        "--clock-period", type=_positive_float, default=None, help="clock period in ns"
+    )
+    clock.add_argument(
+        "--clock-mhz",
+        type=_positive_float,
+        default=None,
+        help="clock frequency in MHz (default 200)",
     )
     c.add_argument(
         "--reuse-factor",
-        type=int,
+        type=_count(1),
         default=None,
         help="hls4ml reuse factor (default: the config's Model.ReuseFactor, else 1)",
     )
@@ -123,9 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="check model, IR and firmware agree bit for bit")
     v.add_argument("project", type=Path, help="project directory written by trigc compile")
-    v.add_argument("--vectors", type=int, default=100000, help="number of test vectors")
+    v.add_argument("--vectors", type=_count(1), default=100000, help="number of test vectors")
     v.add_argument("--inputs", type=Path, default=None, help=".npy file of input vectors")
-    v.add_argument("--seed", type=int, default=0, help="seed of the random vectors")
+    v.add_argument("--seed", type=_count(0), default=0, help="seed of the random vectors")
     v.add_argument(
         "--only",
         type=lambda s: tuple(s.split(",")),
@@ -134,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument(
         "--csim-vectors",
-        type=int,
+        type=_count(0),
         default=10000,
         help="compare the C simulation on the first N vectors only (default 10000; 0: all)",
     )
@@ -162,8 +215,6 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         if args.clock_mhz is None and args.clock_period is None:
             args.clock_mhz = budget.clock_mhz
     if args.clock_mhz is not None:
-        if args.clock_mhz <= 0:
-            raise TrigcError("--clock-mhz must be > 0")
         args.clock_period = 1000.0 / args.clock_mhz
     elif args.clock_period is None:
         args.clock_period = 5.0
@@ -174,8 +225,6 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         precision = load_config(args.config)  # a bad config fails before anything is written
     if args.reuse_factor is None:
         args.reuse_factor = (precision.reuse_factor if precision else None) or 1
-    if args.reuse_factor < 1 or args.clock_period <= 0:
-        raise TrigcError("--reuse-factor must be >= 1 and --clock-period > 0")
     project_name = identifier(args.project_name or args.model.stem)
     options = CompileOptions(
         backends=args.backend,

@@ -123,23 +123,24 @@ class FixedType:
         kind = match["kind"].lower()
         args = [a.strip() for a in match["args"].split(",") if a.strip()]
         signed = kind in ("fixed", "int")
+        if kind in ("int", "uint") and len(args) != 1:
+            raise FixedTypeError(f"{text!r}: {kind}<W> takes exactly one number")
+        if kind not in ("int", "uint") and len(args) not in (2, 3, 4):
+            raise FixedTypeError(
+                f"{text!r}: {kind}<W,I[,rounding[,overflow]]> takes two to four arguments"
+            )
         try:
-            if kind in ("int", "uint"):
-                if len(args) != 1:
-                    raise FixedTypeError(f"{text!r}: {kind}<W> takes exactly one number")
-                width = int(args[0])
-                return cls(width, width, signed)
-            if len(args) not in (2, 3, 4):
-                raise FixedTypeError(
-                    f"{text!r}: {kind}<W,I[,rounding[,overflow]]> takes two to four arguments"
-                )
-            width, integer = int(args[0]), int(args[1])
-        except ValueError as exc:
-            raise FixedTypeError(f"{text!r}: width and integer bits must be integers") from exc
+            numbers = [int(a) for a in args[:2]]
+        except ValueError:
+            raise FixedTypeError(f"{text!r}: width and integer bits must be integers") from None
         modes = [a.upper().removeprefix("AP_") for a in args[2:]]
         rounding = modes[0] if modes else "TRN"
         overflow = modes[1] if len(modes) > 1 else "WRAP"
-        return cls(width, integer, signed, rounding, overflow)
+        width, integer = (numbers[0], numbers[0]) if len(numbers) == 1 else numbers
+        try:
+            return cls(width, integer, signed, rounding, overflow)
+        except FixedTypeError as exc:
+            raise FixedTypeError(f"{text!r}: {exc}") from None
 
     # -- value conversion ---------------------------------------------------------------
     def to_float(self, mantissa: np.ndarray) -> np.ndarray:
@@ -154,7 +155,7 @@ class FixedType:
         off_grid = (mantissa != scaled) | ~np.isfinite(scaled)
         if off_grid.any():
             bad = values[off_grid].flat[0]
-            raise FixedTypeError(f"{what} {bad!r} is not on the grid of {self}")
+            raise FixedTypeError(f"{what} {float(bad)!r} is not on the grid of {self}")
         mantissa = mantissa.astype(object if self.width > 62 else np.int64)
         if (mantissa < self.min_int).any() or (mantissa > self.max_int).any():
             raise FixedTypeError(f"{what} outside the range of {self}")

@@ -121,6 +121,20 @@ def layer_table(graph: Graph) -> list[dict[str, Any]]:
 def _check_outdir(outdir: Path, force: bool) -> None:
     if outdir.exists() and not outdir.is_dir():
         raise ProjectError(f"{outdir}: exists and is not a directory; choose another -o path")
+    ancestor = outdir.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ProjectError(
+            f"-o {outdir}: {ancestor} is a file, not a directory; choose another -o path"
+        )
+    try:  # can we write there at all (a read-only file system, /proc, permissions)?
+        os.rmdir(tempfile.mkdtemp(prefix=".trigc-probe-", dir=ancestor))
+    except OSError as exc:
+        raise ProjectError(
+            f"-o {outdir}: cannot write into {ancestor} ({exc.strerror or exc}); "
+            "choose another -o path"
+        ) from None
     if outdir.is_dir() and any(outdir.iterdir()) and not force:
         if not (outdir / MANIFEST).is_file():
             raise ProjectError(
@@ -168,6 +182,8 @@ def compile_project(
     outdir = Path(outdir)
     for name in options.backends:
         get_backend(name)  # fail early on an unknown backend name
+    if len(set(options.backends)) != len(options.backends):
+        raise ProjectError(f"backends {options.backends}: name each backend once")
     _check_outdir(outdir, force)
     live = not isinstance(model, str | os.PathLike)
     if live:
@@ -179,8 +195,13 @@ def compile_project(
         loaded = read_model(Path(model), weights, options.frontend)
     graph, _ = run_pipeline(_with_outputs(loaded.graph, options))
 
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
+    created = [p for p in reversed(outdir.absolute().parents) if not p.exists()]
+    try:
+        outdir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=outdir.parent))
+    except OSError as exc:
+        _remove_created(created)
+        raise ProjectError(f"-o {outdir}: cannot create it ({exc.strerror or exc})") from None
     try:
         (tmp / "source").mkdir()
         if not live:
@@ -211,10 +232,26 @@ def compile_project(
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         _replace_dir(tmp, outdir)
+    except OSError as exc:  # a full disk, a file system that went read-only
+        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_created(created)
+        raise ProjectError(
+            f"-o {outdir}: could not write the project ({exc.strerror or exc}); nothing was written"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_created(created)
         raise
     return outdir
+
+
+def _remove_created(directories: list[Path]) -> None:
+    """Remove the (still empty) parent directories a failed compile created."""
+    for d in reversed(directories):
+        try:
+            d.rmdir()
+        except OSError:
+            break
 
 
 def _backend_summary(backend_manifest: dict[str, Any] | None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ProjectError
+from .errors import ProjectError, TrigcError
 from .fixed import FixedType
 from .ir import Const, Graph, Node, Tensor
 
@@ -118,10 +118,15 @@ def load_graph(path: Path) -> Graph:
         raise ProjectError(f"{path}: file not found") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ProjectError(f"{path}: not valid JSON ({exc})") from None
+    hint = "compile the project again with trigc compile"
     try:
         return graph_from_dict(data)
-    except (KeyError, TypeError) as exc:
-        raise ProjectError(f"{path}: malformed trigc IR (missing or bad field {exc})") from None
+    except TrigcError as exc:
+        raise ProjectError(f"{path}: {exc}; {hint}") from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ProjectError(
+            f"{path}: malformed trigc IR (missing or bad field {exc}); {hint}"
+        ) from None
 
 
 def _const_summary(name: str, c: Const) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -49,30 +50,80 @@ def random_vectors(graph: Graph, count: int, seed: int) -> np.ndarray:
     return out.reshape((count, *inp.output.shape))
 
 
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system
+        return 1 << 40
+
+
+def check_memory(graph: Graph, count: int) -> None:
+    """Refuse ``count`` vectors when the IR executor's tensors alone (8 bytes per element of
+    every tensor of every vector) would exceed the machine's memory."""
+    per_vector = 8 * sum(max(n.output.size, 1) for n in graph.nodes)
+    memory = _physical_memory()
+    if count * per_vector > memory:
+        most = max(memory // per_vector, 1)
+        raise TrigcError(
+            f"--vectors {count}: about {count * per_vector / 2**30:.3g} GiB for this model's "
+            f"tensors, more than this machine's {memory / 2**30:.3g} GiB; use at most {most} "
+            "vectors per run (several runs with different --seed cover more)"
+        )
+
+
 def make_vectors(graph: Graph, count: int, seed: int = 0) -> tuple[np.ndarray, int]:
     """``count`` input mantissa vectors (edge cases first); returns them and the edge count."""
     if len(graph.inputs) != 1:
         raise TrigcError("verification of multi-input graphs is not supported yet")
+    if count < 1 or seed < 0:
+        raise TrigcError(f"need at least 1 vector and a seed >= 0 (got {count}, {seed})")
+    check_memory(graph, count)
     edges = edge_cases(graph)[:count]
     rest = random_vectors(graph, max(count - len(edges), 0), seed)
     return np.concatenate([edges, rest]), len(edges)
 
 
-def load_vectors(graph: Graph, path: Path) -> np.ndarray:
-    """Input vectors from a ``.npy`` file of real values on the input type's grid."""
-    path = Path(path)
+def _read_npy(path: Path) -> np.ndarray:
+    what = "expected a .npy array of input vectors, as numpy.save writes it"
+    if path.is_dir():
+        raise TrigcError(f"{path}: is a directory ({what})")
     try:
         values = np.load(path, allow_pickle=False)
     except FileNotFoundError:
-        raise TrigcError(f"{path}: no such file (expected a .npy array of input vectors)") from None
-    except ValueError as exc:
-        raise TrigcError(f"{path}: not a NumPy .npy array ({exc})") from None
+        raise TrigcError(f"{path}: no such file ({what})") from None
+    except (ValueError, EOFError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TrigcError(f"{path}: not a NumPy .npy array ({reason}; {what})") from None
+    if not isinstance(values, np.ndarray):  # an .npz archive
+        raise TrigcError(f"{path}: an .npz archive, not one .npy array ({what})")
+    if values.dtype.kind not in "biuf":
+        kind = "complex" if values.dtype.kind == "c" else "not"
+        raise TrigcError(
+            f"{path}: holds {values.dtype} values ({kind} real numbers); input vectors are "
+            "real numbers on the input type's grid"
+        )
+    return values
+
+
+def load_vectors(graph: Graph, path: Path) -> np.ndarray:
+    """Input vectors from a ``.npy`` file of real values on the input type's grid."""
+    path = Path(path)
+    values = _read_npy(path)
     (inp,) = graph.inputs
     shape = inp.output.shape
     if values.ndim == len(shape):
         values = values[None]
     if values.shape[1:] != shape:
-        raise TrigcError(f"{path}: vectors of shape {values.shape[1:]}, the model takes {shape}")
+        raise TrigcError(
+            f"{path}: vectors of shape {values.shape[1:]}, the model takes {shape} "
+            f"(an array of shape (N, {', '.join(map(str, shape))}))"
+        )
+    if values.shape[0] == 0:
+        raise TrigcError(f"{path}: holds no vectors (shape {values.shape})")
+    bad = ~np.isfinite(values) if values.dtype.kind == "f" else np.zeros(values.shape, bool)
+    if bad.any():
+        k = int(np.argwhere(bad)[0][0])
+        raise TrigcError(f"{path}: vector {k} holds NaN or infinite values")
     try:
         mantissas = inp.output.type.from_float_exact(values, f"{path}: input")
         if mantissas.size and mantissas.min() < inp.output.type.lowest_int:
@@ -83,6 +134,7 @@ def load_vectors(graph: Graph, path: Path) -> np.ndarray:
         return mantissas
     except ValueError as exc:
         raise TrigcError(
-            f"{exc}. Inputs must be exactly representable in the input type {inp.output.type}; "
-            "quantize them first (round to multiples of its LSB and clip to its range)."
+            f"{exc}. Inputs must be exactly representable in the input type {inp.output.type} "
+            "(on its grid); quantize them first (round to multiples of its LSB and clip to its "
+            "range)."
         ) from None

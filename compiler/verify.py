@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import TrigcError
+from .errors import ProjectError, TrigcError
 from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
 from .ir import Graph
 from .project import Project, open_project
@@ -68,9 +68,17 @@ def _as_mantissas(graph: Graph, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.round(scaled).astype(np.int64), on_grid
 
 
-def _keras_reference(project: Project) -> KerasReference | None:
+def _missing_source(project: Project) -> ProjectError:
+    return ProjectError(
+        f"{project.source_model}: the project's copy of the model is missing; the project is "
+        "damaged: compile it again with trigc compile (or verify only the firmware with "
+        "--only hls,rtl)"
+    )
+
+
+def _keras_reference(project: Project) -> KerasReference:
     if not project.source_model.is_file():
-        return None
+        raise _missing_source(project)
     # TensorFlow's import is slow: only here.
     from .frontends.keras_legacy import load_with_keras3  # noqa: PLC0415
     from .frontends.keras_reference import KerasReference  # noqa: PLC0415
@@ -78,9 +86,9 @@ def _keras_reference(project: Project) -> KerasReference | None:
     return KerasReference(load_with_keras3(project.source_model, project.source_weights))
 
 
-def _onnx_runner(project: Project) -> Callable[[np.ndarray], np.ndarray] | None:
+def _onnx_runner(project: Project) -> Callable[[np.ndarray], np.ndarray]:
     if not project.source_model.is_file():
-        return None
+        raise _missing_source(project)
     from .frontends.onnx_reference import onnx_runner  # noqa: PLC0415
 
     run = onnx_runner(project.source_model)
@@ -175,7 +183,9 @@ def verify_project(
     wanted = representations or tuple(available)
     for name in wanted:
         if name not in ("keras", "onnx", "hls", "rtl"):
-            raise TrigcError(f"unknown representation {name!r}; valid: keras, onnx, hls, rtl")
+            raise TrigcError(
+                f"--only: unknown representation {name!r}; valid: keras, onnx, hls, rtl"
+            )
         if name in ("keras", "onnx") and name != project.reference:
             raise TrigcError(
                 f"{path}: the project's model ({project.source_format}) is run in "
@@ -231,14 +241,11 @@ def _check_keras(
     try:
         keras_ref = _keras_reference(project)
     except TrigcError as exc:
-        if project.source_format == "keras":
+        if project.source_format == "keras" or not project.source_model.is_file():
             raise
         # A Keras 2 file that Keras 3 cannot load: trigc read it without Keras, so the
         # firmware comparisons still stand; say plainly that the model itself was not run.
         notes.append(f"Keras 3 could not load this Keras 2 file, Keras comparison skipped: {exc}")
-        return None
-    if keras_ref is None:
-        notes.append("Keras model not in the project: Keras comparison skipped")
         return None
     exact = _compare_reference(project, "keras", keras_ref.run64, x, reference, notes)
     comparisons = [exact]
@@ -264,9 +271,6 @@ def _check_onnx(
     project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
 ) -> tuple[list[Comparison], Diagnose] | None:
     runner = _onnx_runner(project)
-    if runner is None:
-        notes.append("ONNX model not in the project: ONNX comparison skipped")
-        return None
     comparison = _compare_reference(project, "onnx", runner, x, reference, notes)
     if project.reference_exact:
         notes.extend(float_risks(project.graph, FLOAT32_BITS, "the ONNX reference in float32"))

@@ -11,6 +11,8 @@ layer.  Anything else is refused with the layer's name, class and the list of wh
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,19 @@ SUPPORTED_LAYERS = (
 INPUT_NAME = "input"  # what a precision configuration calls the model input
 
 
+_MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+def _archive_class(path: Path) -> str | None:
+    """The class name at the top of a ``.keras`` archive's ``config.json``, if it has one."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return None  # not an archive: Keras' own error says so
+    return str(config.get("class_name")) if isinstance(config, dict) else None
+
+
 def load_keras_model(path: Path) -> Any:
     """Load a ``.keras`` (or Keras-3 ``.h5``) file with the QKeras custom objects."""
     path = Path(path)
@@ -58,6 +73,12 @@ def load_keras_model(path: Path) -> Any:
         raise TrigcError(f"{path}: no such file. Pass the path of a saved Keras model (.keras).")
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory, not a saved Keras model file (.keras).")
+    saved_class = _archive_class(path)
+    if saved_class is not None and saved_class not in _MODEL_CLASSES:
+        raise TrigcError(
+            f"{path}: holds a {saved_class} layer, not a model; save the whole model "
+            "(model.save('name.keras') on a keras.Sequential or keras.Model)"
+        )
     keras = import_keras()  # slow: only when a model is read
     from qkeras.utils import _add_supported_quantized_objects  # noqa: PLC0415
 
@@ -131,8 +152,9 @@ def _batchnorm(layer: Any, options: FrontendOptions) -> BatchNormLayer:
     mean, var = weights["moving_mean"], weights["moving_variance"]
     gamma = weights.get("gamma", np.ones_like(mean))
     beta = weights.get("beta", np.zeros_like(mean))
-    scale = gamma / np.sqrt(var + layer.epsilon)
-    return BatchNormLayer(layer.name, type(layer).__name__, scale, beta - mean * scale)
+    return BatchNormLayer.from_statistics(
+        layer.name, type(layer).__name__, gamma, beta, mean, var, layer.epsilon, where
+    )
 
 
 def _conv(layer: Any, options: FrontendOptions) -> ConvLayer:

@@ -36,7 +36,7 @@ from .layers import (
 )
 from .layers_tensor import PoolLayer, ReshapeLayer
 from .qkeras_config import SavedQuantizer, quantize_weights, saved_quantizer
-from .quantizers import ActivationSpec, activation_spec, nominal_type
+from .quantizers import ActivationSpec, activation_spec, check_bits, nominal_type
 
 SUPPORTED_LAYERS = (
     "InputLayer, Dense, QDense, Activation, QActivation, BatchNormalization, "
@@ -134,7 +134,10 @@ def read_legacy_files(
                         f"{path}: holds weights only (model.save_weights); pass the "
                         f"architecture too: trigc compile model.json --weights {path.name}"
                     )
-                raise TrigcError(f"{path}: not a Keras model file (no model_config attribute)")
+                raise TrigcError(
+                    f"{path}: not a Keras model file: no model_config attribute, which "
+                    "model.save('name.h5') writes with the architecture and the weights"
+                )
             raw = f.attrs["model_config"]
             config = json.loads(raw.decode("utf8") if isinstance(raw, bytes) else raw)
             if "model_weights" not in f:
@@ -227,6 +230,7 @@ def _weights(values: np.ndarray, saved_q: Any, where: str, kernel: bool = False)
         return Weights(values)
     if not isinstance(q, SavedQuantizer):
         raise UnsupportedModelError(f"{where}: {q!r} is not a weight quantizer")
+    check_bits(q, where)
     quantized = quantize_weights(q, values, where, kernel)
     # QKeras turns alpha=None into auto_po2 on kernels: no nominal type then.
     nominal = nominal_type(q) if not (kernel and q.alpha is None) else None
@@ -266,8 +270,10 @@ def _batchnorm(layer: dict[str, Any], weights: LegacyWeights) -> BatchNormLayer:
         raise TrigcError(f"{weights.path}: no moving mean/variance for {where}")
     gamma = np.ones_like(mean) if gamma is None else gamma
     beta = np.zeros_like(mean) if beta is None else beta
-    scale = gamma / np.sqrt(var + float(cfg.get("epsilon", 1e-3)))
-    return BatchNormLayer(cfg["name"], layer["class_name"], scale, beta - mean * scale)
+    epsilon = float(cfg.get("epsilon", 1e-3))
+    return BatchNormLayer.from_statistics(
+        cfg["name"], layer["class_name"], gamma, beta, mean, var, epsilon, where
+    )
 
 
 def _activation_layer(layer: dict[str, Any], weights: LegacyWeights) -> ActivationLayer:

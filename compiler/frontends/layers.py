@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InexactError
+from ..errors import InexactError, UnsupportedModelError
 from ..fixed import FixedType, cast
 from ..ir import Const, Graph
 from .builder import DEFAULT_INPUT_TYPE, FALLBACK_TYPE, FrontendOptions, GraphBuilder
@@ -65,6 +65,25 @@ class BatchNormLayer:
     cls: str
     scale: np.ndarray
     shift: np.ndarray
+
+    @classmethod
+    def from_statistics(
+        cls, name: str, class_name: str, gamma, beta, mean, var, epsilon: float, where: str
+    ) -> BatchNormLayer:
+        """``scale = gamma / sqrt(var + epsilon)``, ``shift = beta - mean * scale``; refuses a
+        channel whose variance plus epsilon is not positive (a division by zero)."""
+        gamma, beta, mean, var = (np.asarray(v, np.float64) for v in (gamma, beta, mean, var))
+        denominator = var + float(epsilon)
+        bad = ~(denominator > 0) | ~np.isfinite(denominator)
+        if bad.any():
+            k = int(np.argwhere(bad.reshape(-1))[0][0])
+            raise UnsupportedModelError(
+                f"{where}: moving variance + epsilon is {float(denominator.reshape(-1)[k])!r} "
+                f"for channel {k} (of {denominator.size}), so gamma/sqrt(variance + epsilon) "
+                "divides by zero; give the layer a positive epsilon or retrain it"
+            )
+        scale = gamma / np.sqrt(denominator)
+        return cls(name, class_name, scale, beta - mean * scale)
 
 
 @dataclass(frozen=True)

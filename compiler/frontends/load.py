@@ -35,6 +35,8 @@ class LoadedModel:
 def model_format(path: Path, weights: Path | None = None) -> str:
     """The format name of ``path``; the error lists the supported file types."""
     path = Path(path)
+    if path.is_dir():
+        raise TrigcError(f"{path}: is a directory; pass a model file: {FORMAT_HELP}")
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise TrigcError(

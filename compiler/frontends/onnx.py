@@ -392,8 +392,11 @@ class _Reader(TensorOps):
         )
         eps = float(_attrs(node).get("epsilon", 1e-5))
         gamma, beta, mean, var = (self.take_perm(v.reshape(-1)) for v in (gamma, beta, mean, var))
-        scale = gamma / np.sqrt(var + eps)
-        self.layers.append(BatchNormLayer(name, "BatchNormalization", scale, beta - mean * scale))
+        self.layers.append(
+            BatchNormLayer.from_statistics(
+                name, "BatchNormalization", gamma, beta, mean, var, eps, where
+            )
+        )
 
     def _op_Quant(self, node: Any, name: str, where: str) -> None:
         for i in (1, 2, 3):

@@ -50,6 +50,26 @@ def power_of_two_log2(alpha: object) -> int | None:
     return exponent - 1 if mantissa == 0.5 else None
 
 
+def check_bits(q: object, where: str) -> None:
+    """Refuse a quantizer of no bits, or of more than :data:`MAX_QUANTIZED_WIDTH` (QKeras
+    computes in float32, so wider quantizers would not be what they say)."""
+    name = quantizer_class(q)
+    bits, integer = getattr(q, "bits", None), getattr(q, "integer", 0)
+    if bits is None:
+        return
+    try:
+        bits, integer = int(bits), int(integer)
+    except (TypeError, ValueError):
+        raise UnsupportedModelError(
+            f"{where}: {name} with bits={bits!r}, integer={integer!r}: not whole numbers"
+        ) from None
+    if not 1 <= bits <= MAX_QUANTIZED_WIDTH:
+        raise UnsupportedModelError(
+            f"{where}: {name}({bits}, {integer}) has {bits} bits; trigc supports 1 to "
+            f"{MAX_QUANTIZED_WIDTH} bits (give the quantizer its bit width, e.g. {name}(6, 0))"
+        )
+
+
 def quantized_bits_type(q: object, where: str) -> FixedType:
     """The type of a ``quantized_bits`` used on activations (before its ``alpha`` scale:
     QKeras quantizes ``x`` to this type and multiplies the result by ``alpha``)."""
@@ -61,6 +81,7 @@ def quantized_bits_type(q: object, where: str) -> FixedType:
             "on activations only alpha=None or a power of two (1, 0.5, 2, ...) is exact in "
             "fixed point."
         )
+    check_bits(q, where)
     bits, integer = int(q.bits), int(q.integer)
     keep_negative = bool(q.keep_negative)
     if bits < 2:
@@ -85,6 +106,7 @@ def quantized_relu_type(q: object, where: str) -> FixedType:
         )
     if getattr(q, "use_stochastic_rounding", False):
         raise InexactError(f"{where}: stochastic rounding cannot be reproduced in hardware")
+    check_bits(q, where)
     return FixedType(int(q.bits), int(q.integer), False, "RND_CONV", "SAT")
 
 
@@ -97,6 +119,7 @@ def nominal_type(q: object) -> FixedType | None:
     """The fixed-point type a ``quantized_bits`` weight quantizer nominally produces."""
     if quantizer_class(q) != "quantized_bits" or getattr(q, "alpha", None) not in (None, 1, 1.0):
         return None
+    check_bits(q, "quantized_bits")
     bits, integer = int(q.bits), int(q.integer)  # type: ignore[attr-defined]
     keep_negative = bool(getattr(q, "keep_negative", True))
     return FixedType(bits, integer + keep_negative, keep_negative)
@@ -154,7 +177,9 @@ def leaky_relu_spec(slope: float, where: str) -> ActivationSpec:
 
 
 def check_weight_quantizer(q: object, where: str, allow_inexact: bool) -> None:
-    """Refuse weight quantizers whose scale is a trained float (``alpha='auto'``)."""
+    """Refuse weight quantizers whose scale is a trained float (``alpha='auto'``), or of no
+    bits or too many."""
+    check_bits(q, where)
     alpha = getattr(q, "alpha", None)
     if isinstance(alpha, str) and alpha != "auto_po2" and not allow_inexact:
         raise InexactError(
@@ -197,6 +222,13 @@ def exact_mantissas(
     ``fallback``.
     """
     values = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
+        raise InexactError(
+            f"{where}: holds {float(values[index])!r} (NaN or inf) at index {list(index)}: the "
+            "weights are broken (a diverged training, a bad file); no firmware can compute "
+            "with them, with or without --allow-inexact"
+        )
     if nominal is not None:
         try:
             return nominal.from_float_exact(values, where), nominal

@@ -17,6 +17,7 @@ DSP48E2 (UltraScale+) or DSP48E1 (7 series) slices, ``lut`` CLB LUTs and ``ff`` 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import TrigcError
@@ -89,3 +90,15 @@ def find_device(part: str) -> Device:
             "(give the part name, e.g. 'xcvu9p' or 'xcvu9p-flga2104-2L-e')"
         )
     return DEVICES[max(matches, key=len)]
+
+
+# device, an optional package (letters then pin count), then the speed grade:
+# xcvu9p-flga2104-2L-e, xcku115-flvb2104-1-c, xc7vx690tffg1927-2, xcu250-figd2104-2L-e
+_PART_NAME = re.compile(r"x[ca][0-9a-z]+(-[a-z]+\d+)?-[1-3][0-9a-z-]*", re.IGNORECASE)
+
+
+def is_part_name(part: str) -> bool:
+    """Whether ``part`` names a device trigc knows, or has the form of an AMD/Xilinx part
+    name (device-package-speed grade)."""
+    text = part.strip().upper()
+    return any(text.startswith(name) for name in DEVICES) or bool(_PART_NAME.fullmatch(part))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+from hypothesis.strategies import SearchStrategy
 
 from trigc.compiler.fixed import FixedType
 
 from .check import Case
-from .specs import ModelSpec
+from .specs import ModelSpec, keras_specs, mlp_specs
 
 
 def keras_case(spec: ModelSpec) -> Case:
@@ -31,3 +35,34 @@ def legacy_case(spec: ModelSpec) -> Case:
     variant = legacy_variant(spec)
     in_type = FixedType.parse(spec.input_type) if spec.input_type else None
     return Case("legacy", lambda tmp: write_legacy(variant, tmp), in_type, variant.approximates)
+
+
+def qonnx_case(spec: ModelSpec) -> Case:
+    """``spec`` (a dense network) as QONNX: ``Quant`` nodes of random widths and modes."""
+    from .build_onnx import write_qonnx  # noqa: PLC0415
+
+    return Case("qonnx", lambda tmp: write_qonnx(spec, tmp))
+
+
+def torch_case(spec: ModelSpec) -> Case:
+    """``spec`` as a float PyTorch module exported by ``torch.onnx.export``: trigc must
+    declare it approximated (float weights cast to fixed<16,6>)."""
+    from .build_onnx import write_torch  # noqa: PLC0415
+
+    return Case("torch", lambda tmp: write_torch(spec, tmp), approximates=True)
+
+
+@dataclass(frozen=True)
+class Frontend:
+    """How the fuzzer draws models for one frontend and writes them."""
+
+    specs: Callable[[], SearchStrategy[ModelSpec]]
+    case: Callable[[ModelSpec], Case]
+
+
+FRONTENDS: dict[str, Frontend] = {
+    "keras": Frontend(keras_specs, keras_case),
+    "legacy": Frontend(mlp_specs, legacy_case),
+    "qonnx": Frontend(mlp_specs, qonnx_case),
+    "torch": Frontend(mlp_specs, torch_case),
+}

@@ -9,6 +9,8 @@ reference computes with).  Each such declaration is checked to be true of the mo
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
 import shutil
 import tempfile
@@ -154,3 +156,9 @@ def judge(case: Case, result: VerifyResult) -> Outcome:
     out.reason = ", ".join(f"{c.name} {c.identical}/{c.total}" for c in bad) or "protocol"
     out.detail = "\n".join(result.diagnosis + result.notes + [str(p) for p in failed_protocol])
     return out
+
+
+def rotating_seed() -> int:
+    """The seed of the rotating campaign: ``TRIGC_FUZZ_SEED``, else today's date (YYYYMMDD)."""
+    text = os.environ.get("TRIGC_FUZZ_SEED")
+    return int(text) if text else int(datetime.date.today().strftime("%Y%m%d"))

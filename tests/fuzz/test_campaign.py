@@ -9,9 +9,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from .build_onnx import write_qonnx, write_torch
-from .cases import keras_case, legacy_case
-from .check import Case, run_case
+from .cases import keras_case, legacy_case, qonnx_case, torch_case
+from .check import Case, rotating_seed, run_case
 from .specs import keras_specs, mlp_specs
 
 pytestmark = pytest.mark.slow
@@ -46,11 +45,46 @@ def test_legacy_keras_files_equal_their_ir(spec):
 @settings(CAMPAIGN, max_examples=40)
 @given(mlp_specs())
 def test_qonnx_models_equal_their_ir(spec):
-    _assert_ok(Case("qonnx", lambda tmp: write_qonnx(spec, tmp)))
+    _assert_ok(qonnx_case(spec))
 
 
 @seed(20261205)
 @settings(CAMPAIGN, max_examples=15)
 @given(mlp_specs())
 def test_float_onnx_models_are_declared_approximated(spec):
-    _assert_ok(Case("torch", lambda tmp: write_torch(spec, tmp), approximates=True))
+    _assert_ok(torch_case(spec))
+
+
+@pytest.mark.sim
+@seed(20261206)
+@settings(CAMPAIGN, max_examples=6)
+@given(keras_specs())
+def test_firmware_of_keras_models_equals_ir(spec):
+    """The HLS C simulation and the RTL (Verilator harness) of random models."""
+    outcome = run_case(keras_case(spec), backends=("hls", "rtl"))
+    expected = {"hls-csim", "rtl"}
+    if outcome.status == "refused" and "hls4ml" in outcome.detail:
+        # a documented limit of hls4ml (e.g. batch norm fused into a binary activation's
+        # thresholds): the rtl backend must still compile and match
+        outcome, expected = run_case(keras_case(spec), backends=("rtl",)), {"rtl"}
+    assert outcome.status == "ok", (outcome.status, outcome.reason, outcome.detail[-2000:])
+    assert expected <= set(outcome.compared)
+
+
+@pytest.mark.sim
+@seed(20261207)
+@settings(CAMPAIGN, max_examples=2)
+@given(keras_specs())
+def test_cocotb_protocol_of_keras_models(spec):
+    """The cocotb protocol testbench (Verilator) on random models' RTL."""
+    outcome = run_case(keras_case(spec), backends=("rtl",), protocol_sims=("verilator",))
+    assert outcome.status == "ok", (outcome.status, outcome.reason, outcome.detail[-2000:])
+    assert outcome.protocol == 1
+
+
+@seed(rotating_seed())
+@settings(CAMPAIGN, max_examples=40)
+@given(keras_specs())
+def test_keras_models_with_the_rotating_seed(spec):
+    """A new draw each day (the seed is in the test run's header): 40 Keras models."""
+    _assert_ok(keras_case(spec))

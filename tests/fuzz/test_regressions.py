@@ -1,0 +1,102 @@
+"""Shrunk reproducers of what the fuzzer found; each docstring starts with its reproduction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trigc.compiler.fixed import FixedType
+from trigc.compiler.ranges import output_ranges
+from trigc.compiler.stimuli import make_vectors
+
+from .cases import keras_case, legacy_case
+from .check import run_case
+from .specs import ModelSpec, Q, layer
+
+pytestmark = pytest.mark.slow
+
+NARROW_INPUT = Q("quantized_bits", 4, 0, keep_negative=True, alpha=1, symmetric=True)
+
+
+def _dense(units: int, kq: Q | None, activation: object = None):
+    return layer("dense", units=units, kq=kq, bq=None, use_bias=False, activation=activation)
+
+
+def _assert_ok(case) -> None:
+    outcome = run_case(case, vectors=500)
+    assert outcome.status == "ok" and not outcome.reason, (outcome.status, outcome.detail)
+
+
+def test_symmetric_input_quantizer_vectors():
+    """run_case(keras_case(ModelSpec((3,), (dense 2,), input_quant=quantized_bits(4, 0,
+    symmetric=1)))): the edge vectors held -2**(W-1), which the model's symmetric input
+    quantizer never produces, so Keras and the IR were handed different inputs."""
+    spec = ModelSpec((3,), (_dense(2, Q("quantized_bits", 4, 0, alpha=1)),), NARROW_INPUT)
+    _assert_ok(keras_case(spec))
+
+
+def test_symmetric_input_range_starts_at_minus_max():
+    """output_ranges(graph) of that model: a SAT_SYM input's range starts at -max_int, not
+    at -2**(W-1), so precision inference does not reserve a bit for a value that never
+    comes, and the verifier's range checks hold."""
+    from trigc.compiler.frontends.keras import lower_keras
+    from trigc.compiler.pipeline import run_pipeline
+
+    from .build_keras import build_keras
+
+    spec = ModelSpec((3,), (_dense(2, Q("quantized_bits", 4, 0, alpha=1)),), NARROW_INPUT)
+    graph, _ = run_pipeline(lower_keras(build_keras(spec))[0])
+    t = graph.inputs[0].output.type
+    assert t.overflow == "SAT_SYM" and t.lowest_int == -t.max_int == -7
+    r = output_ranges(graph)[graph.inputs[0].output.name]
+    assert (int(r.lo.min()), int(r.hi.max())) == (-7, 7)
+    x, _ = make_vectors(graph, 200, 0)
+    assert int(np.min(x)) == -7
+
+
+def test_legacy_kernel_alpha_none_is_auto_po2():
+    """run_case(legacy_case(ModelSpec((4,), (dense 3 with quantized_bits(4, 0, alpha=None),),
+    style='large'))): QKeras turns a kernel quantizer's alpha=None into 'auto_po2'; the
+    legacy frontend read it as alpha=1 and the large weights differed."""
+    spec = ModelSpec(
+        (4,),
+        (_dense(3, Q("quantized_bits", 4, 0, alpha=None)),),
+        input_type="fixed<8,3>",
+        seed=7,
+        style="large",
+    )
+    _assert_ok(legacy_case(spec))
+
+
+def test_auto_po2_kernel_wider_than_18_bits(tmp_path):
+    """QDense(4, kernel_quantizer=quantized_bits(8, 0, alpha='auto_po2')) with column scales
+    2**-12 .. 2**4: per-channel power-of-two scales spread the quantized kernel over more
+    than 18 bits, which trigc refused as inexact; it is exact (and held exactly)."""
+    import keras
+    from qkeras import QActivation, QDense, quantized_bits
+
+    from trigc.compiler.frontends.keras import lower_keras
+
+    from .check import Case
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            QActivation(quantized_bits(8, 3, alpha=1), name="in_q"),
+            QDense(4, kernel_quantizer=quantized_bits(8, 0, alpha="auto_po2"), name="fc"),
+        ]
+    )
+    rng = np.random.default_rng(3)
+    kernel = rng.normal(0, 0.5, (6, 4)) * 2.0 ** np.array([-12, -4, 0, 4])
+    model.get_layer("fc").set_weights([kernel.astype(np.float32), np.zeros(4, np.float32)])
+    graph, _ = lower_keras(model)
+    (dense,) = [n for n in graph.nodes if n.op == "dense"]
+    assert isinstance(dense.consts["weight"].type, FixedType)
+    assert dense.consts["weight"].type.width > 18
+
+    def write(tmp):
+        model.save(tmp / "po2.keras")
+        return tmp / "po2.keras", None
+
+    _assert_ok(Case("keras", write))
