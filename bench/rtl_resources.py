@@ -26,9 +26,10 @@ import numpy as np
 
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl import RtlSettings, emit, generate
-from trigc.compiler.fixed import FixedType, smallest_type
-from trigc.compiler.ir import Const, Graph, Node, Tensor
-from trigc.compiler.ops import Interval, get_op
+from trigc.compiler.ir.fixed import FixedType, smallest_type
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.ops import get_op
+from trigc.compiler.ir.ops.base import Interval
 
 LAYERS = (16, 64, 32, 32, 5)
 INPUT_TYPE = FixedType.parse("fixed<16,6>")

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from trigc.compiler.fixed import FixedType, smallest_type
-from trigc.compiler.ir import Const, Graph, Node, Tensor
-from trigc.compiler.ops import Interval, get_op
-from trigc.compiler.serialize import load_graph, save_graph
+from trigc.compiler.ir.fixed import FixedType, smallest_type
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.ops import get_op
+from trigc.compiler.ir.ops.base import Interval
+from trigc.compiler.ir.serialize import load_graph, save_graph
 
 LAYERS = (16, 64, 32, 32, 5)
 INPUT_TYPE = FixedType.parse("fixed<16,6>")

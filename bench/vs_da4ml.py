@@ -32,7 +32,7 @@ import numpy as np
 
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl import emit
-from trigc.compiler.ir import Graph, Node
+from trigc.compiler.ir.graph import Graph, Node
 from trigc.compiler.project import CompileOptions, compile_project, open_project
 from trigc.compiler.reports.yosys import SynthResult, synthesize
 from trigc.sim.manifest import load_manifest

@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import TrigcError
-from .fixed import FixedType, FixedTypeError
+from .ir.fixed import FixedType, FixedTypeError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -204,8 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_compile(args: argparse.Namespace) -> int:
     from .backends import BackendOptions  # noqa: PLC0415
     from .frontends.keras import identifier  # noqa: PLC0415
+    from .ir.serialize import load_graph, to_text  # noqa: PLC0415
     from .project import CompileOptions, compile_project  # noqa: PLC0415
-    from .serialize import load_graph, to_text  # noqa: PLC0415
 
     budget = None
     if args.budget is not None:

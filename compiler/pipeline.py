@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ir import Graph
+from .ir.graph import Graph
+from .ir.legality import check_legal
+from .ir.serialize import to_text
 from .passes import fold_batchnorm, infer_precision
-from .serialize import to_text
-from .verifier import verify
 
 Pass = Callable[[Graph], Graph]
 
@@ -33,14 +33,14 @@ class PassTiming:
 
 def run_pipeline(graph: Graph, dump_dir: Path | None = None) -> tuple[Graph, list[PassTiming]]:
     """Run every pass of :data:`PASSES`; return the final graph and per-pass timings."""
-    verify(graph, "structural")
+    check_legal(graph, "structural")
     timings = []
     if dump_dir is not None:
         dump_dir.mkdir(parents=True, exist_ok=True)
         (dump_dir / "00_frontend.txt").write_text(to_text(graph))
     for index, (name, run, phase) in enumerate(PASSES, start=1):
         start = time.perf_counter()
-        graph = verify(run(graph), phase)
+        graph = check_legal(run(graph), phase)
         timings.append(PassTiming(name, time.perf_counter() - start))
         if dump_dir is not None:
             (dump_dir / f"{index:02d}_{name}.txt").write_text(to_text(graph))

@@ -21,14 +21,14 @@ import numpy as np
 
 from .backends import BackendOptions, get_backend
 from .errors import ProjectError, TrigcError
-from .fixed import FixedType
 from .frontends.builder import FrontendOptions
 from .frontends.load import REFERENCES, LoadedModel, read_model
 from .frontends.precision_config import PrecisionConfig
-from .ir import Graph
+from .ir.fixed import FixedType
+from .ir.graph import Graph
+from .ir.serialize import load_graph, save_graph
 from .passes import append_argmax
 from .pipeline import PASSES, run_pipeline
-from .serialize import load_graph, save_graph
 
 MANIFEST = "manifest.json"
 PROJECT_FORMAT = "trigc-project"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import TrigcError
-from .ir import Graph
+from .ir.graph import Graph
 
 
 def edge_cases(graph: Graph) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .errors import ProjectError, TrigcError
 from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
-from .ir import Graph
+from .ir.graph import Graph
 from .project import Project, open_project
 from .stimuli import load_vectors, make_vectors
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from trigc.compiler.errors import ProjectError
-from trigc.compiler.fixed import FixedType, FixedTypeError
-from trigc.compiler.ir import Graph
+from trigc.compiler.ir.fixed import FixedType, FixedTypeError
+from trigc.compiler.ir.graph import Graph
 
 MANIFEST_NAME = "rtl_manifest.json"
 WORD_BITS = 32

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trigc.compiler.ir import Graph
+from trigc.compiler.ir.graph import Graph
 
 from .manifest import RtlManifest, ints_to_words, pack_vectors, unpack_vectors, words_to_ints
 

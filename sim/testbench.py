@@ -45,7 +45,7 @@ from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
-from trigc.compiler.serialize import load_graph
+from trigc.compiler.ir.serialize import load_graph
 
 from .buses import INTERFACES, CoreBus
 from .manifest import RtlManifest, load_manifest, pack_vectors, words_to_ints

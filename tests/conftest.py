@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from trigc.compiler.fixed import FixedType  # noqa: E402
-from trigc.compiler.ir import Const, Graph, Node, Tensor  # noqa: E402
+from trigc.compiler.ir.fixed import FixedType  # noqa: E402
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor  # noqa: E402
 
 
 def random_dense_graph(

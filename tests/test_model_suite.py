@@ -335,7 +335,7 @@ def test_ternary_activations_are_refused(tmp_path):
 
 
 def _weights(outcome: Outcome, layer: str) -> np.ndarray:
-    from trigc.compiler.serialize import load_graph
+    from trigc.compiler.ir.serialize import load_graph
 
     weight = load_graph(outcome.project / "ir.json").node(layer).consts["weight"]
     return weight.type.to_float(weight.values)

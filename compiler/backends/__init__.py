@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TrigcError
-from ..ir import Graph
+from ..ir.graph import Graph
 
 
 @dataclass(frozen=True)

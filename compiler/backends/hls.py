@@ -50,9 +50,11 @@ import numpy as np
 import yaml
 
 from ..errors import ProjectError, TrigcError
-from ..fixed import FixedType, smallest_type
-from ..ir import Graph, Node
-from ..ops import DenseOp, Interval, get_op
+from ..ir.fixed import FixedType, smallest_type
+from ..ir.graph import Graph, Node
+from ..ir.ops import get_op
+from ..ir.ops.base import Interval
+from ..ir.ops.core import DenseOp
 from . import BackendOptions
 
 # (function, input range) of the lookup tables hls4ml's activations compute themselves.

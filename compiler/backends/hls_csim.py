@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ProjectError, TrigcError
-from ..fixed import FixedType, FixedTypeError
-from ..ir import Graph
+from ..ir.fixed import FixedType, FixedTypeError
+from ..ir.graph import Graph
 from .hls import DOUBLE_MANTISSA_BITS, IO_FILE, IO_FORMAT
 
 CXX = "g++"

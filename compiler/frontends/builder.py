@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..fixed import FixedType
-from ..ir import Const, Node, Tensor
-from ..verifier import PRECISION_INFER, PRECISION_MODEL
+from ..ir.fixed import FixedType
+from ..ir.graph import Const, Node, Tensor
+from ..ir.legality import PRECISION_INFER, PRECISION_MODEL
 from .lut_tables import (
     DEFAULT_TABLE_SIZE,
     DEFAULT_TABLE_TYPE,

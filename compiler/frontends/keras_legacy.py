@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
-from ..ir import Graph
+from ..ir.graph import Graph
 from .builder import FrontendOptions, identifier
 from .layers import (
     ActivationLayer,

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InexactError, UnsupportedModelError
-from ..fixed import FixedType, cast
-from ..ir import Const, Graph
+from ..ir.fixed import FixedType, cast
+from ..ir.graph import Const, Graph
 from .builder import DEFAULT_INPUT_TYPE, FALLBACK_TYPE, FrontendOptions, GraphBuilder
 from .layers_tensor import (
     MergeLayer,

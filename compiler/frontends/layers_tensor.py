@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UnsupportedModelError
-from ..ir import Node
+from ..ir.graph import Node
 from .builder import GraphBuilder
 from .quantizers import ActivationSpec
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InexactError, TrigcError, UnsupportedModelError
-from ..ir import Graph
+from ..ir.graph import Graph
 from .builder import FrontendOptions
 
 FORMATS = {".keras": "keras", ".h5": "keras2-h5", ".json": "keras2-json", ".onnx": "onnx"}

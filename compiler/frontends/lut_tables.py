@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import TrigcError
-from ..fixed import FixedType
+from ..ir.fixed import FixedType
 
 # function -> (hls4ml's table initialiser, the input range the table spans)
 TABLES = {"sigmoid": ("init_sigmoid_table", 16), "tanh": ("init_tanh_table", 8)}

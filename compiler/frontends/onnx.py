@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InexactError, TrigcError, UnsupportedModelError
-from ..fixed import FixedType
-from ..ir import Graph
+from ..ir.fixed import FixedType
+from ..ir.graph import Graph
 from .builder import FrontendOptions, identifier
 from .layers import (
     ActivationLayer,

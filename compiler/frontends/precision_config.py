@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from ..errors import TrigcError
-from ..fixed import FixedType, FixedTypeError
+from ..ir.fixed import FixedType, FixedTypeError
 
 DEFAULT_PRECISION = FixedType(16, 6)
 ROLES = ("weight", "bias", "result", "scale", "accum")

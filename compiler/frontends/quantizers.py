@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import InexactError, UnsupportedModelError
-from ..fixed import FixedType, smallest_type
+from ..ir.fixed import FixedType, smallest_type
 
 # Widest type trigc accepts for an unquantized (float) constant before calling it inexact.
 MAX_AUTO_WIDTH = 18

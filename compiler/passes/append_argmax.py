@@ -7,8 +7,8 @@ before precision inference, which gives the new outputs their one-bit type.
 
 from __future__ import annotations
 
-from ..ir import Graph, Node, Tensor
-from ..verifier import PRECISION_INFER
+from ..ir.graph import Graph, Node, Tensor
+from ..ir.legality import PRECISION_INFER
 
 
 def run(graph: Graph) -> Graph:

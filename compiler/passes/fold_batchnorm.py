@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..fixed import smallest_type
-from ..ir import Const, Graph, Node
-from ..verifier import PRECISION_INFER, PRECISION_INFERRED
+from ..ir.fixed import smallest_type
+from ..ir.graph import Const, Graph, Node
+from ..ir.legality import PRECISION_INFER, PRECISION_INFERRED
 
 
 def _foldable(graph: Graph, node: Node) -> Node | None:

@@ -1,16 +1,17 @@
 """Give every tensor whose type the model leaves open the narrowest type that never overflows.
 
 Ranges come from the actual constants and the input types (interval arithmetic per element,
-see :mod:`trigc.compiler.ranges`), so a pruned or small-weight layer gets a narrow accumulator.
+see :mod:`trigc.compiler.ir.ranges`), so a pruned or small-weight layer gets a narrow accumulator.
 Types fixed by the model (quantizers) are kept, with their rounding and overflow modes.
 """
 
 from __future__ import annotations
 
-from ..fixed import smallest_type
-from ..ir import Graph
-from ..ops import cast_interval, get_op
-from ..verifier import PRECISION_INFER, PRECISION_INFERRED
+from ..ir.fixed import smallest_type
+from ..ir.graph import Graph
+from ..ir.legality import PRECISION_INFER, PRECISION_INFERRED
+from ..ir.ops import get_op
+from ..ir.ops.base import cast_interval
 
 
 def run(graph: Graph) -> Graph:

@@ -48,8 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..fixed import FixedType
-from ..ir import Graph, Node
+from ..ir.fixed import FixedType
+from ..ir.graph import Graph, Node
 
 DSP_MIN_WIDTH = 10
 DSP_SHAPES = {"xcup": (27, 18), "xc7": (25, 18)}

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Graph
+from ..ir.graph import Graph
 from .budget import Budget
 from .devices import Device
 

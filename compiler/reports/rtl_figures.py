@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProjectError
-from ..ir import Graph
+from ..ir.graph import Graph
 from .devices import Device
 from .model import LayerFigures
 from .vendor import VendorFigures, find_reports, read_report

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypothesis.strategies import SearchStrategy
 
-from trigc.compiler.fixed import FixedType
+from trigc.compiler.ir.fixed import FixedType
 
 from .check import Case
 from .specs import ModelSpec, keras_specs, mlp_specs

@@ -23,7 +23,7 @@ from typing import Any
 
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.errors import TrigcError
-from trigc.compiler.fixed import FixedType
+from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.verify import VerifyResult, verify_project
 

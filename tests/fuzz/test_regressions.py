@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ranges import output_ranges
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.ranges import output_ranges
 from trigc.compiler.stimuli import make_vectors
 
 from .cases import keras_case, legacy_case

@@ -34,8 +34,8 @@ def test_results_meet_the_accuracy_and_sparsity_targets():
 @pytest.mark.slow
 @pytest.mark.parametrize("filename", QUANTIZED)
 def test_quantized_tagger_is_bit_exact(filename):
-    from trigc.compiler.fixed import FixedType
     from trigc.compiler.frontends.keras import load_keras_model
+    from trigc.compiler.ir.fixed import FixedType
     from trigc.compiler.project import lower
     from trigc.quantize import total_sparsity
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from trigc.compiler.fixed import FixedType
+from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.verify import verify_project
 

@@ -66,7 +66,7 @@ def test_folding_batchnorm_preserves_the_function():
 
 
 def test_converted_model_compiles_bit_exactly_with_per_layer_bits():
-    from trigc.compiler.fixed import FixedType
+    from trigc.compiler.ir.fixed import FixedType
     from trigc.compiler.project import lower
     from trigc.quantize import quantize_model
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.quantize.conftest import assert_keras_equals_ir
-from trigc.compiler.fixed import FixedType
+from trigc.compiler.ir.fixed import FixedType
 from trigc.quantize.spec import Bits, LayerQuant, QuantSpec, uniform_spec
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from trigc.compiler.backends import BackendOptions
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.serialize import load_graph, save_graph
 from trigc.compiler.pipeline import run_pipeline
-from trigc.compiler.serialize import load_graph, save_graph
 from trigc.sim.bulk import run_rtl
 from trigc.sim.manifest import load_manifest
 from trigc.sim.runner import run_protocol_tests

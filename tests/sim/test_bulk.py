@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trigc.compiler.serialize import load_graph
+from trigc.compiler.ir.serialize import load_graph
 from trigc.sim.bulk import build_harness, run_rtl
 from trigc.sim.manifest import load_manifest
 from trigc.sim.verilator import SimulationError

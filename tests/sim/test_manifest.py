@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from trigc.compiler.errors import ProjectError
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.serialize import load_graph
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.serialize import load_graph
 from trigc.sim.manifest import (
     Port,
     ints_to_words,

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trigc.compiler.serialize import load_graph
+from trigc.compiler.ir.serialize import load_graph
 from trigc.sim.manifest import load_manifest, pack_vectors, words_to_ints
 from trigc.sim.scoreboard import OutputSample, Scoreboard, ScoreboardError
 

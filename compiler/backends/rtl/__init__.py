@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...ir import Graph
+from ...ir.graph import Graph
 from .. import BackendOptions
 from .delay import DelayModel
 from .project import MANIFEST_NAME, Design, RtlSettings, generate, render_testbench, write_project

@@ -1,4 +1,4 @@
-"""The output cast of a node (and ReLU) in logic, exactly as :func:`trigc.compiler.fixed.cast`.
+"""The output cast of a node (and ReLU) in logic, exactly as :func:`trigc.compiler.ir.fixed.cast`.
 
 A cast is rounding, then overflow handling:
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...fixed import FixedType, cast
+from ...ir.fixed import FixedType, cast
 from .netlist import (
     Bool,
     ClampCell,

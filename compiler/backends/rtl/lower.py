@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import TrigcError
-from ...fixed import FixedType
-from ...ir import Graph, Node, Tensor
-from ...ops_conv import ConvOp, window_index
-from ...ops_lut import index_shift, index_type
+from ...ir.fixed import FixedType
+from ...ir.graph import Graph, Node, Tensor
+from ...ir.ops.conv import ConvOp, window_index
+from ...ir.ops.lut import index_shift, index_type
 from .argmax import argmax_onehot
 from .cast import cast_value
 from .csd import csd_cost, csd_digits, odd_part, plan_products

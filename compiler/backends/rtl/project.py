@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from ...errors import ProjectError, TrigcError
-from ...ir import Graph
+from ...ir.graph import Graph
 from .. import BackendOptions
 from .delay import DelayModel
 from .lower import SHARING, Lowered, PortLayout, identifier, lower

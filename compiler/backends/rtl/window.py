@@ -24,7 +24,7 @@ Linear = Callable[[Netlist, Sequence[Value], list, list[int], str], list[Value]]
 def windows(values: Sequence[Value], index: np.ndarray, channels: int) -> list[list[Value]]:
     """Per output position and channel-major window order: the elements each window reads.
 
-    ``index`` comes from :func:`trigc.compiler.ops_conv.window_index` (``-1``: padding, 0).
+    ``index`` comes from :func:`trigc.compiler.ir.ops.conv.window_index` (``-1``: padding, 0).
     Each returned list holds ``kernel elements * channels`` values in C order.
     """
     rank = index.ndim // 2

@@ -16,8 +16,8 @@ from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.hls import IO_FILE, dense_accumulator_type, emit, lower
 from trigc.compiler.backends.hls_csim import HlsCSim
 from trigc.compiler.errors import ProjectError, TrigcError
-from trigc.compiler.fixed import FixedType as T
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType as T
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 
 
 def mixed_graph() -> Graph:

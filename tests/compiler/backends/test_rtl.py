@@ -21,10 +21,10 @@ from trigc.compiler.backends.rtl.csd import csd_cost, csd_depth, csd_digits, pla
 from trigc.compiler.backends.rtl.cse import extract_pairs
 from trigc.compiler.backends.rtl.netlist import range_width
 from trigc.compiler.errors import TrigcError
-from trigc.compiler.fixed import OVERFLOW_MODES, ROUNDING_MODES
-from trigc.compiler.fixed import FixedType as T
-from trigc.compiler.ir import Const, Graph, Node, Tensor
-from trigc.compiler.ops import get_op
+from trigc.compiler.ir.fixed import OVERFLOW_MODES, ROUNDING_MODES
+from trigc.compiler.ir.fixed import FixedType as T
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.ops import get_op
 
 GOLDEN = Path(__file__).parent / "data" / "rtl"
 

@@ -30,7 +30,7 @@ from tests.compiler.backends.test_rtl import (
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl import emit
 from trigc.compiler.backends.rtl.tools import lint, simulate_icarus, verilator_path
-from trigc.compiler.ir import Graph
+from trigc.compiler.ir.graph import Graph
 
 pytestmark = pytest.mark.sim
 

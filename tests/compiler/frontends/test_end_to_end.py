@@ -17,8 +17,8 @@ from tests.compiler.frontends import legacy_keras_files as lk
 from tests.compiler.frontends import onnx_models as om
 from tests.compiler.frontends.test_keras_legacy import N_IN, qkeras_layers
 from trigc.compiler.backends import BackendOptions
-from trigc.compiler.fixed import FixedType
 from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.verify import verify_project
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from trigc.compiler.errors import InexactError, UnsupportedModelError
-from trigc.compiler.fixed import FixedType
 from trigc.compiler.frontends.keras import FrontendOptions, from_keras
+from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.stimuli import make_vectors
 

@@ -15,11 +15,11 @@ import pytest
 
 from tests.compiler.frontends import legacy_keras_files as lk
 from trigc.compiler.errors import InexactError, TrigcError, UnsupportedModelError
-from trigc.compiler.fixed import FixedType
 from trigc.compiler.frontends.builder import FrontendOptions
 from trigc.compiler.frontends.keras_legacy import from_legacy_keras
 from trigc.compiler.frontends.precision_config import config_from_dict
 from trigc.compiler.frontends.qkeras_config import quantize_weights, saved_quantizer
+from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.stimuli import make_vectors
 

@@ -8,8 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from trigc.compiler.fixed import OVERFLOW_MODES, ROUNDING_MODES, FixedType, cast
 from trigc.compiler.frontends.layers import cast_float
+from trigc.compiler.ir.fixed import OVERFLOW_MODES, ROUNDING_MODES, FixedType, cast
 
 
 @pytest.mark.parametrize("rounding", ROUNDING_MODES)

@@ -12,11 +12,11 @@ from onnx import helper, numpy_helper
 
 from tests.compiler.frontends import onnx_models as om
 from trigc.compiler.errors import InexactError, UnsupportedModelError
-from trigc.compiler.fixed import FixedType
 from trigc.compiler.frontends.builder import FrontendOptions
 from trigc.compiler.frontends.onnx import from_onnx
 from trigc.compiler.frontends.onnx_reference import onnx_runner
 from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.stimuli import make_vectors
 

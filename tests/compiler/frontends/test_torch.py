@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from trigc.compiler.backends import BackendOptions
-from trigc.compiler.fixed import FixedType
 from trigc.compiler.frontends.builder import FrontendOptions
 from trigc.compiler.frontends.onnx import from_onnx
 from trigc.compiler.frontends.onnx_reference import onnx_runner
 from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.stimuli import make_vectors

@@ -13,10 +13,10 @@ import pytest
 
 from tests.compiler.ops.threeway import assert_three_way, build_all, input_vectors
 from trigc.compiler.errors import IRError
-from trigc.compiler.fixed import FixedType as T
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType as T
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.legality import check_legal
 from trigc.compiler.passes import infer_precision
-from trigc.compiler.verifier import verify
 
 INFER, MODEL = {"precision": "infer"}, {"precision": "model"}
 
@@ -69,7 +69,7 @@ def conv_graph() -> Graph:
                conv_consts(rng, (26, 3), "fixed<5,1>", "fixed<5,2>")),
     ]  # fmt: skip
     graph = Graph("windows", tuple(nodes), ("fc", "mp"))
-    return verify(infer_precision.run(verify(graph, "structural")))
+    return check_legal(infer_precision.run(check_legal(graph, "structural")))
 
 
 def reference_conv(x, w, b, strides, pads):
@@ -123,7 +123,7 @@ def test_window_errors_name_the_node():
     ]  # fmt: skip
     for n in bad:
         with pytest.raises(IRError, match=f"'{n.name}'"):
-            verify(Graph("g", (x, n), (n.name,)), "structural")
+            check_legal(Graph("g", (x, n), (n.name,)), "structural")
 
 
 @pytest.fixture(scope="module")

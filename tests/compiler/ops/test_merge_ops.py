@@ -13,10 +13,10 @@ import pytest
 
 from tests.compiler.ops.threeway import assert_three_way, build_all, input_vectors
 from trigc.compiler.errors import IRError
-from trigc.compiler.fixed import FixedType as T
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType as T
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.legality import check_legal
 from trigc.compiler.passes import append_argmax, infer_precision
-from trigc.compiler.verifier import verify
 
 INFER, MODEL = {"precision": "infer"}, {"precision": "model"}
 
@@ -55,7 +55,7 @@ def merge_graph() -> Graph:
         node("grid", "reshape", ("square",), (4, 2), "fixed<9,4,TRN,WRAP>"),
     ]
     graph = Graph("merges", tuple(nodes), ("fc", "grid"))
-    return verify(infer_precision.run(verify(graph, "structural")))
+    return check_legal(infer_precision.run(check_legal(graph, "structural")))
 
 
 def test_executor_semantics():
@@ -84,7 +84,7 @@ def test_shape_errors_name_the_node():
     ]
     for n in bad:
         with pytest.raises(IRError, match=f"'{n.name}'"):
-            verify(Graph("g", (x, y, n), (n.name,)), "structural")
+            check_legal(Graph("g", (x, y, n), (n.name,)), "structural")
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_hls_refuses_concatenating_2d_tensors():
 
     x = Node("x", "input", (), Tensor("x", (2, 3), T(8, 3)), attrs=MODEL)
     cat = node("cat", "concatenate", ("x", "x"), (2, 6), "fixed<8,3>", axis=1)
-    graph = verify(Graph("g", (x, cat), ("cat",)))
+    graph = check_legal(Graph("g", (x, cat), ("cat",)))
     with pytest.raises(TrigcError, match=r"'cat'.*1-D tensors only"):
         lower(graph)
     assert graph.run_int(np.arange(6).reshape(1, 2, 3))["cat"].tolist() == [
@@ -133,7 +133,7 @@ def test_rtl_concatenates_along_any_axis(tmp_path):
         node("outer", "concatenate", ("x", "x"), (4, 3), "fixed<6,2,RND,SAT>", axis=0),
     ]
     graph = Graph("axes", tuple(nodes), ("inner", "outer"))
-    graph = verify(infer_precision.run(verify(graph, "structural")))
+    graph = check_legal(infer_precision.run(check_legal(graph, "structural")))
     assert_three_way(build_all(graph, tmp_path, hls=False), n=500)
 
 
@@ -151,7 +151,7 @@ def argmax_graph() -> Graph:
         node("fc", "dense", ("x",), (5,), "fixed<3,1,RND,SAT>", consts),
     ]
     graph = append_argmax.run(Graph("argmax", tuple(nodes), ("fc", "c")))
-    return verify(infer_precision.run(verify(graph, "structural")))
+    return check_legal(infer_precision.run(check_legal(graph, "structural")))
 
 
 def test_argmax_is_the_first_maximum():
@@ -189,7 +189,7 @@ def lut_graph() -> Graph:
         attrs = {"function": function, "range": span}
         nodes.append(node(function, "lut", ("fc",), (6,), out_t, {"table": table}, **attrs))
     graph = Graph("luts", tuple(nodes), ("sigmoid", "tanh"))
-    return verify(infer_precision.run(verify(graph, "structural")))
+    return check_legal(infer_precision.run(check_legal(graph, "structural")))
 
 
 def test_lut_reads_the_table_like_hls4ml():
@@ -230,7 +230,7 @@ def softmax_graph() -> Graph:
         node("raw", "softmax", ("x",), (5,), None, consts, **attrs),
     ]
     graph = Graph("softmax", tuple(nodes), ("sm", "raw"))
-    return verify(infer_precision.run(verify(graph, "structural")))
+    return check_legal(infer_precision.run(check_legal(graph, "structural")))
 
 
 def test_softmax_follows_hls4ml_latency_algorithm():

@@ -18,9 +18,9 @@ from trigc.compiler.backends import hls as hls_backend
 from trigc.compiler.backends import rtl as rtl_backend
 from trigc.compiler.backends.hls_csim import HlsCSim
 from trigc.compiler.backends.rtl.tools import lint
-from trigc.compiler.ir import Graph
-from trigc.compiler.serialize import save_graph
-from trigc.compiler.verifier import verify
+from trigc.compiler.ir.graph import Graph
+from trigc.compiler.ir.legality import check_legal
+from trigc.compiler.ir.serialize import save_graph
 from trigc.sim.bulk import run_rtl
 
 
@@ -33,7 +33,7 @@ class Built:
 
 def build_all(graph: Graph, root: Path, hls: bool = True, rtl: bool = True) -> Built:
     """Verify ``graph`` and emit (and compile) the backends asked for under ``root``."""
-    verify(graph, "typed")
+    check_legal(graph, "typed")
     options = BackendOptions(project_name="ops_test")
     csim = rtl_dir = None
     if hls:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from tests.conftest import random_dense_graph, random_inputs
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.legality import check_legal
 from trigc.compiler.passes import fold_batchnorm, infer_precision
-from trigc.compiler.verifier import verify
 
 
 def _with_batchnorm(
@@ -45,7 +45,7 @@ def test_fold_is_bit_exact():
             random_dense_graph(seed=seed), "fc0", seed, FixedType(12, 4, True, "RND_CONV", "SAT")
         )
         before = infer_precision.run(g)
-        after = verify(infer_precision.run(fold_batchnorm.run(g)), "typed")
+        after = check_legal(infer_precision.run(fold_batchnorm.run(g)), "typed")
         assert [n.op for n in after.nodes].count("scale_shift") == 0
         x = random_inputs(g, 1000, seed)
         assert np.array_equal(

@@ -7,10 +7,10 @@ import pytest
 
 from tests.conftest import random_dense_graph, random_inputs
 from trigc.compiler.errors import IRError
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.legality import check_legal
 from trigc.compiler.passes import infer_precision
-from trigc.compiler.verifier import verify
 
 
 def _exact_reference(graph: Graph, x: np.ndarray) -> np.ndarray:
@@ -30,7 +30,7 @@ def _exact_reference(graph: Graph, x: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("seed", range(5))
 def test_inferred_types_are_exact(seed):
     g = infer_precision.run(random_dense_graph(seed=seed))
-    verify(g, "typed")
+    check_legal(g, "typed")
     x = random_inputs(g, 500, seed)
     t = g.inputs[0].output.type
     x = np.concatenate(
@@ -77,9 +77,9 @@ def test_verifier_rejects_a_type_that_can_overflow():
         ]
     )
     with pytest.raises(IRError, match="cannot hold its exact values"):
-        verify(bad, "typed")
+        check_legal(bad, "typed")
 
 
 def test_verifier_rejects_uninferred_types():
     with pytest.raises(IRError, match="uninferred"):
-        verify(random_dense_graph(), "typed")
+        check_legal(random_dense_graph(), "typed")

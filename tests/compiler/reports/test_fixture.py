@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trigc.compiler.serialize import load_graph
+from trigc.compiler.ir.serialize import load_graph
 
 from .conftest import DATA
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from trigc.compiler.backends.hls import dense_accumulator_type
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.reports.hls_estimate import csd_digits, estimate, t_add
 
 W = np.array([[3, 0], [4, -5], [0, 7]])

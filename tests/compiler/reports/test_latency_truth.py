@@ -24,8 +24,8 @@ import pytest
 
 from tests.compiler.frontends import onnx_models as om
 from trigc.compiler.cli import main
-from trigc.compiler.ir import Graph
-from trigc.compiler.serialize import load_graph
+from trigc.compiler.ir.graph import Graph
+from trigc.compiler.ir.serialize import load_graph
 from trigc.sim.manifest import RtlManifest, load_manifest, pack_vectors, words_to_ints
 
 pytestmark = pytest.mark.synth

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ir import Const, Graph, Node, Tensor
-from trigc.compiler.serialize import save_graph
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.serialize import save_graph
 
 HERE = Path(__file__).resolve().parent
 

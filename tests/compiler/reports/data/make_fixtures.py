@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.serialize import save_graph
 from trigc.compiler.project import layer_table
-from trigc.compiler.serialize import save_graph
 
 HERE = Path(__file__).resolve().parent
 W6 = FixedType.parse("fixed<6,1>")

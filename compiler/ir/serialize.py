@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ProjectError, TrigcError
+from ..errors import ProjectError, TrigcError
 from .fixed import FixedType
-from .ir import Const, Graph, Node, Tensor
+from .graph import Const, Graph, Node, Tensor
 
 FORMAT_VERSION = 1
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from trigc.compiler.fixed import (
+from trigc.compiler.ir.fixed import (
     OVERFLOW_MODES,
     ROUNDING_MODES,
     FixedType,

@@ -1,4 +1,4 @@
-"""The IR verifier: what a legal graph looks like after each phase.
+"""IR legality: what a legal graph looks like after each phase.
 
 ``structural`` holds for every graph: unique names, inputs defined before use, known ops with
 consistent shapes and constants, existing outputs.  ``typed`` (after precision inference)
@@ -8,8 +8,8 @@ the model itself asked for may wrap or saturate.
 
 from __future__ import annotations
 
-from .errors import IRError
-from .ir import Graph
+from ..errors import IRError
+from .graph import Graph
 from .ops import get_op
 from .ranges import exact_ranges
 
@@ -21,7 +21,7 @@ PRECISION_INFER = "infer"  # still to be inferred (placeholder type)
 PRECISION_INFERRED = "inferred"  # chosen by infer_precision: must never overflow
 
 
-def verify(graph: Graph, phase: str = "typed") -> Graph:
+def check_legal(graph: Graph, phase: str = "typed") -> Graph:
     """Raise :class:`IRError` unless ``graph`` is legal for ``phase``; return it otherwise."""
     if phase not in PHASES:
         raise ValueError(f"unknown verifier phase {phase!r}; valid: {', '.join(PHASES)}")

@@ -3,7 +3,7 @@
 A generated C++ program assigns source values to destination types covering every rounding
 mode x every overflow mode x signed/unsigned x several shapes, and prints the destination's raw
 bits.  It is compiled against the ap_types headers that hls4ml bundles (the headers every hls4ml
-project compiles with), and its output is compared with :func:`trigc.compiler.fixed.cast` on
+project compiles with), and its output is compared with :func:`trigc.compiler.ir.fixed.cast` on
 integer mantissas: exact equality, never a tolerance.
 
 Small source types are enumerated completely; types wider than 64 bits (which ``cast`` handles
@@ -26,7 +26,7 @@ from string import Template
 import numpy as np
 import pytest
 
-from trigc.compiler.fixed import OVERFLOW_MODES, ROUNDING_MODES, FixedType, cast
+from trigc.compiler.ir.fixed import OVERFLOW_MODES, ROUNDING_MODES, FixedType, cast
 
 HARNESS_TEMPLATE = Path(__file__).parent / "data" / "ap_fixed_cast.cpp.tmpl"
 CXX_FLAGS = ("-O1", "-std=c++14")

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import IRError
-from .ops import Exact, Interval, Op
+from ...errors import IRError
+from .base import Exact, Interval, Op
 
 __all__ = ["ACTIVATION_OPS", "ArgmaxOp", "BinaryOp", "LeakyReluOp", "ReluMaxOp"]
 

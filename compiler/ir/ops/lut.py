@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import IRError
-from .fixed import FixedType, cast
-from .ops import Exact, Interval, Op
+from ...errors import IRError
+from ..fixed import FixedType, cast
+from .base import Exact, Interval, Op
 
 __all__ = ["LUT_OPS", "LutOp", "SoftmaxOp", "index_shift", "index_type", "top_bits"]
 

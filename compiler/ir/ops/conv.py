@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import IRError
-from .ops import Exact, Interval, Op, _align, _as_object, _int_dtype, exact_matmul
+from ...errors import IRError
+from .base import Exact, Interval, Op, align, as_object, exact_matmul, int_dtype
 
 __all__ = ["CONV_OPS", "ConvOp", "PoolOp", "out_size", "window_index"]
 
@@ -129,25 +129,25 @@ class ConvOp(_WindowOp):
         in_shape = tuple(np.asarray(x).shape[1:])
         kernel = w.values.reshape(-1, w.values.shape[-1])
         x_abs = max(abs(xt.min_int), abs(xt.max_int))
-        w_abs = int(np.max(np.sum(np.abs(_as_object(kernel)), axis=0), initial=0))
-        b_abs = int(np.max(np.abs(_as_object(b.values)), initial=0))
-        dtype = _int_dtype((x_abs * w_abs << (frac - prod_frac)) + (b_abs << (frac - bias_frac)))
+        w_abs = int(np.max(np.sum(np.abs(as_object(kernel)), axis=0), initial=0))
+        b_abs = int(np.max(np.abs(as_object(b.values)), initial=0))
+        dtype = int_dtype((x_abs * w_abs << (frac - prod_frac)) + (b_abs << (frac - bias_frac)))
         patches = self._patches(node, np.asarray(x).astype(dtype), in_shape, 0)
-        acc = _align(exact_matmul(patches, kernel, x_abs * w_abs).astype(dtype), prod_frac, frac)
-        return Exact(acc + _align(b.values.astype(dtype), bias_frac, frac), frac)
+        acc = align(exact_matmul(patches, kernel, x_abs * w_abs).astype(dtype), prod_frac, frac)
+        return Exact(acc + align(b.values.astype(dtype), bias_frac, frac), frac)
 
     def exact_range(self, node, ranges):
         (r,) = ranges
-        w = _as_object(node.consts["weight"].values)
+        w = as_object(node.consts["weight"].values)
         kernel = w.reshape(-1, w.shape[-1])
-        b = _as_object(node.consts["bias"].values)
+        b = as_object(node.consts["bias"].values)
         prod_frac, bias_frac, frac = self.fracs(node, r.frac)
         lo_p = self._patches(node, r.lo, r.lo.shape, 0)[..., :, None]
         hi_p = self._patches(node, r.hi, r.hi.shape, 0)[..., :, None]
         lo_terms = np.minimum(lo_p * kernel, hi_p * kernel)
         hi_terms = np.maximum(lo_p * kernel, hi_p * kernel)
-        lo = _align(lo_terms.sum(axis=-2), prod_frac, frac) + _align(b, bias_frac, frac)
-        hi = _align(hi_terms.sum(axis=-2), prod_frac, frac) + _align(b, bias_frac, frac)
+        lo = align(lo_terms.sum(axis=-2), prod_frac, frac) + align(b, bias_frac, frac)
+        hi = align(hi_terms.sum(axis=-2), prod_frac, frac) + align(b, bias_frac, frac)
         return Interval(lo, hi, frac)
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import random_dense_graph, random_inputs
-from trigc.compiler import executor
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ops import Exact, cast_exact, exact_matmul
+from trigc.compiler.ir import executor
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.ops.base import Exact, cast_exact, exact_matmul
 from trigc.compiler.passes import infer_precision
 
 

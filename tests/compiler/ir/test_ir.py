@@ -7,8 +7,8 @@ import pytest
 
 from tests.conftest import random_dense_graph, random_inputs
 from trigc.compiler.errors import TrigcError
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.passes import infer_precision
 
 

@@ -1,9 +1,9 @@
 """The trigc intermediate representation: a small, typed, executable dataflow graph.
 
 A :class:`Graph` is a list of :class:`Node` in topological order.  Every node produces one
-:class:`Tensor` whose :class:`~trigc.compiler.fixed.FixedType` is explicit; constants
+:class:`Tensor` whose :class:`~trigc.compiler.ir.fixed.FixedType` is explicit; constants
 (weights, biases) are :class:`Const` integer mantissas with their own type.  The op
-semantics live in :mod:`trigc.compiler.ops`; :meth:`Graph.run` executes the graph on integer
+semantics live in :mod:`trigc.compiler.ir.ops`; :meth:`Graph.run` executes the graph on integer
 mantissas and is the bit-exact reference for every backend.
 """
 
@@ -67,7 +67,7 @@ class Const:
 class Node:
     """One operation.
 
-    ``op`` names an entry of :data:`trigc.compiler.ops.OPS`; ``inputs`` are tensor names;
+    ``op`` names an entry of :data:`trigc.compiler.ir.ops.OPS`; ``inputs`` are tensor names;
     ``output`` is the tensor the node defines; ``consts`` hold weights; ``attrs`` hold small
     JSON-able attributes; ``origin`` names the model layer it came from (for messages).
     """

@@ -9,10 +9,10 @@ import pytest
 
 from tests.conftest import random_dense_graph
 from trigc.compiler.errors import ProjectError
-from trigc.compiler.fixed import FixedType
-from trigc.compiler.ir import Const, Graph, Node, Tensor
+from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.serialize import dumps, graph_from_dict, load_graph, save_graph, to_text
 from trigc.compiler.passes import infer_precision
-from trigc.compiler.serialize import dumps, graph_from_dict, load_graph, save_graph, to_text
 
 
 def test_round_trip_is_exact_and_deterministic(tmp_path):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from .errors import TrigcError
-from .ir import Graph
-from .ops import cast_exact, get_op
+from ..errors import TrigcError
+from .ops import get_op
+from .ops.base import cast_exact
+
+if TYPE_CHECKING:
+    from .graph import Graph
 
 CHUNK_ROWS = 8192
 """Rows run through the whole graph at a time: every intermediate then stays in the CPU cache,

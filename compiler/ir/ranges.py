@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .ir import Graph
-from .ops import Interval, cast_interval, get_op
+from .graph import Graph
+from .ops import get_op
+from .ops.base import Interval, cast_interval
 
 
 def exact_ranges(graph: Graph) -> dict[str, Interval]:

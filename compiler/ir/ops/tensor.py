@@ -1,6 +1,6 @@
 """Ops that rearrange or combine whole tensors: reshape, concatenate and element-wise merges.
 
-Like every op (see :mod:`trigc.compiler.ops`), each computes its exact result and leaves the
+Like every op (see :mod:`trigc.compiler.ir.ops`), each computes its exact result and leaves the
 cast to the node's output type to the executor.  Element-wise merges take two tensors of the
 same shape (no broadcasting); the sum of values with different fractional bits is computed at
 the larger of the two, the product at their sum, so nothing is ever rounded before the cast.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import IRError
-from .ops import Exact, Interval, Op, _align, _int_dtype
+from ...errors import IRError
+from .base import Exact, Interval, Op, align, int_dtype
 
 __all__ = ["AddOp", "ConcatenateOp", "MultiplyOp", "ReshapeOp", "SubtractOp", "TENSOR_OPS"]
 
@@ -23,7 +23,7 @@ def _magnitude(lo: int, hi: int) -> int:
 def _aligned(xs: list, types: list, frac: int, dtype: type) -> list[np.ndarray]:
     """Mantissas of every input expressed with ``frac`` fractional bits."""
     return [
-        _align(np.asarray(x).astype(dtype), t.frac, frac) for x, t in zip(xs, types, strict=True)
+        align(np.asarray(x).astype(dtype), t.frac, frac) for x, t in zip(xs, types, strict=True)
     ]
 
 
@@ -76,10 +76,9 @@ class ConcatenateOp(Op):
     def exact(self, node, xs, types):
         frac = max(t.frac for t in types)
         bound = max(_magnitude(t.min_int, t.max_int) << (frac - t.frac) for t in types)
-        dtype = _int_dtype(bound)
+        dtype = int_dtype(bound)
         parts = [
-            _align(np.asarray(x).astype(dtype), t.frac, frac)
-            for x, t in zip(xs, types, strict=True)
+            align(np.asarray(x).astype(dtype), t.frac, frac) for x, t in zip(xs, types, strict=True)
         ]
         return Exact(np.concatenate(parts, axis=node.attrs["axis"] + 1), frac)
 
@@ -113,10 +112,9 @@ class AddOp(_ElementwiseOp):
     def exact(self, node, xs, types):
         frac = max(t.frac for t in types)
         bound = sum(_magnitude(t.min_int, t.max_int) << (frac - t.frac) for t in types)
-        dtype = _int_dtype(bound)
+        dtype = int_dtype(bound)
         a, b = (
-            _align(np.asarray(x).astype(dtype), t.frac, frac)
-            for x, t in zip(xs, types, strict=True)
+            align(np.asarray(x).astype(dtype), t.frac, frac) for x, t in zip(xs, types, strict=True)
         )
         return Exact(a + b if self.sign > 0 else a - b, frac)
 
@@ -143,7 +141,7 @@ class MultiplyOp(_ElementwiseOp):
     def exact(self, node, xs, types):
         ta, tb = types
         bound = _magnitude(ta.min_int, ta.max_int) * _magnitude(tb.min_int, tb.max_int)
-        dtype = _int_dtype(bound)
+        dtype = int_dtype(bound)
         a, b = (np.asarray(x).astype(dtype) for x in xs)
         return Exact(a * b, ta.frac + tb.frac)
 
