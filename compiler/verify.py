@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import ProjectError, TrigcError
 from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
+from .ir.executor import run_int
 from .ir.graph import Graph
 from .project import Project, open_project
 from .stimuli import load_vectors, make_vectors
@@ -126,7 +127,7 @@ def _diagnose_trace(
     graph: Graph, name: str, traced: dict[str, np.ndarray], x_int: np.ndarray
 ) -> list[str]:
     """Tensor-by-tensor comparison of a traced simulation and the IR on one vector."""
-    ir_values = graph.run_int(x_int[None], keep_all=True)
+    ir_values = run_int(graph, x_int[None], keep_all=True)
     lines = [f"tensor-by-tensor ({name} vs IR) on that vector:"]
     for node in graph.nodes:
         if node.output.name not in traced:
@@ -196,7 +197,7 @@ def verify_project(
                 f"{path}: the project has no {name} backend; compile with --backend {name}"
             )
     progress(f"IR executor on {len(x)} vectors")
-    reference = graph.run_int(x)[graph.outputs[0]]
+    reference = run_int(graph, x)[graph.outputs[0]]
     checks = {"keras": _check_keras, "onnx": _check_onnx, "hls": _check_hls, "rtl": _check_rtl}
     for name in wanted:
         progress(f"running {name}")
@@ -356,7 +357,7 @@ def _diagnose_keras(project: Project, keras_ref: KerasReference, x_int: np.ndarr
     graph = project.graph
     keras_outs = keras_ref.layer_outputs(graph.inputs[0].output.type.to_float(x_int[None]))
     layers = [layer for layer in keras_ref.model64.layers if layer.name in keras_outs]
-    ir_values = graph.run_int(x_int[None], keep_all=True)
+    ir_values = run_int(graph, x_int[None], keep_all=True)
     lines = ["layer-by-layer (Keras layer vs the last IR node made from it):"]
     seen = set()
     for node in reversed(graph.nodes):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph
 
 from .manifest import RtlManifest, ints_to_words, pack_vectors, unpack_vectors, words_to_ints
@@ -80,7 +81,7 @@ class Scoreboard:
             return []
         words = ints_to_words(packed_inputs, self.manifest.in_words)
         inputs = unpack_vectors(self.manifest.inputs, words)
-        results = self.graph.run_int(*inputs)
+        results = run_int(self.graph, *inputs)
         outputs = [results[p.name] for p in self.manifest.outputs]
         return words_to_ints(pack_vectors(self.manifest.outputs, self.manifest.out_width, outputs))
 

@@ -165,7 +165,7 @@ class HlsCSim:
     def trace_int(self, inputs: list[np.ndarray]) -> dict[str, np.ndarray]:
         """Every IR tensor's mantissas as computed in the C simulation (batch axis first).
 
-        Keys are the IR tensor names, as in ``graph.run_int(..., keep_all=True)``.  Loops in
+        Keys are the IR tensor names, as in ``run_int(graph, ..., keep_all=True)``.  Loops in
         Python per sample: meant for locating a mismatch, not for throughput.
         """
         xs = self._inputs_as_float(inputs)

@@ -35,7 +35,7 @@ from .layers import (
     Wiring,
     lower_layers,
 )
-from .onnx_tensor import MERGES, TensorOps, TensorState, channels_last_input
+from .onnx_tensor import MERGES, TensorOps, TensorState, channels_last_input, node_attrs
 from .precision_config import PrecisionConfig
 from .quantizers import ActivationSpec
 
@@ -79,11 +79,6 @@ def _where(node: Any) -> str:
     return f"node {node.name or node.output[0]!r} ({node.op_type})"
 
 
-def _attrs(node: Any) -> dict[str, Any]:
-    onnx = _onnx()
-    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-
-
 def _power_of_two_exponent(scale: np.ndarray, where: str) -> np.ndarray:
     scale = np.asarray(scale, dtype=np.float64)
     mant, exp = np.frexp(scale)
@@ -101,7 +96,7 @@ class _Quant:
 
     def __init__(self, node: Any, consts: dict[str, np.ndarray]) -> None:
         where = _where(node)
-        attrs = _attrs(node)
+        attrs = node_attrs(node)
         scale, zeropt, bits = (consts[n] for n in node.input[1:4])
         if np.any(np.asarray(zeropt) != 0):
             raise UnsupportedModelError(f"{where}: zero point {zeropt} is not 0; not supported")
@@ -236,7 +231,7 @@ class _Reader(TensorOps):
         ins = [self.consts[n] for n in node.input if n]
         if op == "Constant":
             onnx = _onnx()
-            value = _attrs(node).get("value")
+            value = node_attrs(node).get("value")
             if value is None:
                 raise UnsupportedModelError(f"{where}: only tensor constants are supported")
             self.consts[node.output[0]] = onnx.numpy_helper.to_array(value).astype(np.float64)
@@ -258,7 +253,7 @@ class _Reader(TensorOps):
             self.any_quant = True
             return
         if op in ("Identity", "Transpose"):
-            perm = _attrs(node).get("perm")
+            perm = node_attrs(node).get("perm")
             out = ins[0] if op == "Identity" else np.transpose(ins[0], perm)
             self.consts[node.output[0]] = out
             if node.input[0] in self.quantized:
@@ -318,7 +313,7 @@ class _Reader(TensorOps):
         return node.input[index]
 
     def _op_Gemm(self, node: Any, name: str, where: str) -> None:
-        a = _attrs(node)
+        a = node_attrs(node)
         if a.get("transA", 0) or a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
             raise UnsupportedModelError(f"{where}: only alpha=1, beta=1, transA=0 is supported")
         w = self.weights(self._const_input(node, 1, where))
@@ -390,7 +385,7 @@ class _Reader(TensorOps):
         gamma, beta, mean, var = (
             self.consts[self._const_input(node, i, where)] for i in (1, 2, 3, 4)
         )
-        eps = float(_attrs(node).get("epsilon", 1e-5))
+        eps = float(node_attrs(node).get("epsilon", 1e-5))
         gamma, beta, mean, var = (self.take_perm(v.reshape(-1)) for v in (gamma, beta, mean, var))
         self.layers.append(
             BatchNormLayer.from_statistics(
@@ -421,7 +416,7 @@ class _Reader(TensorOps):
 
     def _op_Cast(self, node: Any, name: str, where: str) -> None:
         onnx = _onnx()
-        to = _attrs(node).get("to")
+        to = node_attrs(node).get("to")
         floats = (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE)
         if to not in floats:
             target = onnx.TensorProto.DataType.Name(to) if to is not None else "unset"
@@ -431,7 +426,7 @@ class _Reader(TensorOps):
             )
 
     def _op_Flatten(self, node: Any, name: str, where: str) -> None:
-        if _attrs(node).get("axis", 1) != 1:
+        if node_attrs(node).get("axis", 1) != 1:
             raise UnsupportedModelError(f"{where}: only axis=1 is supported")
         if self.channels_first:
             self.flatten_channels_first(name, "Flatten")

@@ -34,6 +34,13 @@ from .layers_tensor import (
 MERGES = {"Add": "Add", "Sub": "Subtract", "Mul": "Multiply", "Concat": "Concatenate"}
 
 
+def node_attrs(node: Any) -> dict[str, Any]:
+    """An ONNX node's attributes as Python values."""
+    import onnx  # noqa: PLC0415
+
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
 @dataclass(frozen=True)
 class TensorState:
     """An ONNX tensor as the IR holds it: the layer (or input) it is the output of, its IR
@@ -105,9 +112,7 @@ class TensorOps:
         return _ints(attrs, "strides", [1] * len(kernel))
 
     def _op_Conv(self, node: Any, name: str, where: str) -> None:
-        from .onnx import _attrs  # noqa: PLC0415
-
-        attrs = _attrs(node)
+        attrs = node_attrs(node)
         w = self.weights(self._const_input(node, 1, where))
         kernel_size = list(w.values.shape[2:])
         strides = self._window(where, attrs, kernel_size)
@@ -141,9 +146,7 @@ class TensorOps:
         self.shape = out_shape(attrs_ir, c_out)
 
     def _pool(self, node: Any, name: str, where: str, op: str) -> None:
-        from .onnx import _attrs  # noqa: PLC0415
-
-        attrs = _attrs(node)
+        attrs = node_attrs(node)
         kernel = _ints(attrs, "kernel_shape", [])
         strides = self._window(where, attrs, kernel)
         if any(_ints(attrs, "pads", [])) or attrs.get("ceil_mode", 0):
@@ -190,8 +193,6 @@ class TensorOps:
 
     def merge(self, node: Any, name: str, where: str, states: list[TensorState]) -> None:
         """Add/Sub/Mul of two tensors of one shape, or Concat along one axis."""
-        from .onnx import _attrs  # noqa: PLC0415
-
         first = states[0]
         if any(s.channels_first != first.channels_first or s.perm is not None for s in states):
             raise UnsupportedModelError(
@@ -204,7 +205,7 @@ class TensorOps:
         axis = None
         if node.op_type == "Concat":
             rank = len(shape) + 1  # with the batch axis
-            onnx_axis = int(_attrs(node).get("axis", 1)) % rank
+            onnx_axis = int(node_attrs(node).get("axis", 1)) % rank
             if onnx_axis == 0:
                 raise UnsupportedModelError(f"{where}: concatenation along the batch axis")
             if first.channels_first:  # ONNX [batch, C, *spatial] → IR (*spatial, C)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..errors import TrigcError
+from .graph import Graph
 from .ops import get_op
 from .ops.base import cast_exact
-
-if TYPE_CHECKING:
-    from .graph import Graph
 
 CHUNK_ROWS = 8192
 """Rows run through the whole graph at a time: every intermediate then stays in the CPU cache,
@@ -60,3 +56,24 @@ def _execute_rows(graph: Graph, inputs: list[np.ndarray], keep_all: bool) -> dic
     if keep_all:
         return values
     return {name: values[name] for name in graph.outputs}
+
+
+def run_int(graph: Graph, *inputs: np.ndarray, keep_all: bool = False) -> dict[str, np.ndarray]:
+    """Execute ``graph`` on integer mantissas (batch axis first).
+
+    Returns the output tensors by name, or every tensor when ``keep_all``.
+    """
+    return execute(graph, list(inputs), keep_all=keep_all)
+
+
+def run_float(graph: Graph, *inputs: np.ndarray) -> list[np.ndarray]:
+    """Execute ``graph`` on real values that lie exactly on the input types' grids.
+
+    Returns the outputs as float64 (exact while output widths are at most 53 bits).
+    """
+    mantissas = [
+        node.output.type.from_float_exact(x, f"input {node.name!r} value")
+        for node, x in zip(graph.inputs, inputs, strict=True)
+    ]
+    results = run_int(graph, *mantissas)
+    return [graph.tensor(name).type.to_float(results[name]) for name in graph.outputs]

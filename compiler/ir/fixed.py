@@ -229,7 +229,8 @@ def cast(mantissa: np.ndarray, src: FixedType, dst: FixedType) -> np.ndarray:
     Rounding uses ``dst.rounding`` on the dropped fractional bits, then ``dst.overflow`` on the
     result.  Works on int64 arrays when the intermediate fits, otherwise on Python integers;
     returns int64 when ``dst`` is at most 62 bits wide, else an object array of Python integers.
-    Checked value by value against the ap_types headers (tests/compiler/ir/test_fixed_vs_ap_fixed.py).
+    Checked value by value against the ap_types headers
+    (tests/compiler/ir/test_fixed_vs_ap_fixed.py).
     """
     shift = src.frac - dst.frac
     x = _working_array(np.asarray(mantissa), src, shift)

@@ -3,8 +3,8 @@
 A :class:`Graph` is a list of :class:`Node` in topological order.  Every node produces one
 :class:`Tensor` whose :class:`~trigc.compiler.ir.fixed.FixedType` is explicit; constants
 (weights, biases) are :class:`Const` integer mantissas with their own type.  The op
-semantics live in :mod:`trigc.compiler.ir.ops`; :meth:`Graph.run` executes the graph on integer
-mantissas and is the bit-exact reference for every backend.
+semantics live in :mod:`trigc.compiler.ir.ops`; :mod:`~trigc.compiler.ir.executor` executes it on
+integer mantissas and is the bit-exact reference for every backend.
 """
 
 from __future__ import annotations
@@ -129,25 +129,3 @@ class Graph:
     def replace_nodes(self, nodes: list[Node] | tuple[Node, ...]) -> Graph:
         """A copy with another node list."""
         return replace(self, nodes=tuple(nodes))
-
-    # -- execution ----------------------------------------------------------------------
-    def run_int(self, *inputs: np.ndarray, keep_all: bool = False) -> dict[str, np.ndarray]:
-        """Execute on integer mantissas (batch axis first).
-
-        Returns the output tensors by name, or every tensor when ``keep_all``.
-        """
-        from .executor import execute
-
-        return execute(self, list(inputs), keep_all=keep_all)
-
-    def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
-        """Execute on real values that lie exactly on the input types' grids.
-
-        Returns the outputs as float64 (exact while output widths are at most 53 bits).
-        """
-        mantissas = [
-            node.output.type.from_float_exact(x, f"input {node.name!r} value")
-            for node, x in zip(self.inputs, inputs, strict=True)
-        ]
-        results = self.run_int(*mantissas)
-        return [self.tensor(name).type.to_float(results[name]) for name in self.outputs]

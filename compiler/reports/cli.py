@@ -51,7 +51,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def summary(report: Any) -> str:
     """The budget lines and the per-layer table as plain text, one backend after another."""
-    from .writers import check_cells, verdict
+    from .cells import check_cells, verdict
 
     b = report.budget
     lines = [
@@ -70,7 +70,7 @@ def summary(report: Any) -> str:
 
 def layer_lines(impl: Any) -> list[str]:
     """Per-layer resources and latency with a total row (nothing when no layer is known)."""
-    from .writers import LAYER_RESOURCES, fmt_number
+    from .cells import LAYER_RESOURCES, fmt_number
 
     if not impl.layers:
         return []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+from .cells import LAYER_RESOURCES, check_cells, fmt_number, verdict
 from .devices import RESOURCES
 from .model import Implementation, Report
 from .svg import Row, bar_chart, nice_scale
-from .writers import LAYER_RESOURCES, check_cells, fmt_number, verdict
 
 STYLE = """
 body { font-family: sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }

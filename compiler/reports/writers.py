@@ -5,35 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .cells import LAYER_RESOURCES, check_cells, fmt_number, verdict
 from .devices import RESOURCES
-from .model import Check, Implementation, Report
+from .html import to_html
+from .model import Implementation, Report
 
 EXTRA_RESOURCES = ("carry", "muxf")
-LAYER_RESOURCES = ("LUT", "FF", "CARRY", "DSP")  # the per-layer table's columns
-
-
-def fmt_number(value: float | None, digits: int = 2) -> str:
-    """A readable number: thousands separators, no trailing zeros."""
-    if value is None:
-        return "-"
-    if float(value) == int(value):
-        return f"{int(value):,}"
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-
-
-def check_cells(check: Check, report: Report) -> tuple[str, str, str, str]:
-    """(what, value, limit, margin) of a check as text."""
-    what = check.label + (" (estimate)" if check.estimate else "")
-    unit = "" if check.unit in RESOURCES else f" {check.unit}"
-    value_unit = " cycle" if unit == " cycles" and check.value == 1 else unit
-    value = f"{fmt_number(check.value)}{value_unit}"
-    if check.unit in RESOURCES:
-        total = report.device.total(check.unit)
-        if total:
-            value += f" ({check.value / total:.2%})"
-    sign = "<=" if check.kind == "max" else ">="
-    limit = f"{sign} {fmt_number(check.limit)}{unit}"
-    return what, value, limit, f"{fmt_number(check.margin)}{unit}"
 
 
 def to_json_text(report: Report) -> str:
@@ -44,10 +21,6 @@ def to_json_text(report: Report) -> str:
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     return lines + ["| " + " | ".join(cell.replace("|", "\\|") for cell in r) + " |" for r in rows]
-
-
-def verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
 
 
 def _implementation_md(impl: Implementation, report: Report) -> list[str]:
@@ -129,8 +102,6 @@ def to_markdown(report: Report) -> str:
 
 def write_report(report: Report, outdir: Path) -> list[Path]:
     """Write ``report.json``, ``report.md`` and ``report.html`` into ``outdir``."""
-    from .html import to_html
-
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     files = {

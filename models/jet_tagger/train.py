@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from trigc.compiler.frontends.keras_import import import_keras
+from trigc.compiler.ir.executor import run_float
 
 from .metrics import accuracy, format_table, per_class_auc, roc_curve, roc_svg, softmax
 from .saving import save_reproducibly
@@ -207,7 +208,7 @@ def evaluate(model: Any, x: np.ndarray, y: np.ndarray, exact: bool) -> dict[str,
         mantissas = np.clip(
             np.round(np.ldexp(x.astype(np.float64), in_type.frac)), in_type.min_int, in_type.max_int
         )
-        ir_logits = graph.run(in_type.to_float(mantissas.astype(np.int64)))[0]
+        ir_logits = run_float(graph, in_type.to_float(mantissas.astype(np.int64)))[0]
         result["ir_identical_jets"] = int(np.sum(np.all(ir_logits == logits, axis=1)))
         result["ir_accuracy"] = accuracy(y, ir_logits)
     return result

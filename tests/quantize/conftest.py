@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from trigc.compiler.ir.executor import run_float
+
 
 def assert_keras_equals_ir(model, n: int = 1000, seed: int = 0) -> None:
     """Lower ``model`` with trigc, run the IR and Keras on the same input-grid vectors
@@ -14,7 +16,7 @@ def assert_keras_equals_ir(model, n: int = 1000, seed: int = 0) -> None:
     graph = lower(model)
     x_int, _ = make_vectors(graph, n, seed)
     x = graph.inputs[0].output.type.to_float(x_int)
-    ir = graph.run(x)[0]
+    ir = run_float(graph, x)[0]
     keras_out = np.asarray(model.predict(x.astype(np.float32), verbose=0), np.float64)
     assert np.array_equal(ir, keras_out), (
         f"{int(np.sum(np.any(ir != keras_out, axis=1)))} of {n} vectors differ"

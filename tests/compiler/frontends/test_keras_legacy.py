@@ -19,6 +19,7 @@ from trigc.compiler.frontends.builder import FrontendOptions
 from trigc.compiler.frontends.keras_legacy import from_legacy_keras
 from trigc.compiler.frontends.precision_config import config_from_dict
 from trigc.compiler.frontends.qkeras_config import quantize_weights, saved_quantizer
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.stimuli import make_vectors
@@ -69,7 +70,7 @@ def legacy_files(tmp_path_factory) -> dict[str, Path]:
 def _ir(graph):
     graph, _ = run_pipeline(graph)
     x, _ = make_vectors(graph, 3000, 0)
-    return graph, x, graph.run_int(x)[graph.outputs[0]]
+    return graph, x, run_int(graph, x)[graph.outputs[0]]
 
 
 def test_h5_types_come_from_qkeras_configs(legacy_files):
@@ -89,7 +90,7 @@ def test_json_with_weights_equals_h5(legacy_files):
     _, x, y_h5 = _ir(from_legacy_keras(legacy_files["h5"])[0])
     g_json, _ = from_legacy_keras(legacy_files["json"], legacy_files["weights"])
     g_json, _ = run_pipeline(g_json)
-    assert np.array_equal(g_json.run_int(x)[g_json.outputs[0]], y_h5)
+    assert np.array_equal(run_int(g_json, x)[g_json.outputs[0]], y_h5)
 
 
 def test_weight_quantizer_matches_qkeras_formula():

@@ -16,6 +16,7 @@ from trigc.compiler.frontends.builder import FrontendOptions
 from trigc.compiler.frontends.onnx import from_onnx
 from trigc.compiler.frontends.onnx_reference import onnx_runner
 from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.stimuli import make_vectors
@@ -27,7 +28,7 @@ def _ir_and_reference(path: Path, options: FrontendOptions | None = None, n: int
     graph, approximated = from_onnx(path, options)
     graph, _ = run_pipeline(graph)
     x, _ = make_vectors(graph, n, 0)
-    y_ir = graph.run_int(x)[graph.outputs[0]]
+    y_ir = run_int(graph, x)[graph.outputs[0]]
     y_ref = onnx_runner(path)(graph.inputs[0].output.type.to_float(x).astype(np.float32))
     out_t = graph.tensor(graph.outputs[0]).type
     return graph, approximated, y_ir, np.ldexp(np.asarray(y_ref, np.float64), out_t.frac)

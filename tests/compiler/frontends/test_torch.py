@@ -13,6 +13,7 @@ from trigc.compiler.frontends.builder import FrontendOptions
 from trigc.compiler.frontends.onnx import from_onnx
 from trigc.compiler.frontends.onnx_reference import onnx_runner
 from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.project import CompileOptions, compile_project
@@ -71,7 +72,7 @@ def test_exported_dyadic_mlp_equals_onnxruntime(tmp_path, dynamo):
     y = onnx_runner(path)(graph.inputs[0].output.type.to_float(x).astype(np.float32))
     scaled = np.ldexp(np.asarray(y, np.float64), graph.tensor(graph.outputs[0]).type.frac)
     assert np.array_equal(scaled, np.round(scaled))
-    assert np.array_equal(graph.run_int(x)[graph.outputs[0]], scaled.astype(np.int64))
+    assert np.array_equal(run_int(graph, x)[graph.outputs[0]], scaled.astype(np.int64))
 
 
 @pytest.fixture(scope="module")
@@ -164,4 +165,4 @@ def test_exported_cnn_equals_onnxruntime(tmp_path, dim, length):
     y = onnx_runner(path)(graph.inputs[0].output.type.to_float(x).astype(np.float32))
     scaled = np.ldexp(np.asarray(y, np.float64), graph.tensor(graph.outputs[0]).type.frac)
     assert np.array_equal(scaled, np.round(scaled))
-    assert np.array_equal(graph.run_int(x)[graph.outputs[0]], scaled.astype(np.int64))
+    assert np.array_equal(run_int(graph, x)[graph.outputs[0]], scaled.astype(np.int64))

@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import random_dense_graph, random_inputs
 from trigc.compiler.ir import executor
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.ops.base import Exact, cast_exact, exact_matmul
 from trigc.compiler.passes import infer_precision
@@ -15,14 +16,14 @@ from trigc.compiler.passes import infer_precision
 def test_chunked_execution_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = infer_precision.run(random_dense_graph((8, 6, 3), seed=4))
     x = random_inputs(graph, 1000)
-    whole = graph.run_int(x, keep_all=True)
+    whole = run_int(graph, x, keep_all=True)
     monkeypatch.setattr(executor, "CHUNK_ROWS", 64)
-    chunked = graph.run_int(x, keep_all=True)
+    chunked = run_int(graph, x, keep_all=True)
     assert whole.keys() == chunked.keys()
     for name, values in whole.items():
         assert values.dtype == chunked[name].dtype
         assert np.array_equal(values, chunked[name]), name
-    assert graph.run_int(x[:0])[graph.outputs[0]].shape == (0, 3)
+    assert run_int(graph, x[:0])[graph.outputs[0]].shape == (0, 3)
 
 
 @pytest.mark.parametrize("bits", [23, 24, 52, 53, 61])

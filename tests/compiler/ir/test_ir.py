@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import random_dense_graph, random_inputs
 from trigc.compiler.errors import TrigcError
+from trigc.compiler.ir.executor import run_float, run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.passes import infer_precision
@@ -28,28 +29,28 @@ def _small_graph(out_type: FixedType) -> Graph:
 def test_dense_exact_value_by_hand():
     g = _small_graph(FixedType(20, 10))
     # x = [1, 2]/32; y0 = (1*1 + 2*3)/1024 + 1/32 = 39/1024, y1 = (-2 + 8)/1024 + 2/32 = 70/1024
-    out = g.run_int(np.array([[1, 2]]))["fc"]
+    out = run_int(g, np.array([[1, 2]]))["fc"]
     assert out.tolist() == [[39, 70]]
 
 
 def test_dense_output_cast_rounds_and_saturates():
     g = _small_graph(FixedType(4, 0, True, "RND", "SAT"))  # frac 4: 39/1024 -> 0.6/16 -> 1
-    assert g.run_int(np.array([[1, 2], [127, 127]]))["fc"].tolist() == [[1, 1], [7, 5]]
+    assert run_int(g, np.array([[1, 2], [127, 127]]))["fc"].tolist() == [[1, 1], [7, 5]]
 
 
 def test_run_on_real_values_requires_grid():
     g = _small_graph(FixedType(20, 10))
-    assert g.run(np.array([[1 / 32, 2 / 32]]))[0].tolist() == [[39 / 1024, 70 / 1024]]
+    assert run_float(g, np.array([[1 / 32, 2 / 32]]))[0].tolist() == [[39 / 1024, 70 / 1024]]
     with pytest.raises(ValueError, match="not on the grid"):
-        g.run(np.array([[0.01, 0.0]]))
+        run_float(g, np.array([[0.01, 0.0]]))
 
 
 def test_executor_rejects_bad_shapes_and_ranges():
     g = _small_graph(FixedType(20, 10))
     with pytest.raises(TrigcError, match="expects shape"):
-        g.run_int(np.zeros((1, 3), dtype=np.int64))
+        run_int(g, np.zeros((1, 3), dtype=np.int64))
     with pytest.raises(TrigcError, match="outside the range"):
-        g.run_int(np.array([[128, 0]]))
+        run_int(g, np.array([[128, 0]]))
 
 
 def test_const_is_immutable_and_compares_by_value():
@@ -66,8 +67,8 @@ def test_int64_and_python_int_paths_agree():
     """A graph wide enough to need Python integers gives the same results as int64 maths."""
     g = infer_precision.run(random_dense_graph(seed=4))
     x = random_inputs(g, 200)
-    narrow = g.run_int(x)[g.outputs[0]]
-    wide = g.run_int(x.astype(object))[g.outputs[0]]
+    narrow = run_int(g, x)[g.outputs[0]]
+    wide = run_int(g, x.astype(object))[g.outputs[0]]
     assert np.array_equal(np.asarray(narrow, dtype=object), np.asarray(wide, dtype=object))
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.compiler.ops.threeway import assert_three_way, build_all, input_vectors
 from trigc.compiler.errors import IRError
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType as T
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.ir.legality import check_legal
@@ -92,7 +93,7 @@ def reference_conv(x, w, b, strides, pads):
 def test_executor_matches_written_out_loops():
     graph = conv_graph()
     xs = input_vectors(graph, 50, seed=4)
-    got = graph.run_int(*xs, keep_all=True)
+    got = run_int(graph, *xs, keep_all=True)
     c1 = graph.node("c1")
     w, b = c1.consts["weight"], c1.consts["bias"]
     shift = w.type.frac + graph.tensor("img").type.frac - b.type.frac
@@ -141,7 +142,7 @@ def test_windows_are_bit_exact_in_every_representation(built):
 @pytest.mark.slow
 def test_csim_trace_matches_every_tensor(built):
     xs = input_vectors(built.graph, 300, seed=2)
-    want = built.graph.run_int(*xs, keep_all=True)
+    want = run_int(built.graph, *xs, keep_all=True)
     traced = built.csim.trace_int(xs)
     for name, values in want.items():
         assert np.array_equal(traced[name], values), name

@@ -31,6 +31,8 @@ from qkeras import (  # noqa: E402
     ternary,
 )
 
+from trigc.compiler.ir.executor import run_int  # noqa: E402
+
 L = keras.layers
 
 
@@ -107,7 +109,7 @@ def keras_equals_ir(model, n: int = 1000):
     got = np.asarray(model.predict(in_t.to_float(x_int).astype(np.float32), verbose=0), np.float64)
     scaled = np.ldexp(got, out_t.frac)
     assert np.all(scaled == np.round(scaled)), "Keras output off the IR output grid"
-    assert np.array_equal(graph.run_int(x_int)[graph.outputs[0]], scaled.astype(np.int64))
+    assert np.array_equal(run_int(graph, x_int)[graph.outputs[0]], scaled.astype(np.int64))
     return graph
 
 
@@ -218,7 +220,7 @@ def test_sigmoid_and_tanh_are_hls4ml_tables(tmp_path):
     graph, _ = run_pipeline(untyped)
     x_int, _ = make_vectors(graph, 2000, 0)
     in_t, out_t = graph.inputs[0].output.type, graph.tensor(graph.outputs[0]).type
-    ir = out_t.to_float(graph.run_int(x_int)[graph.outputs[0]])
+    ir = out_t.to_float(run_int(graph, x_int)[graph.outputs[0]])
     ref = model.predict(in_t.to_float(x_int).astype(np.float32), verbose=0)
     assert np.max(np.abs(ir - ref)) < 0.05  # table resolution: 1/64 of the input range
     assert_three_way(build_all(graph, tmp_path), n=2000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.conftest import random_dense_graph, random_inputs
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.ir.legality import check_legal
@@ -49,7 +50,7 @@ def test_fold_is_bit_exact():
         assert [n.op for n in after.nodes].count("scale_shift") == 0
         x = random_inputs(g, 1000, seed)
         assert np.array_equal(
-            before.run_int(x)[before.outputs[0]], after.run_int(x)[after.outputs[0]]
+            run_int(before, x)[before.outputs[0]], run_int(after, x)[after.outputs[0]]
         )
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import random_dense_graph, random_inputs
 from trigc.compiler.errors import IRError
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.ir.legality import check_legal
@@ -21,7 +22,7 @@ def _exact_reference(graph: Graph, x: np.ndarray) -> np.ndarray:
             for n in graph.nodes
         ]
     )
-    out = wide.run_int(x.astype(object))[graph.outputs[0]]
+    out = run_int(wide, x.astype(object))[graph.outputs[0]]
     # rescale from frac 40 to the inferred frac
     frac = graph.tensor(graph.outputs[0]).type.frac
     return np.asarray(out, dtype=object) >> (40 - frac)
@@ -36,7 +37,7 @@ def test_inferred_types_are_exact(seed):
     x = np.concatenate(
         [x, np.full((1, x.shape[1]), t.min_int), np.full((1, x.shape[1]), t.max_int)]
     )
-    got = np.asarray(g.run_int(x)[g.outputs[0]], dtype=object)
+    got = np.asarray(run_int(g, x)[g.outputs[0]], dtype=object)
     assert np.array_equal(got, _exact_reference(g, x))
 
 

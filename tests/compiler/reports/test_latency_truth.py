@@ -24,6 +24,7 @@ import pytest
 
 from tests.compiler.frontends import onnx_models as om
 from trigc.compiler.cli import main
+from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph
 from trigc.compiler.ir.serialize import load_graph
 from trigc.sim.manifest import RtlManifest, load_manifest, pack_vectors, words_to_ints
@@ -77,7 +78,7 @@ def _vectors(graph: Graph, seed: int) -> tuple[list[np.ndarray], list[np.ndarray
                     for n in graph.inputs
                 ]
             )
-        outs = [graph.run_int(*xs) for xs in pair]
+        outs = [run_int(graph, *xs) for xs in pair]
         if any(not np.array_equal(outs[0][t], outs[1][t]) for t in graph.outputs):
             return pair[0], pair[1]
 
@@ -92,7 +93,7 @@ def measure_latency(rtl_dir: Path, graph: Graph, work: Path) -> tuple[int, int]:
     a, b = _vectors(graph, seed=3)
     want = {}
     for name, xs in (("a", a), ("b", b)):
-        result = graph.run_int(*xs)
+        result = run_int(graph, *xs)
         arrays = [result[t] for t in graph.outputs]
         want[name] = _word(manifest.outputs, manifest.out_width, arrays)
     bench = work / "latency_probe.v"
