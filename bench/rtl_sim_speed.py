@@ -208,8 +208,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trigc-bench-") as tmp:
         work = Path(tmp)
         os.environ["TRIGC_SIM_CACHE"] = str(work / "cache")  # measure builds from scratch
+        from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
         from trigc.sim import bulk, runner
-        from trigc.sim.manifest import load_manifest
 
         if args.rtl_dir:
             rtl_dir, ir_json, what = args.rtl_dir, args.ir_json, f"given RTL {args.rtl_dir}"
@@ -221,10 +221,10 @@ def main() -> None:
                 synthetic_mlp(work / "mlp")
                 rtl_dir, ir_json = work / "mlp", work / "mlp" / "ir.json"
                 what = "synthetic pipelined MLP " + "-".join(map(str, LAYERS))
-        manifest = load_manifest(rtl_dir)
+        manifest = load_rtl_manifest(rtl_dir)
         graph = load_graph(ir_json)
         print(
-            f"design: {what}; top {manifest.top}, latency {manifest.latency}, "
+            f"design: {what}; top {manifest.top}, latency {manifest.latency_cycles}, "
             f"in_data {manifest.in_width} bits, out_data {manifest.out_width} bits"
         )
         print(f"cpus: {os.cpu_count()}")

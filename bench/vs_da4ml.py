@@ -32,11 +32,11 @@ import numpy as np
 
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl import emit
+from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph, Node
 from trigc.compiler.project import CompileOptions, compile_project, open_project
 from trigc.compiler.reports.yosys import SynthResult, synthesize
-from trigc.sim.manifest import load_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -128,8 +128,8 @@ def da4ml_rtl(graph: Graph, cycles: int, outdir: Path) -> tuple[list[Path], str,
 def trigc_rtl(graph: Graph, clock_mhz: float, outdir: Path) -> tuple[list[Path], str, int]:
     """trigc's RTL for ``graph`` (its Verilog files, top module and latency in cycles)."""
     emit(graph, BackendOptions(project_name=graph.name, clock_period_ns=1000.0 / clock_mhz), outdir)
-    manifest = load_manifest(outdir)
-    return list(manifest.files), manifest.top, manifest.latency
+    manifest = load_rtl_manifest(outdir)
+    return list(manifest.file_paths), manifest.top, manifest.latency_cycles
 
 
 def _row(name: str, cycles: int, result: SynthResult) -> str:

@@ -26,8 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from trigc.compiler.backends.rtl.manifest import RtlManifest, load_rtl_manifest
+
 from .harness_cpp import HARNESS_SOURCE
-from .manifest import RtlManifest, load_manifest, pack_vectors, unpack_vectors
+from .manifest import pack_vectors, unpack_vectors
 from .verilator import SimulationError, Verilator, find_verilator
 
 CACHE_ENV = "TRIGC_SIM_CACHE"
@@ -84,7 +86,7 @@ def design_hash(manifest: RtlManifest, *extra: str) -> str:
     h = hashlib.sha256()
     for part in (manifest.top, *extra):
         h.update(part.encode() + b"\0")
-    for f in sorted(manifest.files):
+    for f in sorted(manifest.file_paths):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:24]
 
@@ -103,7 +105,7 @@ def _build_harness(manifest: RtlManifest, verilator: Verilator, workdir: Path) -
         "-o",
         str(workdir / "harness"),
         str(workdir / "harness.cpp"),
-        *(str(f) for f in manifest.files),
+        *(str(f) for f in manifest.file_paths),
     ]
     what = f"build the bulk harness for {manifest.top!r} ({manifest.directory})"
     log = verilator.run(args, workdir, what, extra_make=MAKE_FLAGS)
@@ -115,7 +117,7 @@ def _build_harness(manifest: RtlManifest, verilator: Verilator, workdir: Path) -
 
 def build_harness(rtl_dir: Path) -> HarnessBuild:
     """The bulk harness for the design in ``rtl_dir``, from the cache or freshly built."""
-    manifest = load_manifest(rtl_dir)
+    manifest = load_rtl_manifest(rtl_dir)
     verilator = find_verilator()
     key = design_hash(
         manifest,
@@ -150,7 +152,7 @@ def _run_shard(
     with tempfile.TemporaryDirectory(prefix="trigc-bulk-") as tmp:
         in_file, out_file = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
         np.ascontiguousarray(words, dtype="<u4").tofile(in_file)
-        args = [str(len(words)), str(manifest.latency), str(gap_percent), str(seed)]
+        args = [str(len(words)), str(manifest.latency_cycles), str(gap_percent), str(seed)]
         proc = subprocess.run(
             [str(executable), str(in_file), str(out_file), *args],
             capture_output=True,
@@ -188,7 +190,7 @@ def run_rtl(
     100k vectors); each shard starts from reset.  Raises :class:`SimulationError` if the design's
     ``out_valid`` does not follow ``in_valid`` by exactly ``latency_cycles``.
     """
-    manifest = load_manifest(rtl_dir)
+    manifest = load_rtl_manifest(rtl_dir)
     if not 0 <= gap_percent < 100:
         raise ValueError(f"gap_percent must be in [0, 100), got {gap_percent}")
     words = pack_vectors(manifest.inputs, manifest.in_width, [np.asarray(x) for x in inputs])

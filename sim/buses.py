@@ -22,7 +22,7 @@ from typing import Any
 
 from cocotb.types import LogicArray
 
-from .manifest import Port, RtlManifest
+from trigc.compiler.backends.rtl.manifest import Port, RtlManifest
 
 
 def read_uint(handle: Any) -> int | None:

@@ -22,8 +22,9 @@ from pathlib import Path
 import cocotb
 from cocotb_tools.runner import Runner, get_runner
 
+from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
+
 from .bulk import cache_root, design_hash
-from .manifest import load_manifest
 from .verilator import SimulationError, find_icarus, find_verilator
 
 TEST_MODULE = "trigc.sim.testbench"
@@ -122,7 +123,7 @@ def toplevel(rtl_dir: Path, interface: str = "core") -> str:
     """The module the testbench drives: the design's top, or its hls4ml-style wrapper."""
     if interface not in INTERFACES:
         raise ValueError(f"unknown interface {interface!r}; valid: {', '.join(INTERFACES)}")
-    manifest = load_manifest(rtl_dir)
+    manifest = load_rtl_manifest(rtl_dir)
     return manifest.top if interface == "core" else manifest.wrapper_top
 
 
@@ -138,7 +139,7 @@ def build_simulation(
 ) -> tuple[Path, float, bool]:
     """The cocotb build of ``rtl_dir`` for ``simulator``: (folder, build seconds, cached)."""
     _check_simulator(simulator)
-    manifest = load_manifest(rtl_dir)
+    manifest = load_rtl_manifest(rtl_dir)
     hdl_toplevel = toplevel(rtl_dir, interface)
     versions = [cocotb.__version__, *VERILATOR_BUILD_ARGS, *TIMESCALE]
     if simulator == "verilator":
@@ -162,7 +163,7 @@ def build_simulation(
         try:
             with env, _quiet_cocotb_logs():
                 _runner(simulator).build(
-                    sources=list(manifest.files),
+                    sources=list(manifest.file_paths),
                     hdl_toplevel=hdl_toplevel,
                     build_dir=build_dir,
                     build_args=list(VERILATOR_BUILD_ARGS) if simulator == "verilator" else [],

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trigc.compiler.backends.rtl.manifest import RtlManifest
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph
 
-from .manifest import RtlManifest, ints_to_words, pack_vectors, unpack_vectors, words_to_ints
+from .manifest import ints_to_words, pack_vectors, unpack_vectors, words_to_ints
 
 MAX_REPORTED = 5
 
@@ -88,7 +89,7 @@ class Scoreboard:
     # -- checking -------------------------------------------------------------------------
     def flushed(self, in_edge: int) -> bool:
         """Whether a reset hit the vector accepted at ``in_edge`` before it came out."""
-        out_edge = in_edge + self.manifest.latency
+        out_edge = in_edge + self.manifest.latency_cycles
         return any(in_edge < r <= out_edge for r in self.reset_edges)
 
     def _describe_mismatch(self, index: int, edge: int, packed_in: int, got: int, want: int) -> str:
@@ -100,9 +101,8 @@ class Scoreboard:
         want_ports = unpack_vectors(
             self.manifest.outputs, ints_to_words([want], self.manifest.out_words)
         )
-        parts = [
-            f"vector #{index} (in at edge {edge - self.manifest.latency}, out after edge {edge})"
-        ]
+        in_edge = edge - self.manifest.latency_cycles
+        parts = [f"vector #{index} (in at edge {in_edge}, out after edge {edge})"]
         parts += [
             f"  input {p.name} = {x[0].ravel().tolist()}"
             for p, x in zip(self.manifest.inputs, inputs, strict=True)
@@ -120,7 +120,7 @@ class Scoreboard:
         Raises :class:`ScoreboardError` listing the first violations found.
         """
         errors = [f"edge {edge}: {message}" for edge, message in self.problems]
-        latency = self.manifest.latency
+        latency = self.manifest.latency_cycles
         start = min(self.reset_edges, default=0)
         pairs: list[tuple[int, int, int]] = []  # (out edge, packed in, packed out)
         last_edge = -1

@@ -45,10 +45,11 @@ from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge
 
+from trigc.compiler.backends.rtl.manifest import RtlManifest, load_rtl_manifest
 from trigc.compiler.ir.serialize import load_graph
 
 from .buses import INTERFACES, CoreBus
-from .manifest import RtlManifest, load_manifest, pack_vectors, words_to_ints
+from .manifest import pack_vectors, words_to_ints
 from .scoreboard import OutputSample, Scoreboard
 
 PERIOD = 10  # clock period in simulator steps (the RTL has no delays, so units do not matter)
@@ -168,7 +169,7 @@ class Testbench:
     def __init__(self, dut: Any, config: TestbenchConfig, name: str) -> None:
         self.config = config
         self.name = name
-        self.manifest: RtlManifest = load_manifest(config.rtl_dir)
+        self.manifest: RtlManifest = load_rtl_manifest(config.rtl_dir)
         self.scoreboard = Scoreboard(self.manifest, load_graph(config.ir_json))
         self.rng = random.Random(f"{cocotb.RANDOM_SEED}-{name}")
         self.np_rng = np.random.default_rng(self.rng.getrandbits(64))
@@ -194,7 +195,7 @@ class Testbench:
         self.scoreboard.record_reset(0)
         cocotb.start_soon(InputMonitor(bus, self.scoreboard, self.edge_of).run())
         cocotb.start_soon(OutputMonitor(bus, self.scoreboard, self.edge_of).run())
-        cycles = self.manifest.latency + 2 if reset_cycles is None else reset_cycles
+        cycles = self.manifest.latency_cycles + 2 if reset_cycles is None else reset_cycles
         await ClockCycles(bus.clk, cycles - 1)
         await FallingEdge(bus.clk)
         bus.set_reset(False)
@@ -221,7 +222,7 @@ class Testbench:
     async def drain(self) -> None:
         """Idle until every accepted vector is out (plus two edges); then the design must
         report idle, where its interface has such a flag."""
-        await self.driver.idle(self.manifest.latency + 3)
+        await self.driver.idle(self.manifest.latency_cycles + 3)
         await ReadOnly()
         problem = self.bus.idle_problem()
         if problem:
@@ -294,7 +295,7 @@ async def random_gaps(tb: Testbench) -> None:
 @trigc_test
 async def reset_mid_stream(tb: Testbench) -> None:
     """Reset while vectors are in flight; the pipeline must flush and restart cleanly."""
-    latency = tb.manifest.latency
+    latency = tb.manifest.latency_cycles
     for _ in range(2):
         stream = cocotb.start_soon(tb.driver.send(tb.random_vectors(tb.config.vectors // 2)))
         await ClockCycles(tb.bus.clk, tb.rng.randint(latency + 1, latency + 20))
@@ -309,7 +310,7 @@ async def reset_mid_stream(tb: Testbench) -> None:
 @trigc_test
 async def latency_matches_manifest(tb: Testbench) -> None:
     """Single vectors into an empty pipeline come out exactly latency_cycles edges later."""
-    latency = tb.manifest.latency
+    latency = tb.manifest.latency_cycles
     for vector in tb.random_vectors(6):
         await tb.driver.send([vector])
         await tb.driver.idle(latency + 2)

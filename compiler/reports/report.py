@@ -100,7 +100,7 @@ def rtl_implementation(
     resources = dict(synth.resources)
     sources = [method]
     estimate_resources = True
-    vendor = vendor_figures(rtl_dir, manifest["top"])
+    vendor = vendor_figures(rtl_dir, manifest.top)
     if vendor:
         resources |= vendor[-1].resources
         sources.append(f"resources: {vendor[-1].tool} ({Path(vendor[-1].path).name})")
@@ -112,15 +112,15 @@ def rtl_implementation(
     )
     if synth.family == "xcup":
         notes.append("Yosys maps carries to CARRY4 on UltraScale+; Vivado uses half as many CARRY8")
-    backend_note = _backend_model_note(manifest)
+    backend_note = _backend_model_note(manifest.stages, manifest.delay_model)
     if backend_note:
         notes.append(backend_note)
     checks = budget_checks(
         budget,
         device,
         resources,
-        latency_cycles=manifest["latency_cycles"],
-        ii=manifest["ii"],
+        latency_cycles=manifest.latency_cycles,
+        ii=manifest.ii,
         fmax_mhz=synth.fmax_mhz,
         estimates={"resources": estimate_resources, "fmax": True},
         source="yosys" if estimate_resources else "vivado",
@@ -130,25 +130,24 @@ def rtl_implementation(
         method=method,
         estimate=estimate_resources,
         resources=resources,
-        latency_cycles=manifest["latency_cycles"],
-        ii=manifest["ii"],
+        latency_cycles=manifest.latency_cycles,
+        ii=manifest.ii,
         fmax_mhz=round(synth.fmax_mhz, 2),
-        design_clock_mhz=round(float(manifest["clock_mhz"]), 6),  # 1000 / (1000 / 240) is not 240
+        design_clock_mhz=round(float(manifest.clock_mhz), 6),  # 1000 / (1000 / 240) is not 240
         logic_levels=synth.ltp_levels,
         critical_path=synth.worst_path.cells,
         layers=layers,
         checks=checks,
-        notes=tuple(notes + _clock_notes(budget, float(manifest["clock_mhz"]))),
+        notes=tuple(notes + _clock_notes(budget, float(manifest.clock_mhz))),
         sources=tuple(sources),
     )
 
 
-def _backend_model_note(manifest: dict[str, Any]) -> str | None:
-    """What the RTL backend's own delay model (``stages``, ``delay_model``) says of Fmax."""
-    stages = [float(s) for s in manifest.get("stages", []) if isinstance(s, int | float)]
+def _backend_model_note(stages: tuple[float, ...], model: dict[str, Any] | str) -> str | None:
+    """What the RTL backend's own delay model (the manifest's ``stages`` and ``delay_model``)
+    says of Fmax."""
     if not stages or max(stages) <= 0:
         return None
-    model = manifest.get("delay_model")
     worst = max(stages)
     if isinstance(model, dict) and {"register_ns", "uncertainty"} <= set(model):
         # a stage holds period * (1 - uncertainty) - register_ns of logic

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from trigc.compiler.backends import BackendOptions
+from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.ir.serialize import load_graph, save_graph
 from trigc.compiler.pipeline import run_pipeline
 from trigc.sim.bulk import run_rtl
-from trigc.sim.manifest import load_manifest
 from trigc.sim.runner import run_protocol_tests
 
 pytestmark = pytest.mark.sim
@@ -69,7 +69,7 @@ def backend_design(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
 def test_bulk_is_bit_exact(backend_design: tuple[Path, Path], gap_percent: int) -> None:
     rtl_dir, ir_json = backend_design
     graph = load_graph(ir_json)
-    (port,) = load_manifest(rtl_dir).inputs
+    (port,) = load_rtl_manifest(rtl_dir).inputs
     rng = np.random.default_rng(gap_percent)
     x = rng.integers(
         port.type.min_int, port.type.max_int, size=(30_000, *port.shape), endpoint=True

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.serialize import load_graph
 from trigc.sim.bulk import build_harness, run_rtl
-from trigc.sim.manifest import load_manifest
 from trigc.sim.verilator import SimulationError
 
 pytestmark = pytest.mark.sim
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.sim
 def _random_inputs(rtl_dir: Path, n: int, seed: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     inputs = []
-    for port in load_manifest(rtl_dir).inputs:
+    for port in load_rtl_manifest(rtl_dir).inputs:
         lo, hi = port.type.min_int, port.type.max_int
         x = rng.integers(lo, hi, size=(n, *port.shape), endpoint=True)
         x[0], x[1], x[2] = lo, hi, 0  # corners first
@@ -31,7 +31,7 @@ def _random_inputs(rtl_dir: Path, n: int, seed: int = 0) -> list[np.ndarray]:
 def _assert_bit_exact(rtl_dir: Path, inputs: list[np.ndarray], outputs: list[np.ndarray]) -> None:
     graph = load_graph(rtl_dir / "ir.json")
     reference = run_int(graph, *inputs)
-    for port, got in zip(load_manifest(rtl_dir).outputs, outputs, strict=True):
+    for port, got in zip(load_rtl_manifest(rtl_dir).outputs, outputs, strict=True):
         want = reference[port.name]
         assert got.shape == want.shape and got.dtype.kind == "i"
         bad = np.flatnonzero((got != want).any(axis=tuple(range(1, got.ndim))))

@@ -9,22 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from trigc.compiler.backends.rtl.manifest import Port, load_rtl_manifest
 from trigc.compiler.errors import ProjectError
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.serialize import load_graph
-from trigc.sim.manifest import (
-    Port,
-    ints_to_words,
-    load_manifest,
-    pack_vectors,
-    unpack_vectors,
-    words_to_ints,
-)
+from trigc.sim.manifest import ints_to_words, pack_vectors, unpack_vectors, words_to_ints
 
 
 def test_load_manifest_reads_ports(two_port_dir: Path) -> None:
-    m = load_manifest(two_port_dir)
-    assert (m.top, m.latency, m.in_width, m.out_width) == ("two_port", 3, 85, 77)
+    m = load_rtl_manifest(two_port_dir)
+    assert (m.top, m.latency_cycles, m.in_width, m.out_width) == ("two_port", 3, 85, 77)
     assert (m.in_words, m.out_words) == (3, 3)
     assert [p.name for p in m.inputs] == ["a", "b"]
     assert m.outputs[1].type == FixedType(4, 2, True, "RND", "SAT")
@@ -33,7 +27,7 @@ def test_load_manifest_reads_ports(two_port_dir: Path) -> None:
 
 
 def test_pack_places_element_zero_in_the_low_bits(dot4_dir: Path) -> None:
-    m = load_manifest(dot4_dir)
+    m = load_rtl_manifest(dot4_dir)
     words = pack_vectors(m.inputs, m.in_width, [np.array([[1, -1, 0, 127]])])
     assert words_to_ints(words) == [0x7F00FF01]
 
@@ -72,7 +66,7 @@ def test_pack_unpack_round_trip(types: list[str]) -> None:
 
 
 def test_pack_rejects_out_of_range_and_float(dot4_dir: Path) -> None:
-    m = load_manifest(dot4_dir)
+    m = load_rtl_manifest(dot4_dir)
     with pytest.raises(ValueError, match="outside the range"):
         pack_vectors(m.inputs, m.in_width, [np.array([[128, 0, 0, 0]])])
     with pytest.raises(ValueError, match="integers"):
@@ -93,19 +87,19 @@ def _write_manifest(tmp_path: Path, src: Path, **changes: object) -> Path:
 
 def test_manifest_errors_name_the_problem(tmp_path: Path, two_port_dir: Path) -> None:
     with pytest.raises(ProjectError, match="rtl_manifest.json not found"):
-        load_manifest(tmp_path)
+        load_rtl_manifest(tmp_path)
     bad = json.loads((two_port_dir / "rtl_manifest.json").read_text())
     bad["inputs"][1]["offset"] = 60
     with pytest.raises(ProjectError, match="overlap"):
-        load_manifest(_write_manifest(tmp_path, two_port_dir, inputs=bad["inputs"]))
+        load_rtl_manifest(_write_manifest(tmp_path, two_port_dir, inputs=bad["inputs"]))
     with pytest.raises(ProjectError, match="outside out_data"):
-        load_manifest(_write_manifest(tmp_path, two_port_dir, out_width=70))
+        load_rtl_manifest(_write_manifest(tmp_path, two_port_dir, out_width=70))
     with pytest.raises(ProjectError, match="II=1"):
-        load_manifest(_write_manifest(tmp_path, two_port_dir, ii=2))
+        load_rtl_manifest(_write_manifest(tmp_path, two_port_dir, ii=2))
     with pytest.raises(ProjectError, match="missing: .*nope.v"):
-        load_manifest(_write_manifest(tmp_path, two_port_dir, files=["nope.v"]))
+        load_rtl_manifest(_write_manifest(tmp_path, two_port_dir, files=["nope.v"]))
 
 
 def test_check_graph_catches_a_foreign_ir(dot4_dir: Path, two_port_dir: Path) -> None:
     with pytest.raises(ProjectError, match="do not match graph 'two_port'"):
-        load_manifest(dot4_dir).check_graph(load_graph(two_port_dir / "ir.json"))
+        load_rtl_manifest(dot4_dir).check_graph(load_graph(two_port_dir / "ir.json"))

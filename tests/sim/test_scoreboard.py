@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
 from trigc.compiler.ir.serialize import load_graph
-from trigc.sim.manifest import load_manifest, pack_vectors, words_to_ints
+from trigc.sim.manifest import pack_vectors, words_to_ints
 from trigc.sim.scoreboard import OutputSample, Scoreboard, ScoreboardError
 
 LATENCY = 2  # dot4's latency_cycles
@@ -16,7 +17,7 @@ LATENCY = 2  # dot4's latency_cycles
 
 @pytest.fixture
 def board(dot4_dir: Path) -> Scoreboard:
-    return Scoreboard(load_manifest(dot4_dir), load_graph(dot4_dir / "ir.json"))
+    return Scoreboard(load_rtl_manifest(dot4_dir), load_graph(dot4_dir / "ir.json"))
 
 
 def _packed(board: Scoreboard, rows: list[list[int]]) -> list[int]:

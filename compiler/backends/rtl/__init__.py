@@ -30,15 +30,18 @@ from pathlib import Path
 from ...ir.graph import Graph
 from .. import BackendOptions
 from .delay import DelayModel
-from .project import MANIFEST_NAME, Design, RtlSettings, generate, render_testbench, write_project
+from .manifest import MANIFEST_NAME, RtlManifest, load_rtl_manifest
+from .project import Design, RtlSettings, generate, render_testbench, write_project
 
 __all__ = [
     "MANIFEST_NAME",
     "DelayModel",
     "Design",
+    "RtlManifest",
     "RtlSettings",
     "emit",
     "generate",
+    "load_rtl_manifest",
     "render_testbench",
 ]
 

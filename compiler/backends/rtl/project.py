@@ -6,7 +6,6 @@ it.  Whole-file Jinja2 templates in ``firmware_templates/rtl`` only place values
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,10 +19,9 @@ from ...ir.graph import Graph
 from .. import BackendOptions
 from .delay import DelayModel
 from .lower import SHARING, Lowered, PortLayout, identifier, lower
+from .manifest import MANIFEST_NAME, LayerEntry, Port, RtlManifest
 from .netlist import Netlist
 from .verilog import Body, render_body
-
-MANIFEST_NAME = "rtl_manifest.json"
 
 VERILOG_KEYWORDS = frozenset(
     "always and assign automatic begin buf case casex casez cell config deassign default "
@@ -90,15 +88,9 @@ def _check_name(name: str) -> None:
         )
 
 
-def _port_entry(p: PortLayout) -> dict[str, Any]:
+def _port(p: PortLayout) -> Port:
     t = p.tensor
-    return {
-        "name": t.name,
-        "shape": list(t.shape),
-        "type": str(t.type),
-        "width": t.type.width,
-        "offset": p.offset,
-    }
+    return Port(t.name, tuple(t.shape), t.type, t.type.width, p.offset)
 
 
 def _wrapper_ports(lowered: Lowered) -> tuple[list[dict], list[dict]]:
@@ -130,7 +122,7 @@ class Design:
     """An RTL design in memory: file texts and the manifest."""
 
     files: dict[str, str]
-    manifest: dict[str, Any]
+    manifest: RtlManifest
     body: Body
 
 
@@ -197,43 +189,37 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
     )
     layer_files = {layer.module: f"{layer.module}.v" for layer in body.layers}
     cycles = layer_latencies(graph, lowered, latency)
-    manifest = {
-        "top": top,
-        "graph": graph.name,
-        "latency_cycles": latency,
-        "ii": 1,
-        "clock_mhz": options.clock_mhz,
-        "clock_period_ns": options.clock_period_ns,
-        "delay_model": model.to_dict(options.clock_period_ns),
-        "inputs": [_port_entry(p) for p in lowered.inputs],
-        "outputs": [_port_entry(p) for p in lowered.outputs],
-        "in_width": in_width,
-        "out_width": out_width,
-        "stages": stage_delays,
-        "files": [names["top"], *layer_files.values(), names["wrapper"]],
-        "layers": [
-            {
-                "name": layer.layer,
-                "module": layer.module,
-                "instance": layer.instance,
-                "stages": list(layer.stages),
-                "latency_cycles": cycles[layer.layer],
-            }
+    manifest = RtlManifest(
+        top=top,
+        graph=graph.name,
+        latency_cycles=latency,
+        ii=1,
+        clock_mhz=options.clock_mhz,
+        clock_period_ns=options.clock_period_ns,
+        delay_model=model.to_dict(options.clock_period_ns),
+        inputs=tuple(_port(p) for p in lowered.inputs),
+        outputs=tuple(_port(p) for p in lowered.outputs),
+        in_width=in_width,
+        out_width=out_width,
+        stages=tuple(stage_delays),
+        files=(names["top"], *layer_files.values(), names["wrapper"]),
+        layers=tuple(
+            LayerEntry(
+                layer.layer, layer.module, layer.instance, tuple(layer.stages), cycles[layer.layer]
+            )
             for layer in body.layers
-        ],
-        "hls_wrapper": {
-            "top": f"{top}_hls_wrapper",
-            "inputs": [{"tensor": p["tensor"], "port": p["port"]} for p in wrapper_in],
-            "outputs": [{"tensor": p["tensor"], "port": p["port"]} for p in wrapper_out],
-        },
-        "sharing": settings.sharing,
-        "estimate": {
+        ),
+        wrapper_top=f"{top}_hls_wrapper",
+        wrapper_ports=tuple((p["tensor"], p["port"]) for p in (*wrapper_in, *wrapper_out)),
+        n_wrapper_inputs=len(wrapper_in),
+        sharing=settings.sharing,
+        estimate={
             "adders": body.adders,
             "adder_bits": body.adder_bits,
             "register_bits": body.register_bits,
             "signals": body.signals,
         },
-    }
+    )
     files = {names["top"]: top_text}
     for layer in body.layers:
         files[layer_files[layer.module]] = _render(
@@ -247,7 +233,7 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
         )
     files |= {
         names["wrapper"]: wrapper_text,
-        MANIFEST_NAME: json.dumps(manifest, indent=1, sort_keys=True) + "\n",
+        MANIFEST_NAME: manifest.to_text(),
     }
     return Design(files, manifest, body)
 
@@ -292,17 +278,17 @@ def write_project(design: Design, outdir: Path) -> list[Path]:
     return sorted(paths)
 
 
-def render_testbench(manifest: dict[str, Any], vectors: int, in_file: str, out_file: str) -> str:
+def render_testbench(manifest: RtlManifest, vectors: int, in_file: str, out_file: str) -> str:
     """A plain Verilog testbench ``<top>_tb`` replaying ``in_file`` (a test aid, not emitted).
 
     ``in_file`` holds one hex line ``{in_valid, in_data}`` per clock edge; the bench runs
     ``latency + 4`` idle edges after the last and writes ``<edge> <out_data hex>`` lines for
     every edge after which ``out_valid`` is 1.
     """
-    in_width, out_width = manifest["in_width"], manifest["out_width"]
+    in_width, out_width = manifest.in_width, manifest.out_width
     return _render(
         "testbench.v.j2",
-        top=manifest["top"],
+        top=manifest.top,
         in_msb=in_width - 1,
         in_width=in_width,
         out_msb=out_width - 1,
@@ -310,7 +296,7 @@ def render_testbench(manifest: dict[str, Any], vectors: int, in_file: str, out_f
         idle_vector=f"{in_width + 1}'d0",
         last_vector=max(vectors - 1, 0),
         vectors=vectors,
-        edges=vectors + manifest["latency_cycles"] + 4,
+        edges=vectors + manifest.latency_cycles + 4,
         in_file=in_file,
         out_file=out_file,
     )

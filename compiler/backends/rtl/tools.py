@@ -8,7 +8,6 @@ clock edge at which each appeared.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -19,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import TrigcError
-from .project import MANIFEST_NAME, render_testbench
+from .manifest import RtlManifest, load_rtl_manifest
+from .project import render_testbench
 
 
 def verilator_path() -> Path | None:
@@ -64,11 +64,11 @@ class IcarusRun:
     edges: np.ndarray
 
 
-def _pack(manifest: dict, arrays: list[np.ndarray]) -> list[int]:
+def _pack(manifest: RtlManifest, arrays: list[np.ndarray]) -> list[int]:
     batch = len(arrays[0])
     packed = [0] * batch
-    for port, array in zip(manifest["inputs"], arrays, strict=True):
-        width, offset = port["width"], port["offset"]
+    for port, array in zip(manifest.inputs, arrays, strict=True):
+        width, offset = port.width, port.offset
         flat = np.asarray(array).reshape(batch, -1)
         mask = (1 << width) - 1
         for j in range(flat.shape[1]):
@@ -78,12 +78,12 @@ def _pack(manifest: dict, arrays: list[np.ndarray]) -> list[int]:
     return packed
 
 
-def _unpack(manifest: dict, words: list[int]) -> list[np.ndarray]:
+def _unpack(manifest: RtlManifest, words: list[int]) -> list[np.ndarray]:
     outs = []
-    for port in manifest["outputs"]:
-        width, offset = port["width"], port["offset"]
-        size = int(np.prod(port["shape"], dtype=np.int64))
-        signed = not port["type"].startswith("ufixed")
+    for port in manifest.outputs:
+        width, offset = port.width, port.offset
+        size = port.size
+        signed = port.type.signed
         rows = []
         for word in words:
             row = []
@@ -92,7 +92,7 @@ def _unpack(manifest: dict, words: list[int]) -> list[np.ndarray]:
                 row.append(v - (1 << width) if signed and v >> (width - 1) else v)
             rows.append(row)
         dtype = object if width > 62 else np.int64
-        outs.append(np.array(rows, dtype=dtype).reshape(len(words), *port["shape"]))
+        outs.append(np.array(rows, dtype=dtype).reshape(len(words), *port.shape))
     return outs
 
 
@@ -105,25 +105,25 @@ def simulate_icarus(
     by default every edge carries a vector.  Work files go to ``rtl_dir/icarus``.
     """
     rtl_dir = Path(rtl_dir).resolve()
-    manifest = json.loads((rtl_dir / MANIFEST_NAME).read_text())
+    manifest = load_rtl_manifest(rtl_dir)
     batch = len(inputs[0])
     valid = np.ones(batch, dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
     if int(valid.sum()) != batch:
         raise ValueError("valid must flag exactly one edge per input vector")
     packed = iter(_pack(manifest, inputs))
-    in_width = manifest["in_width"]
+    in_width = manifest.in_width
     digits = (in_width + 1 + 3) // 4
     lines = [f"{(1 << in_width) | next(packed) if v else 0:0{digits}x}" for v in valid]
     work = rtl_dir / "icarus"
     work.mkdir(exist_ok=True)
     (work / "vectors_in.hex").write_text("\n".join(lines) + "\n")
-    tb = work / f"{manifest['top']}_tb.v"
+    tb = work / f"{manifest.top}_tb.v"
     tb.write_text(render_testbench(manifest, len(lines), "vectors_in.hex", "vectors_out.txt"))
-    sources = [str(tb), *(str(rtl_dir / f) for f in manifest["files"])]
+    sources = [str(tb), *(str(f) for f in manifest.file_paths)]
     iverilog = shutil.which("iverilog")
     if iverilog is None:
         raise TrigcError("iverilog (Icarus Verilog) not found on PATH")
-    compile_cmd = [iverilog, "-g2005", "-s", f"{manifest['top']}_tb", "-o", "sim.vvp", *sources]
+    compile_cmd = [iverilog, "-g2005", "-s", f"{manifest.top}_tb", "-o", "sim.vvp", *sources]
     for cmd in (compile_cmd, ["vvp", "-n", "sim.vvp"]):
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
         if proc.returncode != 0:

@@ -379,13 +379,13 @@ def test_pruned_weights_cost_nothing() -> None:
     inputs = design.files["p_x.v"]
     assert "in_data[13:7]" not in inputs.split("unused_bits")[0]  # input 1 is never read
     # input 0 feeds -3x, 4x: 3x is one adder, the column sum another
-    assert design.manifest["estimate"]["adders"] <= 12
+    assert design.manifest.estimate["adders"] <= 12
 
 
 def test_sharing_saves_adders() -> None:
     graph, options = big_mlp_graph(dims=(16, 32, 8)), BackendOptions(project_name="m")
     cost = {
-        sharing: generate(graph, options, RtlSettings(sharing=sharing)).manifest["estimate"]
+        sharing: generate(graph, options, RtlSettings(sharing=sharing)).manifest.estimate
         for sharing in ("digits", "products", "pairs")
     }
     assert cost["products"]["adders"] < 0.85 * cost["digits"]["adders"]
@@ -424,7 +424,9 @@ def test_faster_clocks_make_more_stages_within_budget() -> None:
     graph = big_mlp_graph(dims=(16, 32, 8))
     latency = []
     for mhz in (100, 200, 400):
-        m = generate(graph, BackendOptions(project_name="m", clock_period_ns=1000 / mhz)).manifest
+        m = generate(
+            graph, BackendOptions(project_name="m", clock_period_ns=1000 / mhz)
+        ).manifest.to_json()
         latency.append(m["latency_cycles"])
         assert max(m["stages"]) <= m["delay_model"]["budget_ns"] + 1e-9
     assert latency[0] < latency[1] < latency[2]
@@ -434,7 +436,7 @@ def test_one_module_per_layer() -> None:
     """Every layer has its module and instance; along the chain its cycles add up."""
     graph = big_mlp_graph(dims=(16, 32, 8))
     design = generate(graph, BackendOptions(project_name="m", clock_period_ns=2.5))
-    m = design.manifest
+    m = design.manifest.to_json()
     assert [layer["name"] for layer in m["layers"]] == [n.name for n in graph.nodes]
     assert m["files"][1:-1] == [f"{layer['module']}.v" for layer in m["layers"]]
     for layer in m["layers"]:
@@ -452,7 +454,7 @@ def test_layer_module_names_never_clash() -> None:
         unary("hls_wrapper", "relu", "fc", (2,), "ufixed<3,1,RND,SAT>"),
     ]
     design = generate(Graph("clash", nodes, ("hls_wrapper",)), BackendOptions(project_name="c"))
-    modules = [layer["module"] for layer in design.manifest["layers"]]
+    modules = [layer.module for layer in design.manifest.layers]
     assert modules == ["c_x", "c_fc", "c_hls_wrapper_l"]
     assert "module c_hls_wrapper (" in design.files["c_hls_wrapper.v"]
 

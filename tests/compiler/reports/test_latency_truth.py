@@ -23,11 +23,12 @@ import numpy as np
 import pytest
 
 from tests.compiler.frontends import onnx_models as om
+from trigc.compiler.backends.rtl.manifest import RtlManifest, load_rtl_manifest
 from trigc.compiler.cli import main
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph
 from trigc.compiler.ir.serialize import load_graph
-from trigc.sim.manifest import RtlManifest, load_manifest, pack_vectors, words_to_ints
+from trigc.sim.manifest import pack_vectors, words_to_ints
 
 pytestmark = pytest.mark.synth
 
@@ -89,7 +90,7 @@ def _word(ports, width: int, arrays: list[np.ndarray]) -> int:
 
 def measure_latency(rtl_dir: Path, graph: Graph, work: Path) -> tuple[int, int]:
     """(edges until out_data shows B's result, edges until out_valid rises) after SWITCH."""
-    manifest: RtlManifest = load_manifest(rtl_dir)
+    manifest: RtlManifest = load_rtl_manifest(rtl_dir)
     a, b = _vectors(graph, seed=3)
     want = {}
     for name, xs in (("a", a), ("b", b)):
@@ -109,7 +110,7 @@ def measure_latency(rtl_dir: Path, graph: Graph, work: Path) -> tuple[int, int]:
             switch=SWITCH,
         )
     )
-    sources = [str(bench), *map(str, manifest.files)]
+    sources = [str(bench), *map(str, manifest.file_paths)]
     build = ["iverilog", "-g2005", "-s", "latency_probe", "-o", str(work / "probe.vvp"), *sources]
     subprocess.run(build, check=True, capture_output=True, text=True)
     run = subprocess.run(["vvp", "-n", str(work / "probe.vvp")], check=True, capture_output=True)

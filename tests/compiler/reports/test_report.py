@@ -144,7 +144,7 @@ def test_presets_resolve_their_devices() -> None:
 
 def test_the_rtl_backends_own_model_note() -> None:
     model = {"register_ns": 0.55, "uncertainty": 0.125, "lut_ns": 0.55}
-    note = _backend_model_note({"stages": [2.0, 3.0], "delay_model": model})
+    note = _backend_model_note((2.0, 3.0), model)
     # a stage of 3.0 ns of logic needs (3.0 + 0.55) / (1 - 0.125) = 4.057 ns
     assert note is not None and "3.00 ns of logic, Fmax 246 MHz" in note
-    assert _backend_model_note({"stages": []}) is None
+    assert _backend_model_note((), {}) is None
