@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_compile(args: argparse.Namespace) -> int:
     from .backends import BackendOptions  # noqa: PLC0415
     from .frontends.keras import identifier  # noqa: PLC0415
-    from .ir.serialize import load_graph, to_text  # noqa: PLC0415
+    from .ir.serialize import to_text  # noqa: PLC0415
     from .project import CompileOptions, compile_project  # noqa: PLC0415
 
     budget = None
@@ -240,11 +240,13 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             hls_flavor=args.hls,
         ),
     )
-    out = compile_project(args.model, args.output, options, force=args.force, weights=args.weights)
+    project = compile_project(
+        args.model, args.output, options, force=args.force, weights=args.weights
+    )
     if args.dump_ir:
-        print(to_text(load_graph(out / "ir.json")), end="")
-    manifest = json.loads((out / "manifest.json").read_text())
-    print(f"compiled {args.model} -> {out} (backends: {', '.join(args.backend)})")
+        print(to_text(project.graph), end="")
+    manifest = project.manifest
+    print(f"compiled {args.model} -> {project.path} (backends: {', '.join(args.backend)})")
     for row in manifest["layers"]:
         print(f"  {row['name']:<24} {row['op']:<12} {row['type']}")
     approximated = manifest["model"].get("approximated_layers")
@@ -258,17 +260,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         if "latency_cycles" in summary:
             print(f"  {name}: latency {summary['latency_cycles']} cycles, II {summary.get('ii')}")
     if budget is not None:
-        from .reports.cli import cmd_report  # noqa: PLC0415
+        from .reports.cli import run_report  # noqa: PLC0415
 
-        report_args = argparse.Namespace(
-            project=out,
-            budget=args.budget,
-            device=args.device,
-            backend=None,
-            quiet=args.quiet,
-            json=False,
-        )
-        return cmd_report(report_args)
+        return run_report(project.path, budget, args.device, quiet=args.quiet)
     return EXIT_OK
 
 

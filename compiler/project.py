@@ -175,9 +175,11 @@ def compile_project(
     options: CompileOptions | None = None,
     force: bool = False,
     weights: Path | None = None,
-) -> Path:
+) -> Project:
     """Compile a model into the project ``outdir``: a live Keras model, or a model file
-    (``.keras``, Keras 2 ``.h5``, Keras 2 ``.json`` + ``weights``, ``.onnx``)."""
+    (``.keras``, Keras 2 ``.h5``, Keras 2 ``.json`` + ``weights``, ``.onnx``).
+
+    Returns the project in memory (graph, manifest and path; usable as its path)."""
     options = options or CompileOptions()
     outdir = Path(outdir)
     for name in options.backends:
@@ -214,12 +216,10 @@ def compile_project(
             source = tmp / "source" / "model.keras"
             model.save(source)
         save_graph(graph, tmp / "ir.json")
-        results: dict[str, Any] = {}
-        for name in options.backends:
-            get_backend(name)(graph, options.backend, tmp / name)
-            manifest_file = tmp / name / f"{name}_manifest.json"
-            if manifest_file.is_file():
-                results[name] = json.loads(manifest_file.read_text())
+        summaries = {
+            name: get_backend(name)(graph, options.backend, tmp / name).summary
+            for name in options.backends
+        }
         manifest = {
             "format": PROJECT_FORMAT,
             "version": PROJECT_VERSION,
@@ -228,10 +228,11 @@ def compile_project(
             "tools": tool_versions(),
             "passes": [name for name, _, _ in PASSES],
             "layers": layer_table(graph),
-            "backends": {name: _backend_summary(results.get(name)) for name in options.backends},
+            "backends": summaries,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         _replace_dir(tmp, outdir)
+        compiled = Project(outdir, manifest, graph)
     except OSError as exc:  # a full disk, a file system that went read-only
         shutil.rmtree(tmp, ignore_errors=True)
         _remove_created(created)
@@ -242,7 +243,7 @@ def compile_project(
         shutil.rmtree(tmp, ignore_errors=True)
         _remove_created(created)
         raise
-    return outdir
+    return compiled
 
 
 def _remove_created(directories: list[Path]) -> None:
@@ -254,20 +255,23 @@ def _remove_created(directories: list[Path]) -> None:
             break
 
 
-def _backend_summary(backend_manifest: dict[str, Any] | None) -> dict[str, Any]:
-    if not backend_manifest:
-        return {}
-    keys = ("latency_cycles", "ii", "clock_mhz", "top")
-    return {k: backend_manifest[k] for k in keys if k in backend_manifest}
-
-
 @dataclass(frozen=True)
 class Project:
-    """A compiled project read back from disk."""
+    """A compiled project: its directory, its manifest and its typed IR.
+
+    :func:`compile_project` returns it in memory; :func:`open_project` reads it back.  It
+    stands for its directory wherever a path is expected (``os.fspath``, ``project / "rtl"``).
+    """
 
     path: Path
     manifest: dict[str, Any]
     graph: Graph
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __truediv__(self, other: str | os.PathLike[str]) -> Path:
+        return self.path / other
 
     @property
     def source_model(self) -> Path:

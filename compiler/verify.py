@@ -173,7 +173,7 @@ def verify_project(
     progress: Callable[[str], None] = lambda s: None,
 ) -> VerifyResult:
     """Compare every available representation of the project with the IR executor."""
-    project = open_project(path)
+    project = path if isinstance(path, Project) else open_project(path)
     graph = project.graph
     if inputs is not None:
         x, edges = load_vectors(graph, inputs), 0

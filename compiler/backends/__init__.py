@@ -2,18 +2,20 @@
 
 Every backend has the same interface::
 
-    emit(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]
+    emit(graph: Graph, options: BackendOptions, outdir: Path) -> Emitted
 
-writing its files below ``outdir`` (which it creates) and returning them, sorted.  Outputs are
-deterministic: the same graph and options give byte-identical files.  ``BACKENDS`` is the
+writing its files below ``outdir`` (which it creates) and returning them, sorted, with the
+figures the project manifest records (latency, II, clock, top module), in memory.  Outputs
+are deterministic: the same graph and options give byte-identical files.  ``BACKENDS`` is the
 registry; :func:`get_backend` lists the valid names when asked for an unknown one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import TrigcError
 from ..ir.graph import Graph
@@ -34,19 +36,35 @@ class BackendOptions:
         return 1000.0 / self.clock_period_ns
 
 
-Emitter = Callable[[Graph, BackendOptions, Path], list[Path]]
+@dataclass(frozen=True)
+class Emitted:
+    """What a backend wrote: its files (sorted) and its summary for the project manifest."""
+
+    files: tuple[Path, ...]
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
-def _hls(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]:
+Emitter = Callable[[Graph, BackendOptions, Path], Emitted]
+
+
+def _hls(graph: Graph, options: BackendOptions, outdir: Path) -> Emitted:
     from .hls import emit
 
-    return emit(graph, options, outdir)
+    return Emitted(tuple(emit(graph, options, outdir)))
 
 
-def _rtl(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]:
-    from .rtl import emit
+def _rtl(graph: Graph, options: BackendOptions, outdir: Path) -> Emitted:
+    from .rtl import generate, write_project
 
-    return emit(graph, options, outdir)
+    design = generate(graph, options)
+    m = design.manifest
+    summary = {
+        "latency_cycles": m.latency_cycles,
+        "ii": m.ii,
+        "clock_mhz": m.clock_mhz,
+        "top": m.top,
+    }
+    return Emitted(tuple(write_project(design, Path(outdir))), summary)
 
 
 BACKENDS: dict[str, Emitter] = {"hls": _hls, "rtl": _rtl}

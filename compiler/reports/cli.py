@@ -84,29 +84,37 @@ def layer_lines(impl: Any) -> list[str]:
     return lines + [row("total", impl.resources, impl.latency_cycles)]
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    """Run ``trigc report``; 0 within budget, 1 over it."""
+def run_report(
+    project: Path,
+    budget: Any,
+    device: str | None = None,
+    backends: tuple[str, ...] | None = None,
+    quiet: bool = False,
+    as_json: bool = False,
+) -> int:
+    """Measure ``project`` against ``budget`` (a preset, a file or a Budget), write the report
+    files and print the summary (or ``report.json``); 0 within budget, 1 over it."""
     from .report import build_report
     from .writers import to_json_text, write_report
 
     def progress(message: str) -> None:
-        if not args.quiet:
+        if not quiet:
             print(f"... {message}", file=sys.stderr, flush=True)
 
-    report = build_report(
-        args.project,
-        args.budget,
-        device=args.device,
-        progress=progress,
-        backends=tuple(args.backend) if args.backend else None,
-    )
-    files = write_report(report, Path(args.project) / REPORT_DIR)
-    if args.json:
+    report = build_report(project, budget, device=device, progress=progress, backends=backends)
+    files = write_report(report, Path(project) / REPORT_DIR)
+    if as_json:
         print(to_json_text(report), end="")
     else:
         print(summary(report))
         print(f"  wrote {', '.join(str(f) for f in files)}")
     return EXIT_WITHIN if report.passed else EXIT_OVER
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Run ``trigc report``; 0 within budget, 1 over it."""
+    backends = tuple(args.backend) if args.backend else None
+    return run_report(args.project, args.budget, args.device, backends, args.quiet, args.json)
 
 
 def main(argv: list[str] | None = None) -> int:

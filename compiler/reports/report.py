@@ -28,7 +28,7 @@ Progress = Callable[[str], None]
 
 
 def build_report(
-    project_path: Path | str,
+    project_path: Project | Path | str,
     budget: Budget | str | Path,
     device: str | None = None,
     progress: Progress = lambda s: None,
@@ -41,7 +41,7 @@ def build_report(
     overrides the budget's device (default: the budget's, else the project's ``--part``);
     ``backends`` restricts the report to some of the project's backend folders.
     """
-    project = open_project(Path(project_path))
+    project = project_path if isinstance(project_path, Project) else open_project(project_path)
     budget = budget if isinstance(budget, Budget) else load_budget(budget)
     part = device or budget.device or project.manifest.get("options", {}).get("part")
     if not part:
