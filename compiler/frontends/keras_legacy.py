@@ -24,7 +24,8 @@ import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
 from ..ir.graph import Graph
-from .builder import FrontendOptions, identifier
+from ..names import identifier
+from .builder import FrontendOptions
 from .layers import (
     ActivationLayer,
     BatchNormLayer,

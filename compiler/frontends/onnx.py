@@ -25,7 +25,8 @@ import numpy as np
 from ..errors import InexactError, TrigcError, UnsupportedModelError
 from ..ir.fixed import FixedType
 from ..ir.graph import Graph
-from .builder import FrontendOptions, identifier
+from ..names import identifier
+from .builder import FrontendOptions
 from .layers import (
     ActivationLayer,
     BatchNormLayer,

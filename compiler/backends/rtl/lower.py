@@ -14,7 +14,6 @@ pooling and the other activations are built in :mod:`.merge` and :mod:`.window`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from ...ir.fixed import FixedType
 from ...ir.graph import Graph, Node, Tensor
 from ...ir.ops.conv import ConvOp, window_index
 from ...ir.ops.lut import index_shift, index_type
+from ...names import verilog_identifier
 from .argmax import argmax_onehot
 from .cast import cast_value
 from .csd import csd_cost, csd_digits, odd_part, plan_products
@@ -33,12 +33,6 @@ from .merge import add, align, concatenate, multiply
 from .netlist import Netlist, Signal, Value
 from .rom import lookup, read, top_bits
 from .window import binary, convolution, leaky_relu, pooling, relu_max, windows
-
-
-def identifier(name: str) -> str:
-    """A Verilog identifier made from a tensor or node name."""
-    text = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    return text if text and not text[0].isdigit() and text[0] != "_" else f"n{text}"
 
 
 @dataclass(frozen=True)
@@ -186,7 +180,7 @@ def _pair_terms(
 def _batches(node: Node, x: TensorValues, n: int) -> list[tuple[str, Sequence[Value]]]:
     """Rows of ``n`` elements along the last axis, with a name suffix for each."""
     rows = len(x.values) // n
-    prefix = identifier(node.name)
+    prefix = verilog_identifier(node.name)
     return [
         (prefix if rows == 1 else f"{prefix}_r{r}", x.values[r * n : (r + 1) * n])
         for r in range(rows)
@@ -233,7 +227,7 @@ def _identity(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> 
 def _relu(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
     """ReLU and its cast together (see :mod:`.cast`)."""
     (x,) = xs
-    name, dst = identifier(node.name), node.output.type
+    name, dst = verilog_identifier(node.name), node.output.type
     values = tuple(
         cast_value(nl, v, x.frac, dst, f"{name}_o{j}", relu=True) for j, v in enumerate(x.values)
     )
@@ -255,7 +249,7 @@ def _concatenate(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) 
 
 def _add(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
     (a, b), frac = _aligned_inputs(xs)
-    values = add(nl, a, b, node.op == "subtract", identifier(node.name))
+    values = add(nl, a, b, node.op == "subtract", verilog_identifier(node.name))
     return TensorValues(tuple(values), frac)
 
 
@@ -265,7 +259,7 @@ def _multiply(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> 
     def one_term(nl: Netlist, row: Sequence[Value], columns, consts, name: str) -> list[Value]:
         return linear(nl, row, columns, consts, name, sharing)
 
-    values = multiply(nl, a.values, b.values, identifier(node.name), one_term)
+    values = multiply(nl, a.values, b.values, verilog_identifier(node.name), one_term)
     return TensorValues(tuple(values), a.frac + b.frac)
 
 
@@ -282,7 +276,7 @@ def _conv(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Tens
         return linear(nl, row, columns, consts, name, sharing)
 
     values = convolution(
-        nl, rows, kernel, frac - prod_frac, consts, identifier(node.name), dense_rows
+        nl, rows, kernel, frac - prod_frac, consts, verilog_identifier(node.name), dense_rows
     )
     return TensorValues(tuple(values), frac)
 
@@ -292,18 +286,20 @@ def _pool(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Tens
     in_shape = tuple(node.attrs["in_shape"])
     rows = windows(x.values, window_index(node.attrs, in_shape), in_shape[-1])
     average = node.op == "avg_pool"
-    values = pooling(nl, rows, in_shape[-1], average, identifier(node.name))
+    values = pooling(nl, rows, in_shape[-1], average, verilog_identifier(node.name))
     extra = int(np.prod(node.attrs["kernel"])).bit_length() - 1 if average else 0
     return TensorValues(tuple(values), x.frac + extra)
 
 
 def _leaky_relu(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
     (x,), k = xs, node.attrs["shift"]
-    return TensorValues(tuple(leaky_relu(nl, x.values, k, identifier(node.name))), x.frac + k)
+    return TensorValues(
+        tuple(leaky_relu(nl, x.values, k, verilog_identifier(node.name))), x.frac + k
+    )
 
 
 def _binary(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
-    return TensorValues(tuple(binary(nl, xs[0].values, identifier(node.name))), 0)
+    return TensorValues(tuple(binary(nl, xs[0].values, verilog_identifier(node.name))), 0)
 
 
 def _relu_max(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
@@ -311,12 +307,12 @@ def _relu_max(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> 
     frac = max(x.frac, 0)
     values = align(x.values, x.frac, frac) if frac > x.frac else list(x.values)
     top = node.attrs["max_value"] << frac
-    return TensorValues(tuple(relu_max(nl, values, top, identifier(node.name))), frac)
+    return TensorValues(tuple(relu_max(nl, values, top, verilog_identifier(node.name))), frac)
 
 
 def _argmax(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
     (x,), n = xs, node.output.shape[-1]
-    prefix = identifier(node.name)
+    prefix = verilog_identifier(node.name)
     values: list[Value] = []
     for r in range(len(x.values) // n):
         values += argmax_onehot(nl, x.values[r * n : (r + 1) * n], f"{prefix}_r{r}")
@@ -327,7 +323,7 @@ def _lut(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Tenso
     (x,), table = xs, node.consts["table"]
     entries = [int(v) for v in table.values.tolist()]
     src_frac, dst = x.frac - index_shift(node), index_type(len(entries))
-    prefix = identifier(node.name)
+    prefix = verilog_identifier(node.name)
     values = []
     for j, v in enumerate(x.values):
         index = cast_value(nl, v, src_frac, dst, f"{prefix}_i{j}")
@@ -344,7 +340,7 @@ def _softmax(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> T
     inv_table = [int(v) for v in inv_c.values.tolist()]
     in_width = node.attrs["input_width"]
     sum_t = FixedType.parse(node.attrs["sum_type"])
-    prefix = identifier(node.name)
+    prefix = verilog_identifier(node.name)
     out: list[Value] = []
     for r in range(len(x.values) // n):
         name = f"{prefix}_r{r}"
@@ -400,7 +396,7 @@ def _unsupported(node: Node) -> TrigcError:
 
 def _cast_all(nl: Netlist, node: Node, x: TensorValues) -> TensorValues:
     dst: FixedType = node.output.type
-    name = identifier(node.name)
+    name = verilog_identifier(node.name)
     values = tuple(cast_value(nl, v, x.frac, dst, f"{name}_o{j}") for j, v in enumerate(x.values))
     return TensorValues(values, dst.frac)
 
@@ -416,7 +412,7 @@ def lower(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
         nl.group = owner[node.output.name] = node.name
         if node.op == "input":
             t = node.output.type
-            base = identifier(node.output.name)
+            base = verilog_identifier(node.output.name)
             values = tuple(
                 nl.input(f"{base}_{j}", offset + j * t.width, t.min_int, t.max_int)
                 for j in range(node.output.size)
@@ -437,7 +433,7 @@ def lower(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
     offset = 0
     for name in graph.outputs:
         tensor = graph.tensor(name)
-        prefix = identifier(name)
+        prefix = verilog_identifier(name)
         nl.group = owner[name]
         values = tuple(
             nl.materialize(v, f"{prefix}_out{j}") for j, v in enumerate(env[name].values)

@@ -16,36 +16,14 @@ import jinja2
 
 from ...errors import ProjectError, TrigcError
 from ...ir.graph import Graph
+from ...names import VERILOG_KEYWORDS, verilog_identifier
 from .. import BackendOptions
 from .delay import DelayModel
-from .lower import SHARING, Lowered, PortLayout, identifier, lower
+from .lower import SHARING, Lowered, PortLayout, lower
 from .manifest import MANIFEST_NAME, LayerEntry, Port, RtlManifest
 from .netlist import Netlist
 from .verilog import Body, render_body
 
-VERILOG_KEYWORDS = frozenset(
-    "always and assign automatic begin buf case casex casez cell config deassign default "
-    "defparam design disable edge else end endcase endconfig endfunction endgenerate endmodule "
-    "endprimitive endspecify endtable endtask event for force forever fork function generate "
-    "genvar if ifnone initial inout input instance integer join large liblist library localparam "
-    "macromodule medium module nand negedge nor not or output parameter posedge primitive pulldown "
-    "pullup real realtime reg release repeat scalared signed small specify specparam strong0 "
-    "strong1 supply0 supply1 table task time tran tri tri0 tri1 triand trior trireg unsigned use "
-    "vectored wait wand weak0 weak1 while wire wor xnor xor "
-    # SystemVerilog keywords (Verilator reads .v files as SystemVerilog by default)
-    "alias always_comb always_ff always_latch assert assume before bind bins binsof bit break "
-    "byte chandle checker class clocking const constraint context continue cover covergroup "
-    "coverpoint cross dist do endchecker endclass endclocking endgroup endinterface endpackage "
-    "endprogram endproperty endsequence enum eventually expect export extends extern final "
-    "first_match foreach forkjoin global iff ignore_bins illegal_bins implements implies import "
-    "inside int interconnect interface intersect join_any join_none let local logic longint "
-    "matches modport nettype new nexttime null package packed priority program property "
-    "protected pure rand randc randcase randsequence ref reject_on restrict return s_always "
-    "s_eventually s_nexttime s_until s_until_with sequence shortint shortreal soft solve static "
-    "string strong struct super sync_accept_on sync_reject_on tagged this throughout timeprecision "
-    "timeunit type typedef union unique unique0 until until_with untyped var virtual void "
-    "wait_order weak wildcard with within".split()
-)
 WRAPPER_RESERVED = frozenset({"ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready"})
 
 
@@ -100,7 +78,7 @@ def _wrapper_ports(lowered: Lowered) -> tuple[list[dict], list[dict]]:
     for ports in (lowered.inputs, lowered.outputs):
         entries = []
         for p in ports:
-            port = identifier(p.tensor.name)
+            port = verilog_identifier(p.tensor.name)
             while port in taken or port in VERILOG_KEYWORDS or f"{port}_ap_vld" in taken:
                 port += "_t"
             taken |= {port, f"{port}_ap_vld"}

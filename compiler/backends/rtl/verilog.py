@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .lower import Lowered, identifier
+from ...names import verilog_identifier
+from .lower import Lowered
 from .netlist import AddCell, Bool, InputCell, RoundCell, Signal, Term, Value
 
 
@@ -254,7 +255,7 @@ class _BodyWriter:
         self.storage: dict[Key, Storage] = {}
         names = lowered.netlist
         self.out_regs = [
-            names.fresh_name(f"{identifier(p.tensor.name)}_q") for p in lowered.outputs
+            names.fresh_name(f"{verilog_identifier(p.tensor.name)}_q") for p in lowered.outputs
         ]
         self.layers = self._layers(top)
 
@@ -264,12 +265,12 @@ class _BodyWriter:
         for layer in self.lowered.layers:
             if layer not in owners:
                 continue
-            module = f"{top}_{identifier(layer)}"
+            module = f"{top}_{verilog_identifier(layer)}"
             while module in taken:
                 module += "_l"
             taken.add(module)
             stages = [s.stage for s in self.live if s.group == layer] or [self.latency]
-            instance = self.lowered.netlist.fresh_name(f"u_{identifier(layer)}")
+            instance = self.lowered.netlist.fresh_name(f"u_{verilog_identifier(layer)}")
             layers.append(LayerModule(layer, module, instance, (min(stages), max(stages))))
         return layers
 

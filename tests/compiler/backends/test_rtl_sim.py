@@ -29,9 +29,9 @@ from tests.compiler.backends.test_rtl import (
 )
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl import emit
-from trigc.compiler.backends.rtl.tools import lint, simulate_icarus, verilator_path
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph
+from trigc.sim.tools import lint, simulate_icarus, verilator_path
 
 pytestmark = pytest.mark.sim
 

