@@ -27,8 +27,7 @@ from .frontends.precision_config import PrecisionConfig
 from .ir.fixed import FixedType
 from .ir.graph import Graph
 from .ir.serialize import load_graph, save_graph
-from .passes import append_argmax
-from .pipeline import PASSES, run_pipeline
+from .pipeline import run_pipeline, selected_passes
 
 MANIFEST = "manifest.json"
 PROJECT_FORMAT = "trigc-project"
@@ -79,13 +78,8 @@ def lower(model: Any, options: CompileOptions | None = None) -> Graph:
     from .frontends.keras import from_keras  # noqa: PLC0415
 
     options = options or CompileOptions()
-    graph, _ = run_pipeline(_with_outputs(from_keras(model, options.frontend), options))
+    graph, _ = run_pipeline(from_keras(model, options.frontend), argmax=options.argmax)
     return graph
-
-
-def _with_outputs(graph: Graph, options: CompileOptions) -> Graph:
-    """The untyped graph with the output option applied (``--argmax``)."""
-    return append_argmax.run(graph) if options.argmax else graph
 
 
 def tool_versions() -> dict[str, str]:
@@ -195,7 +189,7 @@ def compile_project(
         loaded = LoadedModel(untyped, "keras", (), tuple(approximated))
     else:
         loaded = read_model(Path(model), weights, options.frontend)
-    graph, _ = run_pipeline(_with_outputs(loaded.graph, options))
+    graph, _ = run_pipeline(loaded.graph, argmax=options.argmax)
 
     created = [p for p in reversed(outdir.absolute().parents) if not p.exists()]
     try:
@@ -226,7 +220,7 @@ def compile_project(
             "model": {"name": graph.name, **_model_entry(source, loaded)},
             "options": options.to_json(),
             "tools": tool_versions(),
-            "passes": [name for name, _, _ in PASSES],
+            "passes": [p.name for p in selected_passes(options.argmax)],
             "layers": layer_table(graph),
             "backends": summaries,
         }
