@@ -41,7 +41,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,9 @@ def lower(graph: Graph) -> Lowered:
             lowered.input_layers.append(name)
             _add(lowered, node, layer, {"result": node.output.type.to_hls()})
             continue
-        _check_shapes(graph, node)
+        rule = RULES[node.op]
+        if rule.check is not None:
+            rule.check(graph, node, _where(node))
         srcs = [lowered.layer_of[name] for name in node.inputs]
         in_type = graph.tensor(node.inputs[0]).type
         if node.op == "scale_shift" and _is_unit_scale_shift(node):
@@ -136,9 +138,10 @@ def lower(graph: Graph) -> Lowered:
         if node_op == "requantize" and _same_format(in_type, node.output.type):
             lowered.layer_of[node.output.name] = srcs[0]  # a cast that cannot change any value
             continue
-        fields, precision = _LAYERS[node_op](node, in_type)
+        rule = RULES[node_op]
+        fields, precision = rule.translate(node, in_type)
         layer = {"name": names.make(node.name), "inputs": srcs, **fields}
-        config = _CONFIG[node_op](node) if node_op in _CONFIG else {}
+        config = rule.config(node) if rule.config is not None else {}
         _add(lowered, node, layer, {"result": node.output.type.to_hls(), **precision}, config)
     lowered.output_layers = _output_layers(graph, lowered)
     return lowered
@@ -210,7 +213,7 @@ def _merge(node: Node, in_type: FixedType) -> LayerFields:
 
 
 def _concatenate(node: Node, in_type: FixedType) -> LayerFields:
-    # _check_shapes allows 1-D tensors only: the two arrays end to end, each element cast.
+    # _check_concatenate allows 1-D tensors only: the two arrays end to end, each element cast.
     return {"class_name": "Concatenate", "op": "concatenate1d", "axis": -1}, {}
 
 
@@ -330,32 +333,99 @@ def _lut_config(node: Node) -> dict[str, Any]:
     return {"TableSize": int(node.consts["table"].values.shape[0])}
 
 
-_CONFIG = {
-    "conv": _conv_config,
-    "argmax": _argmax_config,
-    "lut": _lut_config,
-    "softmax": _softmax_config,
-}
+# -- per-op checks: what hls4ml cannot express on the flat arrays of io_parallel --------------
+Check = Callable[[Graph, Node, str], None]
 
-_LAYERS = {
-    "dense": _dense,
-    "relu": _relu,
-    "requantize": _requantize,
-    "reshape": _requantize,
-    "scale_shift": _scale_shift,
-    "add": _merge,
-    "subtract": _merge,
-    "multiply": _merge,
-    "concatenate": _concatenate,
-    "conv": _conv,
-    "max_pool": _pool,
-    "avg_pool": _pool,
-    "leaky_relu": _leaky_relu,
-    "binary": _binary,
-    "relu_max": _relu_max,
-    "argmax": _argmax,
-    "lut": _lut,
-    "softmax": _softmax,
+
+def _shape_of_input(graph: Graph, node: Node) -> tuple[int, ...]:
+    return graph.tensor(node.inputs[0]).shape
+
+
+def _check_dense(graph: Graph, node: Node, where: str) -> None:
+    shape = _shape_of_input(graph, node)
+    if int(np.prod(shape[:-1], dtype=np.int64)) != 1:
+        raise TrigcError(
+            f"{where}: the hls backend applies dense layers to 1-D tensors only, got input "
+            f"shape {shape}; flatten before the dense layer."
+        )
+
+
+def _check_binary(graph: Graph, node: Node, where: str) -> None:
+    if graph.node(node.inputs[0]).op == "scale_shift":
+        raise TrigcError(
+            f"{where}: hls4ml fuses a batch normalization followed by a binary activation "
+            "into thresholds of its own rounding; put a quantizer between them or use the rtl "
+            "backend"
+        )
+
+
+def _check_lut(graph: Graph, node: Node, where: str) -> None:
+    if (node.attrs["function"], node.attrs["range"]) not in LUT_FUNCTIONS:
+        raise TrigcError(
+            f"{where}: the hls backend has lookup tables for {sorted(LUT_FUNCTIONS)} only"
+        )
+
+
+def _check_softmax(graph: Graph, node: Node, where: str) -> None:
+    shape = _shape_of_input(graph, node)
+    if len(shape) != 1 or node.attrs["input_width"] != graph.tensor(node.inputs[0]).type.width:
+        raise TrigcError(
+            f"{where}: the hls backend computes softmax on 1-D tensors whose type is "
+            f"input_width={node.attrs['input_width']} bits wide"
+        )
+
+
+def _check_argmax(graph: Graph, node: Node, where: str) -> None:
+    if len(_shape_of_input(graph, node)) != 1:
+        raise TrigcError(f"{where}: the hls backend takes the argmax of 1-D tensors only")
+
+
+def _check_relu_max(graph: Graph, node: Node, where: str) -> None:
+    if node.attrs["max_value"] not in (1, 6):
+        raise TrigcError(
+            f"{where}: hls4ml has ReLU with a maximum of 1 or 6 only (relu1, relu6), got "
+            f"{node.attrs['max_value']}; use the rtl backend"
+        )
+
+
+def _check_concatenate(graph: Graph, node: Node, where: str) -> None:
+    shape = _shape_of_input(graph, node)
+    if len(shape) != 1:
+        raise TrigcError(
+            f"{where}: the hls backend concatenates 1-D tensors only, got shape {shape} "
+            f"(axis {node.attrs.get('axis', 0)}); flatten both inputs first."
+        )
+
+
+@dataclass(frozen=True)
+class HlsRule:
+    """How one IR op becomes an hls4ml layer: its layer fields and precisions, its per-layer
+    configuration, and the check that refuses what hls4ml cannot express."""
+
+    translate: Callable[[Node, FixedType], LayerFields]
+    config: Callable[[Node], dict[str, Any]] | None = None
+    check: Check | None = None
+
+
+RULES: dict[str, HlsRule] = {
+    "dense": HlsRule(_dense, check=_check_dense),
+    "relu": HlsRule(_relu),
+    "requantize": HlsRule(_requantize),
+    "reshape": HlsRule(_requantize),
+    "scale_shift": HlsRule(_scale_shift),
+    "add": HlsRule(_merge),
+    "subtract": HlsRule(_merge),
+    "multiply": HlsRule(_merge),
+    "concatenate": HlsRule(_concatenate, check=_check_concatenate),
+    "conv": HlsRule(_conv, config=_conv_config),
+    "max_pool": HlsRule(_pool),
+    "avg_pool": HlsRule(_pool),
+    "leaky_relu": HlsRule(_leaky_relu),
+    "binary": HlsRule(_binary, check=_check_binary),
+    "relu_max": HlsRule(_relu_max, check=_check_relu_max),
+    "argmax": HlsRule(_argmax, config=_argmax_config, check=_check_argmax),
+    "lut": HlsRule(_lut, config=_lut_config, check=_check_lut),
+    "softmax": HlsRule(_softmax, config=_softmax_config, check=_check_softmax),
 }
 
 
@@ -396,13 +466,17 @@ def _add(
     lowered.traced_by.pop(node.output.name, None)
 
 
+def _where(node: Node) -> str:
+    return f"node {node.name!r} (op {node.op!r}, from {node.origin or 'unknown origin'})"
+
+
 def _check_node(node: Node) -> None:
     """Raise :class:`TrigcError` for what this backend cannot express."""
-    where = f"node {node.name!r} (op {node.op!r}, from {node.origin or 'unknown origin'})"
-    if node.op != "input" and node.op not in _LAYERS:
+    where = _where(node)
+    if node.op != "input" and node.op not in RULES:
         raise TrigcError(
             f"{where}: the hls backend cannot express this op; it supports input, "
-            f"{', '.join(_LAYERS)}. Lower it in a pass first or use another backend."
+            f"{', '.join(RULES)}. Lower it in a pass first or use another backend."
         )
     for cname, const in node.consts.items():
         values = np.asarray(const.values).astype(object)
@@ -416,47 +490,6 @@ def _check_node(node: Node) -> None:
                 f"{where}: constant {cname!r} needs more than {DOUBLE_MANTISSA_BITS} significant "
                 "bits; hls4ml writes weights as decimal numbers read through a C double."
             )
-
-
-def _check_shapes(graph: Graph, node: Node) -> None:
-    """Refuse ops whose meaning on a multi-dimensional tensor the flat arrays cannot keep."""
-    where = f"node {node.name!r} (op {node.op!r}, from {node.origin or 'unknown origin'})"
-    shape = graph.tensor(node.inputs[0]).shape
-    if node.op == "dense" and int(np.prod(shape[:-1], dtype=np.int64)) != 1:
-        raise TrigcError(
-            f"{where}: the hls backend applies dense layers to 1-D tensors only, got input "
-            f"shape {shape}; flatten before the dense layer."
-        )
-    if node.op == "binary" and graph.node(node.inputs[0]).op == "scale_shift":
-        raise TrigcError(
-            f"{where}: hls4ml fuses a batch normalization followed by a binary activation "
-            "into thresholds of its own rounding; put a quantizer between them or use the rtl "
-            "backend"
-        )
-    if node.op == "lut" and (node.attrs["function"], node.attrs["range"]) not in LUT_FUNCTIONS:
-        raise TrigcError(
-            f"{where}: the hls backend has lookup tables for {sorted(LUT_FUNCTIONS)} only"
-        )
-    if node.op == "softmax" and (
-        len(shape) != 1 or node.attrs["input_width"] != graph.tensor(node.inputs[0]).type.width
-    ):
-        raise TrigcError(
-            f"{where}: the hls backend computes softmax on 1-D tensors whose type is "
-            f"input_width={node.attrs['input_width']} bits wide"
-        )
-    if node.op == "argmax" and len(shape) != 1:
-        raise TrigcError(f"{where}: the hls backend takes the argmax of 1-D tensors only")
-    if node.op == "relu_max" and node.attrs["max_value"] not in (1, 6):
-        raise TrigcError(
-            f"{where}: hls4ml has ReLU with a maximum of 1 or 6 only (relu1, relu6), got "
-            f"{node.attrs['max_value']}; use the rtl backend"
-        )
-    axis = node.attrs.get("axis", 0)
-    if node.op == "concatenate" and len(shape) != 1:
-        raise TrigcError(
-            f"{where}: the hls backend concatenates 1-D tensors only, got shape {shape} "
-            f"(axis {axis}); flatten both inputs first."
-        )
 
 
 def _is_unit_scale_shift(node: Node) -> bool:
