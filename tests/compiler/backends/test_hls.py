@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from trigc.compiler.backends import BackendOptions
-from trigc.compiler.backends.hls import IO_FILE, dense_accumulator_type, emit, lower
+from trigc.compiler.backends.hls import IO_FILE, emit, lower
 from trigc.compiler.backends.hls_csim import HlsCSim
+from trigc.compiler.backends.hls_rules import dense_accumulator_type
 from trigc.compiler.errors import ProjectError, TrigcError
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType as T
