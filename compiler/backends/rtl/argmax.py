@@ -25,10 +25,6 @@ class CompareCell(Cell):
     def delay(self, model: DelayModel, width: int) -> float:
         return model.adder(self.compare_width)
 
-    def render(self, refs, width):
-        cw, op = self.compare_width, " > " if self.strict else " >= "
-        return f"$signed({refs.term(self.a, cw)}){op}$signed({refs.term(self.b, cw)})"
-
 
 class AllCell(Cell):
     """The AND of single-bit signals."""
@@ -39,9 +35,6 @@ class AllCell(Cell):
 
     def delay(self, model: DelayModel, width: int) -> float:
         return model.logic(bool_inputs(self.expr))
-
-    def render(self, refs, width):
-        return refs.boolean(self.expr)
 
 
 def _compare(nl: Netlist, a: Value, b: Value, strict: bool, name: str) -> Signal | bool:

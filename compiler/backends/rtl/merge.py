@@ -35,9 +35,6 @@ class MulCell(Cell):
         levels = max(1, min(self.a.width, self.b.width).bit_length())
         return model.adder(width) * levels
 
-    def render(self, refs, width):
-        return f"{refs.ext(self.a, width)} * {refs.ext(self.b, width)}"
-
 
 def align(values: Sequence[Value], frac: int, target: int) -> list[Value]:
     """The values expressed with ``target >= frac`` fractional bits (trailing zeros)."""

@@ -19,12 +19,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .delay import DelayModel
-
-if TYPE_CHECKING:
-    from .verilog import Refs
 
 
 def range_width(lo: int, hi: int) -> int:
@@ -122,14 +118,12 @@ class Term:
 
 
 class Cell:
-    """Something that computes one signal.  ``render`` gives an expression of ``width`` bits."""
+    """Something that computes one signal from its ``inputs`` (plain data: the Verilog
+    printer, :func:`~.expressions.cell_expression`, turns it into text)."""
 
     inputs: tuple[Signal, ...] = ()
 
     def delay(self, model: DelayModel, width: int) -> float:
-        raise NotImplementedError
-
-    def render(self, refs: Refs, width: int) -> str:
         raise NotImplementedError
 
 
@@ -161,17 +155,6 @@ class AddCell(Cell):
     def delay(self, model, width):
         return model.adder(width - self.passthrough(width))
 
-    def render(self, refs, width):
-        op = " - " if self.subtract else " + "
-        low = self.passthrough(width)
-        if not low:
-            return refs.term(self.a, width) + op + refs.term(self.b, width)
-        high = width - low
-        b = Term(self.b.sig, self.b.const, 0)
-        return (
-            f"{{{refs.part(self.a, high, low)}{op}{refs.term(b, high)}, {refs.part(self.a, low)}}}"
-        )
-
 
 class SliceCell(Cell):
     """``src >> drop`` wrapped to the result width: wiring only (truncation, WRAP)."""
@@ -182,9 +165,6 @@ class SliceCell(Cell):
 
     def delay(self, model, width):
         return 0.0
-
-    def render(self, refs, width):
-        return refs.ext(self.src, width, self.drop)
 
 
 class RoundCell(Cell):
@@ -197,12 +177,6 @@ class RoundCell(Cell):
     def delay(self, model, width):
         # the carry-in logic runs beside the adder's own LUT level
         return model.logic(bool_inputs(self.up)) + model.carry_ns_per_bit * width
-
-    def render(self, refs, width):
-        carry = refs.boolean(self.up)
-        if width > 1:
-            carry = f"{{{width - 1}'b0, {carry}}}"
-        return f"{refs.ext(self.src, width, self.drop)} + {carry}"
 
 
 class ClampCell(Cell):
@@ -217,16 +191,6 @@ class ClampCell(Cell):
 
     def delay(self, model, width):
         return model.logic(bool_inputs(self.over) + bool_inputs(self.under) + 1)
-
-    def render(self, refs, width):
-        text = refs.term(Term(self.src, 0, self.shift), width)
-        if self.under is not False:
-            low = refs.literal(self.low, width)
-            text = f"{refs.boolean(self.under)} ? {low} : {text}"
-        if self.over is not False:
-            high = refs.literal(self.high, width)
-            text = f"{refs.boolean(self.over)} ? {high} : ({text})"
-        return text
 
 
 # -- signals and values -------------------------------------------------------------------------

@@ -23,17 +23,6 @@ class RomCell(Cell):
     def delay(self, model: DelayModel, width: int) -> float:
         return model.logic(len(self.address_bits) + 1)
 
-    def render(self, refs, width):
-        def tree(level: int, entries: list[int]) -> str:
-            if all(e == entries[0] for e in entries):
-                return refs.literal(entries[0], width)
-            half = len(entries) // 2
-            select = refs.boolean(self.address_bits[level])
-            low, high = tree(level - 1, entries[:half]), tree(level - 1, entries[half:])
-            return f"({select} ? {high} : {low})"
-
-        return tree(len(self.address_bits) - 1, self.table)
-
 
 def lookup(nl: Netlist, index: Value, table: Sequence[int], name: str) -> Value:
     """``table[index + len(table) // 2]`` for a signed ``index`` in ``[-N/2, N/2)``."""

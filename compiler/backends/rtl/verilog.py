@@ -22,8 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ...names import verilog_identifier
+from .expressions import Key, Refs, Storage, cell_expression, slice_text
 from .lower import Lowered
-from .netlist import AddCell, Bool, InputCell, RoundCell, Signal, Term, Value
+from .netlist import AddCell, InputCell, RoundCell, Signal
 
 
 class VerilogWriter:
@@ -70,102 +71,6 @@ class VerilogWriter:
 
     def text(self) -> str:
         return "\n".join(self._lines) + "\n"
-
-
-# -- references to signal bits ------------------------------------------------------------------
-@dataclass(frozen=True)
-class Storage:
-    """A wire or register holding bits ``lo..hi`` of a signal."""
-
-    name: str
-    lo: int
-    hi: int
-
-    @property
-    def width(self) -> int:
-        return self.hi - self.lo + 1
-
-
-Key = tuple[int, int]  # (signal index, registers behind the signal's own stage)
-
-
-class Refs:
-    """Expressions for signal bits as seen from one stage; records the bits it hands out."""
-
-    def __init__(self, storage: Callable[[Signal, int], Storage], usage: dict[Key, int]) -> None:
-        self._storage, self.usage = storage, usage
-        self.stage = 1
-
-    def bits(self, sig: Signal, hi: int, lo: int) -> str:
-        delay = self.stage - sig.stage
-        assert delay >= 0, (sig, self.stage)
-        st = self._storage(sig, delay)
-        key = (sig.index, delay)
-        self.usage[key] = self.usage.get(key, 0) | (((1 << (hi - lo + 1)) - 1) << lo)
-        return slice_text(st.name, st.width, hi - st.lo, lo - st.lo)
-
-    def ext(self, sig: Signal, width: int, drop: int = 0) -> str:
-        """``sig >> drop`` sign- or zero-extended (or truncated) to ``width`` bits."""
-        n = sig.width - drop
-        if n <= 0:  # every bit dropped: -1 or 0
-            if not sig.signed:
-                return self.literal(0, width)
-            sign = self.bits(sig, sig.width - 1, sig.width - 1)
-            return sign if width == 1 else f"{{{width}{{{sign}}}}}"
-        if width <= n:
-            return self.bits(sig, drop + width - 1, drop)
-        body, pad = self.bits(sig, sig.width - 1, drop), width - n
-        if not sig.signed:
-            return f"{{{pad}'b0, {body}}}"
-        sign = self.bits(sig, sig.width - 1, sig.width - 1)
-        return f"{{{sign if pad == 1 else f'{{{pad}{{{sign}}}}}'}, {body}}}"
-
-    def term(self, term: Term, width: int) -> str:
-        """``term.sig << term.shift`` (or the constant) in ``width`` bits."""
-        if term.sig is None:
-            return self.literal(term.const << term.shift, width)
-        if term.shift >= width:
-            return self.literal(0, width)
-        if term.shift == 0:
-            return self.ext(term.sig, width)
-        return f"{{{self.ext(term.sig, width - term.shift)}, {term.shift}'b0}}"
-
-    def part(self, term: Term, width: int, drop: int = 0) -> str:
-        """``term >> drop`` (an unshifted term) in ``width`` bits."""
-        assert term.shift == 0
-        if term.sig is None:
-            return self.literal(term.const >> drop, width)
-        return self.ext(term.sig, width, drop)
-
-    def value(self, v: Value, width: int) -> str:
-        """A lowered value (no pending sign) in ``width`` bits."""
-        assert not v.neg
-        return self.term(Term(v.sig, v.const, v.shift), width)
-
-    @staticmethod
-    def literal(value: int, width: int) -> str:
-        return f"{width}'d{value % (1 << width)}"
-
-    def boolean(self, e: Bool) -> str:
-        if isinstance(e, bool):
-            return "1'b1" if e else "1'b0"
-        kind = e[0]
-        if kind == "bit":
-            return self.bits(e[1], e[2], e[2])
-        if kind in ("any", "all"):
-            return ("|" if kind == "any" else "&") + self.bits(e[1], e[2], e[3])
-        if kind == "not":
-            inner = self.boolean(e[1])
-            return f"~{inner}" if e[1][0] == "bit" else f"~({inner})"
-        op = " & " if kind == "and" else " | "
-        return f"({self.boolean(e[1])}{op}{self.boolean(e[2])})"
-
-
-def slice_text(name: str, width: int, hi: int, lo: int) -> str:
-    """``name[hi:lo]``, or just ``name`` when that is the whole vector."""
-    if lo == 0 and hi == width - 1:
-        return name
-    return f"{name}[{hi}]" if hi == lo else f"{name}[{hi}:{lo}]"
 
 
 def _mask_runs(mask: int, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -281,7 +186,7 @@ class _BodyWriter:
         for sig in self.live:
             if not isinstance(sig.cell, InputCell):
                 refs.stage, refs.usage = sig.stage, usage.setdefault(sig.group, {})
-                exprs[sig.index] = sig.cell.render(refs, sig.width)
+                exprs[sig.index] = cell_expression(sig.cell, refs, sig.width)
         refs.stage = self.latency
         outs: Outs = []
         for port in self.lowered.outputs:

@@ -76,14 +76,6 @@ class MaxCell(Cell):
     def delay(self, model: DelayModel, width: int) -> float:
         return model.adder(self.compare_width) + model.logic(3)
 
-    def render(self, refs, width):
-        cw = self.compare_width
-        a, b = refs.term(self.a, cw), refs.term(self.b, cw)
-        return (
-            f"($signed({a}) > $signed({b})) ? {refs.term(self.a, width)} : "
-            f"{refs.term(self.b, width)}"
-        )
-
 
 def maximum(nl: Netlist, a: Value, b: Value, name: str) -> Value:
     """``max(a, b)`` exactly (a constant when the ranges decide it)."""
