@@ -247,16 +247,16 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         print(to_text(project.graph), end="")
     manifest = project.manifest
     print(f"compiled {args.model} -> {project.path} (backends: {', '.join(args.backend)})")
-    for row in manifest["layers"]:
+    for row in manifest.layers:
         print(f"  {row['name']:<24} {row['op']:<12} {row['type']}")
-    approximated = manifest["model"].get("approximated_layers")
+    approximated = manifest.model.approximated_layers
     if approximated:
         print(
             f"  note: {', '.join(approximated)} approximate the model (float values cast to the "
             "precision configuration, sigmoid/tanh as hls4ml's lookup tables); the model's own "
             "float outputs are a reference for information only"
         )
-    for name, summary in manifest["backends"].items():
+    for name, summary in manifest.backends.items():
         if "latency_cycles" in summary:
             print(f"  {name}: latency {summary['latency_cycles']} cycles, II {summary.get('ii')}")
     if budget is not None:

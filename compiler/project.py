@@ -28,10 +28,8 @@ from .ir.fixed import FixedType
 from .ir.graph import Graph
 from .ir.serialize import load_graph, save_graph
 from .pipeline import run_pipeline, selected_passes
+from .project_manifest import MANIFEST, ModelEntry, ProjectManifest
 
-MANIFEST = "manifest.json"
-PROJECT_FORMAT = "trigc-project"
-PROJECT_VERSION = 1
 TOOLS = (
     "trigc",
     "hls4ml",
@@ -148,19 +146,18 @@ def _replace_dir(tmp: Path, outdir: Path) -> None:
         os.replace(tmp, outdir)
 
 
-def _model_entry(source: Path, loaded: LoadedModel) -> dict[str, Any]:
+def _model_entry(name: str, source: Path, loaded: LoadedModel) -> ModelEntry:
     """The manifest's description of the source model and of its reference."""
-    entry: dict[str, Any] = {
-        "source": f"source/{source.name}",
-        "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
-        "format": loaded.format,
-        "reference": REFERENCES[loaded.format],
-        "reference_exact": not loaded.approximated,
-        "approximated_layers": list(loaded.approximated),
-    }
-    if len(loaded.files) > 1:
-        entry["weights"] = f"source/{loaded.files[1].name}"
-    return entry
+    return ModelEntry(
+        name=name,
+        source=f"source/{source.name}",
+        sha256=hashlib.sha256(source.read_bytes()).hexdigest(),
+        format=loaded.format,
+        reference=REFERENCES[loaded.format],
+        reference_exact=not loaded.approximated,
+        approximated_layers=tuple(loaded.approximated),
+        weights=f"source/{loaded.files[1].name}" if len(loaded.files) > 1 else None,
+    )
 
 
 def compile_project(
@@ -214,17 +211,15 @@ def compile_project(
             name: get_backend(name)(graph, options.backend, tmp / name).summary
             for name in options.backends
         }
-        manifest = {
-            "format": PROJECT_FORMAT,
-            "version": PROJECT_VERSION,
-            "model": {"name": graph.name, **_model_entry(source, loaded)},
-            "options": options.to_json(),
-            "tools": tool_versions(),
-            "passes": [p.name for p in selected_passes(options.argmax)],
-            "layers": layer_table(graph),
-            "backends": summaries,
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        manifest = ProjectManifest(
+            model=_model_entry(graph.name, source, loaded),
+            options=options.to_json(),
+            tools=tool_versions(),
+            passes=tuple(p.name for p in selected_passes(options.argmax)),
+            layers=tuple(layer_table(graph)),
+            backends=summaries,
+        )
+        (tmp / MANIFEST).write_text(manifest.to_text())
         _replace_dir(tmp, outdir)
         compiled = Project(outdir, manifest, graph)
     except OSError as exc:  # a full disk, a file system that went read-only
@@ -258,7 +253,7 @@ class Project:
     """
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: ProjectManifest
     graph: Graph
 
     def __fspath__(self) -> str:
@@ -269,32 +264,32 @@ class Project:
 
     @property
     def source_model(self) -> Path:
-        return self.path / self.manifest["model"]["source"]
+        return self.path / self.manifest.model.source
 
     @property
     def source_weights(self) -> Path | None:
         """The weights file of a Keras 2 ``.json`` model, if any."""
-        weights = self.manifest["model"].get("weights")
+        weights = self.manifest.model.weights
         return self.path / weights if weights else None
 
     @property
     def source_format(self) -> str:
-        return str(self.manifest["model"].get("format", "keras"))
+        return self.manifest.model.format
 
     @property
     def reference(self) -> str:
         """The representation the model itself is run in: ``keras`` or ``onnx``."""
-        return str(self.manifest["model"].get("reference", "keras"))
+        return self.manifest.model.reference
 
     @property
     def reference_exact(self) -> bool:
         """False when trigc cast float values to a precision configuration."""
-        return bool(self.manifest["model"].get("reference_exact", True))
+        return self.manifest.model.reference_exact
 
     @property
     def argmax(self) -> bool:
         """Whether the outputs are the one-hot argmax of the model's (``--argmax``)."""
-        return bool(self.manifest.get("options", {}).get("argmax", False))
+        return self.manifest.argmax
 
     def backend_dir(self, name: str) -> Path:
         return self.path / name
@@ -309,11 +304,10 @@ def open_project(path: Path) -> Project:
     if not manifest_file.is_file():
         raise ProjectError(f"{path}: not a trigc project (no {MANIFEST}); run trigc compile")
     try:
-        manifest = json.loads(manifest_file.read_text())
-    except json.JSONDecodeError as exc:
+        data = json.loads(manifest_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ProjectError(f"{manifest_file}: not valid JSON ({exc})") from None
-    if manifest.get("format") != PROJECT_FORMAT:
-        raise ProjectError(f"{manifest_file}: not a trigc project manifest")
+    manifest = ProjectManifest.from_json(data, str(manifest_file))
     return Project(path, manifest, load_graph(path / "ir.json"))
 
 

@@ -180,7 +180,7 @@ def verify_project(
     else:
         x, edges = make_vectors(graph, vectors, seed)
     result = VerifyResult(len(x), edges)
-    available = [project.reference, *project.manifest.get("backends", {})]
+    available = [project.reference, *project.manifest.backends]
     wanted = representations or tuple(available)
     for name in wanted:
         if name not in ("keras", "onnx", "hls", "rtl"):
@@ -305,7 +305,7 @@ def _compare_reference(
     ir_values = out_t.to_float(reference).reshape(len(x), -1)
     diffs = np.abs(ir_values - outputs[0])
     diff, median = float(np.max(diffs, initial=0)), float(np.median(diffs))
-    layers = ", ".join(project.manifest["model"].get("approximated_layers", []))
+    layers = ", ".join(project.manifest.model.approximated_layers)
     notes.append(
         f"{name} runs the float model, and trigc approximated [{layers}] (float weights/outputs "
         f"cast to the precision configuration, sigmoid/tanh as hls4ml's lookup tables), so "

@@ -43,7 +43,7 @@ def build_report(
     """
     project = project_path if isinstance(project_path, Project) else open_project(project_path)
     budget = budget if isinstance(budget, Budget) else load_budget(budget)
-    part = device or budget.device or project.manifest.get("options", {}).get("part")
+    part = device or budget.device or (project.manifest.part or None)
     if not part:
         raise TrigcError("no FPGA device: give --device or a budget with a 'device' field")
     dev = find_device(part)
@@ -63,7 +63,7 @@ def build_report(
         else:
             implementations.append(hls_implementation(project, budget, dev))
     notes = []
-    project_part = str(project.manifest.get("options", {}).get("part", ""))
+    project_part = project.manifest.part
     if project_part and not project_part.upper().startswith(dev.name):
         notes.append(f"the project was compiled for {project_part}; this report uses {dev.name}")
     return Report(
@@ -163,7 +163,7 @@ def _backend_model_note(stages: tuple[float, ...], model: dict[str, Any] | str) 
 
 def hls_implementation(project: Project, budget: Budget, device: Device) -> Implementation:
     """The analytic estimate of ``hls/``, replaced by vendor reports found there."""
-    options: dict[str, Any] = project.manifest.get("options", {})
+    options: dict[str, Any] = project.manifest.options
     reuse = int(options.get("reuse_factor", 1))
     period = float(options.get("clock_period_ns", 5.0))
     flavor = str(options.get("hls_flavor", "Vitis"))
