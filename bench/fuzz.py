@@ -7,7 +7,7 @@ Prints, per frontend, the models drawn, how many were identical to the reference
 when anything failed.
 
     .venv/bin/python bench/fuzz.py --models 10000 --seed 1 [--workers 2] [--firmware 10]
-        [--cocotb 2] [--json results.json]
+        [--cocotb 2] [--frontends keras,legacy,qonnx,torch] [--json results.json]
 
 The share of each frontend is fixed (Keras 3 half, legacy Keras 2, QONNX and PyTorch ONNX
 the rest); models are drawn by the hypothesis strategies of ``tests/fuzz`` in tasks of at
@@ -98,11 +98,21 @@ def run_task(task: Task) -> list[Record]:
     return records
 
 
-def plan(models: int, seed: int, chunk: int, firmware: int, cocotb: int) -> list[Task]:
-    """Tasks of at most ``chunk`` models per frontend, seeds derived from ``seed``; the
-    firmware models are Keras 3 models, ``cocotb`` of them also through cocotb."""
+def plan(
+    models: int,
+    seed: int,
+    chunk: int,
+    firmware: int,
+    cocotb: int,
+    frontends: tuple[str, ...] = tuple(SHARES),
+) -> list[Task]:
+    """Tasks of at most ``chunk`` models per frontend, seeds derived from ``seed`` (the same
+    whichever ``frontends`` are selected); the firmware models are Keras 3 models, ``cocotb``
+    of them also through cocotb."""
     tasks: list[Task] = []
     for k, (name, share) in enumerate(SHARES.items()):
+        if name not in frontends:
+            continue
         total = round(models * share)
         for start in range(0, total, chunk):
             task_seed = seed * 1000 + k * 100 + start // chunk
@@ -165,8 +175,17 @@ def main() -> int:
     parser.add_argument("--firmware", type=int, default=10, help="models also through hls+rtl")
     parser.add_argument("--cocotb", type=int, default=2, help="of those, also through cocotb")
     parser.add_argument("--json", type=Path, default=None, help="write every record here")
+    parser.add_argument(
+        "--frontends",
+        default=",".join(SHARES),
+        help="comma-separated subset of " + ", ".join(SHARES) + " (their share of --models)",
+    )
     args = parser.parse_args()
-    tasks = plan(args.models, args.seed, args.chunk, args.firmware, args.cocotb)
+    frontends = tuple(f.strip() for f in args.frontends.split(",") if f.strip())
+    unknown = [f for f in frontends if f not in SHARES]
+    if unknown:
+        parser.error(f"unknown frontends {unknown}; valid: {', '.join(SHARES)}")
+    tasks = plan(args.models, args.seed, args.chunk, args.firmware, args.cocotb, frontends)
     start = time.perf_counter()
     records: list[Record] = []
     context = multiprocessing.get_context("spawn")

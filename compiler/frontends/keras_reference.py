@@ -37,15 +37,50 @@ def _floatx(name: str) -> Iterator[None]:
 _WEIGHT_QUANTIZERS = ("kernel_quantizer", "bias_quantizer")
 
 
+class Float64QuantizedRelu:
+    """QKeras' ``quantized_relu(bits, integer)`` evaluated in float64.
+
+    qkeras-v3 casts the quantizer's input to float32, which rounds a pre-activation wider than
+    24 significant bits before the quantizer sees it; the model's fixed-point meaning is the
+    quantizer on the exact value: ``clip(round(x * 2**(bits - integer)), 0, 2**bits - 1)``
+    (round half to even, as QKeras' ``round``) times ``2**(integer - bits)``.
+    """
+
+    def __init__(self, q: Any) -> None:
+        self.scale = 2.0 ** (int(q.bits) - int(q.integer))
+        self.top = 2.0 ** int(q.bits) - 1
+
+    def __call__(self, x: Any) -> Any:
+        import keras  # noqa: PLC0415
+
+        x = keras.ops.cast(x, "float64")
+        return keras.ops.clip(keras.ops.round(x * self.scale), 0.0, self.top) / self.scale
+
+
+def _plain_quantized_relu(q: Any) -> bool:
+    """A quantized_relu as trigc compiles it (no sigmoid, slope, bound or stochastic rounding)."""
+    return (
+        type(q).__name__ == "quantized_relu"
+        and not getattr(q, "use_sigmoid", 0)
+        and not getattr(q, "negative_slope", 0.0)
+        and getattr(q, "relu_upper_bound", None) is None
+        and not getattr(q, "use_stochastic_rounding", False)
+    )
+
+
 def _with_float64(layer: Any) -> Any:
     """A float64 copy of ``layer``; weight quantizers are dropped, the copy gets the quantized
-    weights themselves (QKeras computes some weight scales with float32 constants)."""
+    weights themselves (QKeras computes some weight scales with float32 constants), and a
+    quantized_relu activation is evaluated in float64 (:class:`Float64QuantizedRelu`)."""
     config = layer.get_config()
     config["dtype"] = "float64"
     for key in _WEIGHT_QUANTIZERS:
         if config.get(key) is not None:
             config[key] = None
-    return type(layer).from_config(config)
+    copy = type(layer).from_config(config)
+    if _plain_quantized_relu(getattr(copy, "activation", None)):
+        copy.activation = Float64QuantizedRelu(copy.activation)
+    return copy
 
 
 def _quantized_weights(layer: Any) -> list[np.ndarray]:

@@ -57,7 +57,7 @@ def test_float_onnx_models_are_declared_approximated(spec):
 
 @pytest.mark.sim
 @seed(20261206)
-@settings(CAMPAIGN, max_examples=6)
+@settings(CAMPAIGN, max_examples=12)
 @given(keras_specs())
 def test_firmware_of_keras_models_equals_ir(spec):
     """The HLS C simulation and the RTL (Verilator harness) of random models."""

@@ -100,3 +100,60 @@ def test_auto_po2_kernel_wider_than_18_bits(tmp_path):
         return tmp / "po2.keras", None
 
     _assert_ok(Case("keras", write))
+
+
+def test_quantized_relu_of_a_pre_activation_wider_than_float32():
+    """run_case(keras_case(ModelSpec((23,), (dense 16 kq=quantized_bits(10, 3, symmetric)
+    bq=quantized_bits(6, 3) act=quantized_relu(16, 11), dense 12, dropout, dense 5),
+    seed=2, style='sparse'))): qkeras-v3's quantized_relu casts its input to float32, so
+    the float64 reference rounded a 30-bit pre-activation onto a tie and differed from the IR
+    by one LSB, with no note; the reference now evaluates quantized_relu in float64."""
+    import keras
+    from qkeras import quantized_relu
+
+    from trigc.compiler.frontends.keras_import import import_keras
+    from trigc.compiler.frontends.keras_reference import Float64QuantizedRelu
+
+    import_keras()
+    x = np.array([2.0**10 + 2.0**-6 + 2.0**-19])  # 30 significant bits; LSB of the relu 2**-5
+    exact = 2.0**10 + 2.0**-5  # x / 2**-5 = 2**15 + 0.5 + 2**-14: rounds up
+    q = quantized_relu(16, 11)
+    as_qkeras = float(np.asarray(q(keras.ops.convert_to_tensor(x, "float64")))[0])
+    assert as_qkeras == 2.0**10  # float32 made it a tie, rounded to even
+    assert float(np.asarray(Float64QuantizedRelu(q)(x))[0]) == exact
+
+    dense = layer  # the spec's layers, as the fuzzer drew them
+    spec = ModelSpec(
+        (23,),
+        (
+            dense(
+                "dense",
+                units=16,
+                kq=Q("quantized_bits", 10, 3, alpha=1, symmetric=True),
+                bq=Q("quantized_bits", 6, 3),
+                use_bias=True,
+                activation=Q("quantized_relu", 16, 11, keep_negative=False),
+            ),
+            dense(
+                "dense",
+                units=12,
+                kq=Q("quantized_bits", 5, 1, keep_negative=False, symmetric=True),
+                bq=None,
+                use_bias=True,
+                activation="linear",
+            ),
+            layer("dropout"),
+            dense(
+                "dense",
+                units=5,
+                kq=Q("quantized_bits", 10, 3, alpha=1, symmetric=True),
+                bq=None,
+                use_bias=True,
+                activation=None,
+            ),
+        ),
+        seed=2,
+        style="sparse",
+    )
+    outcome = run_case(keras_case(spec), vectors=300)
+    assert outcome.status == "ok" and not outcome.reason, (outcome.status, outcome.detail)
