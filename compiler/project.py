@@ -71,7 +71,7 @@ class CompileOptions:
         return FrontendOptions(self.input_type, self.allow_inexact, self.precision)
 
 
-def lower(model: Any, options: CompileOptions | None = None) -> Graph:
+def to_graph(model: Any, options: CompileOptions | None = None) -> Graph:
     """A Keras / QKeras model in memory → verified, fully typed IR."""
     from .frontends.keras import from_keras  # noqa: PLC0415
 
@@ -311,4 +311,4 @@ def open_project(path: Path) -> Project:
     return Project(path, manifest, load_graph(path / "ir.json"))
 
 
-__all__ = ["CompileOptions", "compile_project", "lower", "open_project", "Project", "TrigcError"]
+__all__ = ["CompileOptions", "compile_project", "to_graph", "open_project", "Project", "TrigcError"]

@@ -93,7 +93,7 @@ def emit(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]:
         raise ProjectError(
             f"output directory {outdir} exists and is not empty; remove it or choose another"
         )
-    lowered = lower(graph)
+    lowered = hls4ml_layers(graph)
     hls_model = build_model(graph, lowered, options, outdir)
     _check_kept_layers(graph, lowered, hls_model)
     stamp = graph_digest(graph, options)[:8]
@@ -104,7 +104,7 @@ def emit(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]:
 
 
 # -- lowering ---------------------------------------------------------------------------------
-def lower(graph: Graph) -> Lowered:
+def hls4ml_layers(graph: Graph) -> Lowered:
     """Translate every IR node into an hls4ml layer dict with explicit precisions."""
     lowered = Lowered()
     names = _HlsNames()

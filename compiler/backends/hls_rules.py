@@ -2,7 +2,7 @@
 
 An :class:`HlsRule` gives the layer's fields and precisions (``translate``), its per-layer
 configuration (``config``) and the check that refuses what hls4ml cannot express
-(``check``); :data:`RULES` holds one per op, and :func:`~trigc.compiler.backends.hls.lower`
+(``check``); :data:`RULES` holds one per op, and :func:`~trigc.compiler.backends.hls.hls4ml_layers`
 applies them node by node.
 """
 
@@ -46,7 +46,7 @@ def _relu(node: Node, in_type: FixedType) -> LayerFields:
 
 def _requantize(node: Node, in_type: FixedType) -> LayerFields:
     # hls4ml's EliminateLinearActivation keeps a linear activation only if the type changes:
-    # lower() has already dropped the casts that cannot change a value.
+    # hls4ml_layers() has already dropped the casts that cannot change a value.
     return {"class_name": "Activation", "activation": "linear"}, {}
 
 

@@ -201,9 +201,9 @@ def evaluate(model: Any, x: np.ndarray, y: np.ndarray, exact: bool) -> dict[str,
         "logits": logits,
     }
     if exact:
-        from trigc.compiler.project import lower
+        from trigc.compiler.project import to_graph
 
-        graph = lower(model)
+        graph = to_graph(model)
         in_type = graph.inputs[0].output.type
         mantissas = np.clip(
             np.round(np.ldexp(x.astype(np.float64), in_type.frac)), in_type.min_int, in_type.max_int

@@ -36,11 +36,11 @@ def test_results_meet_the_accuracy_and_sparsity_targets():
 def test_quantized_tagger_is_bit_exact(filename):
     from trigc.compiler.frontends.keras import load_keras_model
     from trigc.compiler.ir.fixed import FixedType
-    from trigc.compiler.project import lower
+    from trigc.compiler.project import to_graph
     from trigc.quantize import total_sparsity
 
     model = load_keras_model(TAGGER / filename)
-    graph = lower(model)
+    graph = to_graph(model)
     assert graph.inputs[0].output.type == FixedType(14, 5, True, "RND_CONV", "SAT")
     weights = [n.consts["weight"].type for n in graph.nodes if n.op == "dense"]
     assert weights == [FixedType(6, 1)] * 4

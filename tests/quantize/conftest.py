@@ -10,10 +10,10 @@ from trigc.compiler.ir.executor import run_float
 def assert_keras_equals_ir(model, n: int = 1000, seed: int = 0) -> None:
     """Lower ``model`` with trigc, run the IR and Keras on the same input-grid vectors
     (edge cases first), and require identical outputs (never a tolerance)."""
-    from trigc.compiler.project import lower
+    from trigc.compiler.project import to_graph
     from trigc.compiler.stimuli import make_vectors
 
-    graph = lower(model)
+    graph = to_graph(model)
     x_int, _ = make_vectors(graph, n, seed)
     x = graph.inputs[0].output.type.to_float(x_int)
     ir = run_float(graph, x)[0]

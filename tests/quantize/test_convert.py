@@ -67,7 +67,7 @@ def test_folding_batchnorm_preserves_the_function():
 
 def test_converted_model_compiles_bit_exactly_with_per_layer_bits():
     from trigc.compiler.ir.fixed import FixedType
-    from trigc.compiler.project import lower
+    from trigc.compiler.project import to_graph
     from trigc.quantize import quantize_model
 
     bits = {
@@ -76,7 +76,7 @@ def test_converted_model_compiles_bit_exactly_with_per_layer_bits():
         "d3": LayerQuant(Bits(6, 1), Bits(8, 2)),
     }
     converted = quantize_model(_float_model(), bits, input_bits=Bits(12, 3))
-    graph = lower(converted)
+    graph = to_graph(converted)
     nodes = {node.name: node for node in graph.nodes}
     assert nodes["d1"].consts["weight"].type == FixedType(8, 3)
     assert nodes["d3"].consts["bias"].type == FixedType(8, 3)

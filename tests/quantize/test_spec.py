@@ -25,7 +25,7 @@ def test_spec_errors_name_the_problem():
 
 @pytest.mark.slow
 def test_build_qmodel_types_and_bit_exactness():
-    from trigc.compiler.project import lower
+    from trigc.compiler.project import to_graph
     from trigc.quantize import build_qmodel
 
     spec = QuantSpec(
@@ -44,7 +44,7 @@ def test_build_qmodel_types_and_bit_exactness():
         "relu2",
         "output",
     ]
-    graph = lower(model)
+    graph = to_graph(model)
     nodes = {node.name: node for node in graph.nodes}
     assert graph.inputs[0].output.type == FixedType(12, 4, True, "RND_CONV", "SAT")
     assert nodes["fc1"].consts["weight"].type == FixedType(6, 1)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .delay import DelayModel
-from .netlist import Bool, Cell, Netlist, Signal, Term, Value, and_, bit, bool_inputs, bool_signals
+from .logic import Bool, and_, bit, bool_inputs, bool_signals
+from .netlist import Cell, Netlist, Signal, Term, Value
 from .window import operand_term
 
 

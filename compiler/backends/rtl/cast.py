@@ -19,21 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...ir.fixed import FixedType, cast
-from .netlist import (
-    Bool,
-    ClampCell,
-    Netlist,
-    RoundCell,
-    Signal,
-    SliceCell,
-    Value,
-    all_bits,
-    and_,
-    any_bits,
-    bit,
-    not_,
-    or_,
-)
+from .logic import Bool, all_bits, and_, any_bits, bit, not_, or_
+from .netlist import ClampCell, Netlist, RoundCell, Signal, SliceCell, Value
 
 NONNEGATIVE_MODE = {"TRN_ZERO": "TRN", "RND_ZERO": "RND_MIN_INF", "RND_INF": "RND"}
 """Rounding modes that agree with a simpler one on non-negative values."""

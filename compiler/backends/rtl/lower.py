@@ -27,10 +27,9 @@ from ...ir.ops.lut import index_shift, index_type
 from ...names import verilog_identifier
 from .argmax import argmax_onehot
 from .cast import cast_value
-from .csd import csd_cost, csd_digits, odd_part, plan_products
-from .cse import extract_pairs
+from .linear import linear
 from .merge import add, align, concatenate, multiply
-from .netlist import Netlist, Signal, Value
+from .netlist import Netlist, Value
 from .rom import lookup, read, top_bits
 from .window import binary, convolution, leaky_relu, pooling, relu_max, windows
 
@@ -68,112 +67,6 @@ class Lowered:
     """The IR nodes in graph order: each one's signals (``Signal.group``) form a layer module."""
     ready: dict[str, int] = field(default_factory=dict)
     """Tensor name -> the pipeline stage at whose end all its elements are computed."""
-
-
-# -- linear layers ------------------------------------------------------------------------------
-Column = list[tuple[int, int]]  # (input index, integer coefficient), non-zero coefficients only
-
-
-def _products(nl: Netlist, sig: Signal, odd: set[int], prefix: str) -> dict[int, Value]:
-    """``sig * m`` for every odd ``m`` in ``odd``, shared shift-and-add steps."""
-    made = {1: Value(sig)}
-    for step in plan_products(odd):
-        a = made[step.a].shifted(step.shift_a)
-        b = made[step.b].shifted(step.shift_b)
-        a = a if step.sign_a > 0 else a.negated()
-        b = b if step.sign_b > 0 else b.negated()
-        made[step.target] = nl.add(a, b, f"{prefix}m{step.target}")
-    return made
-
-
-SHARING = ("digits", "products", "pairs")
-"""How a linear layer's constant multiplications are shared (see :func:`linear`)."""
-
-
-def _digit_terms(sig: Signal, c: int) -> list[Value]:
-    return [Value(sig, 0, p, sign < 0) for p, sign in csd_digits(c)]
-
-
-def linear(
-    nl: Netlist,
-    xs: Sequence[Value],
-    columns: Sequence[Column],
-    consts: Sequence[int],
-    prefix: str,
-    sharing: str = "pairs",
-) -> list[Value]:
-    """``y[o] = sum(c * xs[i] for i, c in columns[o]) + consts[o]`` exactly.
-
-    ``sharing``: ``"digits"`` adds every CSD digit of every coefficient in the output's tree;
-    ``"products"`` makes each odd multiple of an input once (:func:`.csd.plan_products`);
-    ``"pairs"`` shares two-digit subexpressions between outputs (:mod:`.cse`).
-    """
-    const = list(consts)
-    uses: dict[int, list[tuple[int, int]]] = {}  # input -> [(output, coefficient on its signal)]
-    for o, column in enumerate(columns):
-        for i, c in column:
-            x = xs[i]
-            if x.sig is None:
-                const[o] += x.const * c
-            else:
-                uses.setdefault(i, []).append((o, -(c << x.shift) if x.neg else c << x.shift))
-    terms: list[list[Value]] = [[] for _ in columns]
-    if sharing == "pairs" and _pair_count(uses, len(columns)) > MAX_PAIRS:
-        sharing = "products"  # the pair search would be slow: share products only
-    if sharing == "pairs":
-        _pair_terms(nl, xs, uses, terms, prefix)
-    for i in sorted(uses) if sharing != "pairs" else ():
-        sig = xs[i].sig
-        assert sig is not None
-        if sharing == "products":
-            made = _products(nl, sig, {odd_part(c)[1] for _, c in uses[i]}, f"{prefix}_x{i}")
-            for o, c in uses[i]:
-                sign, m, shift = odd_part(c)
-                v = made[m].shifted(shift)
-                terms[o].append(v if sign > 0 else v.negated())
-        else:
-            for o, c in uses[i]:
-                terms[o] += _digit_terms(sig, c)
-    return [
-        nl.sum_tree([*terms[o], Value.constant(const[o])], f"{prefix}_o{o}")
-        for o in range(len(columns))
-    ]
-
-
-MAX_PAIRS = 4_000_000
-"""Above this many digit pairs in a layer, ``"pairs"`` sharing falls back to ``"products"``."""
-
-
-def _pair_count(uses: dict[int, list[tuple[int, int]]], n_out: int) -> int:
-    digits = [0] * n_out
-    for outputs in uses.values():
-        for o, c in outputs:
-            digits[o] += csd_cost(c)
-    return sum(n * (n - 1) // 2 for n in digits)
-
-
-def _pair_terms(
-    nl: Netlist,
-    xs: Sequence[Value],
-    uses: dict[int, list[tuple[int, int]]],
-    terms: list[list[Value]],
-    prefix: str,
-) -> None:
-    """Digit terms with common pairs made once (:func:`.cse.extract_pairs`)."""
-    digit_columns: list[list[tuple[int, int, int]]] = [[] for _ in terms]
-    for i, outputs in uses.items():
-        for o, c in outputs:
-            digit_columns[o] += [(i, p, sign) for p, sign in csd_digits(c)]
-    shared, digit_columns = extract_pairs(digit_columns, len(xs))
-    sources = [Value(x.sig) if x.sig is not None else x for x in xs]
-    for k, pair in enumerate(shared):
-        a = sources[pair.a].shifted(pair.shift_a)
-        b = sources[pair.b].shifted(pair.shift_b)
-        sources.append(nl.add(a, b if pair.sign > 0 else b.negated(), f"{prefix}_s{k}"))
-    for o, column in enumerate(digit_columns):
-        for source, shift, sign in column:
-            v = sources[source].shifted(shift)
-            terms[o].append(v if sign > 0 else v.negated())
 
 
 # -- ops ----------------------------------------------------------------------------------------
@@ -255,11 +148,7 @@ def _add(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Tenso
 
 def _multiply(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
     a, b = xs
-
-    def one_term(nl: Netlist, row: Sequence[Value], columns, consts, name: str) -> list[Value]:
-        return linear(nl, row, columns, consts, name, sharing)
-
-    values = multiply(nl, a.values, b.values, verilog_identifier(node.name), one_term)
+    values = multiply(nl, a.values, b.values, verilog_identifier(node.name), sharing)
     return TensorValues(tuple(values), a.frac + b.frac)
 
 
@@ -271,12 +160,8 @@ def _conv(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> Tens
     rows = windows(x.values, window_index(node.attrs, in_shape), in_shape[-1])
     kernel = w.values.reshape(-1, w.values.shape[-1])
     consts = [int(v) << (frac - bias_frac) for v in b.values.tolist()]
-
-    def dense_rows(nl: Netlist, row: Sequence[Value], columns, consts, name: str) -> list[Value]:
-        return linear(nl, row, columns, consts, name, sharing)
-
     values = convolution(
-        nl, rows, kernel, frac - prod_frac, consts, verilog_identifier(node.name), dense_rows
+        nl, rows, kernel, frac - prod_frac, consts, verilog_identifier(node.name), sharing
     )
     return TensorValues(tuple(values), frac)
 
@@ -401,7 +286,7 @@ def _cast_all(nl: Netlist, node: Node, x: TensorValues) -> TensorValues:
     return TensorValues(values, dst.frac)
 
 
-def lower(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
+def build_netlist(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
     """Build the netlist of ``graph``: inputs at ``in_data`` offsets, outputs in order."""
     env: dict[str, TensorValues] = {}
     inputs: list[PortLayout] = []

@@ -9,14 +9,13 @@ layer of one term, so it becomes shifts and adds over the constant's canonical s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from .delay import DelayModel
+from .linear import linear
 from .netlist import Cell, Netlist, Signal, Value
-
-Linear = Callable[[Netlist, Sequence[Value], list, list[int], str], list[Value]]
 
 
 class MulCell(Cell):
@@ -65,7 +64,7 @@ def add(
 
 
 def multiply(
-    nl: Netlist, a: Sequence[Value], b: Sequence[Value], prefix: str, linear: Linear
+    nl: Netlist, a: Sequence[Value], b: Sequence[Value], prefix: str, sharing: str
 ) -> list[Value]:
     """``a[j] * b[j]`` exactly: a multiplier, or shifts and adds when one side is constant."""
     out = []
@@ -75,7 +74,7 @@ def multiply(
             out.append(Value.constant(x.const * y.const))
         elif x.is_const or y.is_const:
             c, v = (x.const, y) if x.is_const else (y.const, x)
-            out.append(linear(nl, [v], [[(0, c)] if c else []], [0], name)[0])
+            out.append(linear(nl, [v], [[(0, c)] if c else []], [0], name, sharing)[0])
         else:
             out.append(_signal_product(nl, x, y, name))
     return out

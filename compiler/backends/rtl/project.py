@@ -19,10 +19,12 @@ from ...ir.graph import Graph
 from ...names import VERILOG_KEYWORDS, verilog_identifier
 from .. import BackendOptions
 from .delay import DelayModel
-from .lower import SHARING, Lowered, PortLayout, lower
+from .linear import SHARING
+from .lower import Lowered, PortLayout, build_netlist
 from .manifest import MANIFEST_NAME, LayerEntry, Port, RtlManifest
 from .netlist import Netlist
-from .verilog import Body, render_body
+from .plan import Plan, plan_design
+from .verilog import PrintedDesign, print_design
 
 WRAPPER_RESERVED = frozenset({"ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready"})
 
@@ -101,7 +103,8 @@ class Design:
 
     files: dict[str, str]
     manifest: RtlManifest
-    body: Body
+    plan: Plan
+    printed: PrintedDesign
 
 
 def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None = None) -> Design:
@@ -118,14 +121,15 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
             f"clock period {options.clock_period_ns} ns leaves no time for logic after the "
             f"register overhead of the delay model; use a longer clock period"
         )
-    lowered = lower(graph, Netlist(model, budget), settings.sharing)
+    lowered = build_netlist(graph, Netlist(model, budget), settings.sharing)
     in_width = max(lowered.inputs[-1].end if lowered.inputs else 0, 1)
     out_width = lowered.outputs[-1].end
-    body = render_body(lowered, in_width, out_width, top)
-    latency = body.latency
+    plan = plan_design(lowered, in_width, top)
+    printed = print_design(plan)
+    latency = plan.latency
     wrapper_in, wrapper_out = _wrapper_ports(lowered)
     names = {"top": f"{top}.v", "wrapper": f"{top}_hls_wrapper.v"}
-    stage_delays = [round(d, 3) for d in body.stage_delays]
+    stage_delays = [round(d, 3) for d in plan.stage_delays]
     port_doc = [
         f"in_data[{p.end - 1}:{p.offset}]: {p.tensor.name} {list(p.tensor.shape)} "
         f"{p.tensor.type}, element 0 lowest"
@@ -148,7 +152,7 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
         out_msb=out_width - 1,
         valid_zero=f"{latency + 1}'d0",
         valid_shift_msb=latency - 1,
-        body=body.text.rstrip("\n"),
+        body=printed.top_body.rstrip("\n"),
     )
     count_width = (latency + 1).bit_length()
     wrapper_text = _render(
@@ -165,7 +169,7 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
         count_pad=f"{count_width - 1}'d0",
         max_in_flight=latency + 1,
     )
-    layer_files = {layer.module: f"{layer.module}.v" for layer in body.layers}
+    layer_files = {layer.module: f"{layer.module}.v" for layer in plan.layers}
     cycles = layer_latencies(graph, lowered, latency)
     manifest = RtlManifest(
         top=top,
@@ -185,35 +189,35 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
             LayerEntry(
                 layer.layer, layer.module, layer.instance, tuple(layer.stages), cycles[layer.layer]
             )
-            for layer in body.layers
+            for layer in plan.layers
         ),
         wrapper_top=f"{top}_hls_wrapper",
         wrapper_ports=tuple((p["tensor"], p["port"]) for p in (*wrapper_in, *wrapper_out)),
         n_wrapper_inputs=len(wrapper_in),
         sharing=settings.sharing,
         estimate={
-            "adders": body.adders,
-            "adder_bits": body.adder_bits,
-            "register_bits": body.register_bits,
-            "signals": body.signals,
+            "adders": plan.adders,
+            "adder_bits": plan.adder_bits,
+            "register_bits": plan.register_bits,
+            "signals": plan.signals,
         },
     )
     files = {names["top"]: top_text}
-    for layer in body.layers:
+    for layer in plan.layers:
         files[layer_files[layer.module]] = _render(
             "layer.v.j2",
             top=top,
             module=layer.module,
             layer=layer.layer,
             stages=layer.stage_text,
-            ports=layer.ports,
-            body=layer.text.strip("\n"),
+            ports=printed.layer_ports[layer.module],
+            body=printed.layer_bodies[layer.module].strip("\n"),
         )
     files |= {
         names["wrapper"]: wrapper_text,
         MANIFEST_NAME: manifest.to_text(),
     }
-    return Design(files, manifest, body)
+    return Design(files, manifest, plan, printed)
 
 
 def layer_latencies(graph: Graph, lowered: Lowered, latency: int) -> dict[str, int]:

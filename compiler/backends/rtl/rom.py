@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .delay import DelayModel
-from .netlist import Bool, Cell, Netlist, Value, bit, bool_signals, not_
+from .logic import Bool, bit, bool_signals, not_
+from .netlist import Cell, Netlist, Value
 
 
 class RomCell(Cell):

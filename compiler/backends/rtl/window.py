@@ -2,7 +2,7 @@
 
 A convolution is a constant sparse matrix times the flattened input: each output position is
 a dense layer over the elements its window reads (padding reads the constant 0), so it goes
-through the same shift-and-add lowering as ``dense`` (:func:`.lower.linear`).  Average pooling
+through the same shift-and-add lowering as ``dense`` (:func:`.linear.linear`).  Average pooling
 over ``2**k`` elements is their sum read with ``k`` more fractional bits (an adder tree);
 max pooling is a balanced tree of compare-and-select cells (:class:`MaxCell`), which also
 make the leaky ReLU and the clipped ReLU; the binary sign activation is one minus twice the
@@ -11,14 +11,13 @@ sign bit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from .delay import DelayModel
+from .linear import linear
 from .netlist import Cell, Netlist, SliceCell, Term, Value, range_width
-
-Linear = Callable[[Netlist, Sequence[Value], list, list[int], str], list[Value]]
 
 
 def windows(values: Sequence[Value], index: np.ndarray, channels: int) -> list[list[Value]]:
@@ -47,7 +46,7 @@ def convolution(
     shift: int,
     consts: list[int],
     prefix: str,
-    linear: Linear,
+    sharing: str,
 ) -> list[Value]:
     """Each window times the ``(window elements, c_out)`` integer matrix, plus ``consts``.
 
@@ -58,7 +57,7 @@ def convolution(
     columns = [[(i, w[i][o] << shift) for i in range(n_in) if w[i][o]] for o in range(n_out)]
     out: list[Value] = []
     for p, row in enumerate(rows):
-        out += linear(nl, row, columns, consts, f"{prefix}_p{p}")
+        out += linear(nl, row, columns, consts, f"{prefix}_p{p}", sharing)
     return out
 
 

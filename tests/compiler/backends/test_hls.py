@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from trigc.compiler.backends import BackendOptions
-from trigc.compiler.backends.hls import IO_FILE, emit, lower
+from trigc.compiler.backends.hls import IO_FILE, emit, hls4ml_layers
 from trigc.compiler.backends.hls_csim import HlsCSim
 from trigc.compiler.backends.hls_rules import dense_accumulator_type
 from trigc.compiler.errors import ProjectError, TrigcError
@@ -114,7 +114,7 @@ def tree(root: Path) -> dict[str, bytes]:
 # -- emission (no compiler needed) ------------------------------------------------------------
 def test_lowering_uses_the_ir_types():
     graph = mixed_graph()
-    lowered = lower(graph)
+    lowered = hls4ml_layers(graph)
     classes = {layer["name"]: layer["class_name"] for layer in lowered.layers}
     assert classes == {
         "input_0": "InputLayer",

@@ -112,14 +112,14 @@ def test_csim_trace_matches_every_tensor(built):
 
 
 def test_hls_refuses_concatenating_2d_tensors():
-    from trigc.compiler.backends.hls import lower
+    from trigc.compiler.backends.hls import hls4ml_layers
     from trigc.compiler.errors import TrigcError
 
     x = Node("x", "input", (), Tensor("x", (2, 3), T(8, 3)), attrs=MODEL)
     cat = node("cat", "concatenate", ("x", "x"), (2, 6), "fixed<8,3>", axis=1)
     graph = check_legal(Graph("g", (x, cat), ("cat",)))
     with pytest.raises(TrigcError, match=r"'cat'.*1-D tensors only"):
-        lower(graph)
+        hls4ml_layers(graph)
     assert run_int(graph, np.arange(6).reshape(1, 2, 3))["cat"].tolist() == [
         [[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]
     ]
