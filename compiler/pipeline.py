@@ -15,7 +15,7 @@ from pathlib import Path
 from .ir.graph import Graph
 from .ir.legality import check_legal
 from .ir.serialize import to_text
-from .passes import append_argmax, fold_batchnorm, infer_precision
+from .passes import append_argmax, fold_batchnorm, infer_precision, tabulate_functions
 
 Pass = Callable[[Graph], Graph]
 
@@ -31,6 +31,7 @@ class PipelinePass:
 
 
 PASSES: tuple[PipelinePass, ...] = (
+    PipelinePass("tabulate_functions", tabulate_functions.run, "structural"),
     PipelinePass("append_argmax", append_argmax.run, "structural", option="argmax"),
     PipelinePass("fold_batchnorm", fold_batchnorm.run, "structural"),
     PipelinePass("infer_precision", infer_precision.run, "typed"),

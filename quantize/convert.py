@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from trigc.compiler.frontends.layers import batchnorm_affine
+
 from .spec import DEFAULT_INPUT_BITS, DEFAULT_LAYER_QUANT, Bits, LayerQuant
 
 SUPPORTED_FLOAT_LAYERS = "InputLayer, Dense, Activation (relu, linear, final softmax), "
@@ -161,8 +163,7 @@ def _batchnorm_affine(layer: Any) -> tuple[np.ndarray, np.ndarray]:
     mean, var = weights["moving_mean"], weights["moving_variance"]
     gamma = weights.get("gamma", np.ones_like(mean))
     beta = weights.get("beta", np.zeros_like(mean))
-    scale = gamma / np.sqrt(var + layer.epsilon)
-    return scale, beta - mean * scale
+    return batchnorm_affine(gamma, beta, mean, var, layer.epsilon)
 
 
 def _activation_name(activation: Any) -> str:

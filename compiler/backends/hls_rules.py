@@ -156,7 +156,7 @@ def _argmax_config(node: Node) -> dict[str, Any]:
 
 def _lut(node: Node, in_type: FixedType) -> LayerFields:
     # nnet::sigmoid / nnet::tanh fill their table with the same code trigc ran for the IR's
-    # table (frontends.lut_tables); the table type and size are the node's.
+    # table (passes.hls4ml_tables); the table type and size are the node's.
     function = node.attrs["function"]
     table = node.consts["table"]
     return {"class_name": "Activation", "activation": function}, {"table": table.type.to_hls()}

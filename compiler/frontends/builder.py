@@ -14,21 +14,12 @@ from ..ir.fixed import FixedType
 from ..ir.graph import Const, Node, Tensor
 from ..ir.legality import PRECISION_INFER, PRECISION_MODEL
 from ..names import identifier
-from .lut_tables import (
-    DEFAULT_TABLE_SIZE,
-    DEFAULT_TABLE_TYPE,
-    SOFTMAX_TABLE_TYPE,
-    TABLES,
-    hls4ml_softmax_tables,
-    hls4ml_table,
-)
 from .precision_config import PrecisionConfig
 from .quantizers import ActivationSpec
 
 DEFAULT_INPUT_TYPE = FixedType(16, 6)
 FALLBACK_TYPE = FixedType(16, 6, True, "RND_CONV", "SAT")
 PLACEHOLDER_TYPE = FixedType(1, 1)
-SOFTMAX_INPUT = FixedType(16, 6, True, "RND", "SAT")  # a softmax input trigc would infer
 
 
 @dataclass(frozen=True)
@@ -146,11 +137,8 @@ class GraphBuilder:
                 self.cursor = None
                 self._scale(spec, f"{name}_alpha", origin)
                 return
-        if spec.kind == "lut":
-            self._lut(spec, name, origin)
-            return
-        if spec.kind == "softmax":
-            self._softmax(name, origin)
+        if spec.kind == "function":
+            self._function(spec.function, name, origin)
             return
         node = self.add(name, spec.kind, shape, spec.type, origin)
         if spec.kind == "leaky_relu":
@@ -159,31 +147,12 @@ class GraphBuilder:
             self.set_attrs(node, max_value=spec.max_value)
         self._scale(spec, f"{name}_alpha", origin)
 
-    def _lut(self, spec: ActivationSpec, name: str, origin: str) -> None:
-        """A sigmoid or tanh as hls4ml's default lookup table (1024 entries of fixed<18,8>);
-        the model computes it in float, so the layer is recorded as approximated."""
-        entries = hls4ml_table(spec.function, DEFAULT_TABLE_SIZE, DEFAULT_TABLE_TYPE)
-        table = Const(np.array(entries, dtype=np.int64), DEFAULT_TABLE_TYPE)
-        node = self.add(name, "lut", self.last.output.shape, None, origin, {"table": table})
-        self.set_attrs(node, function=spec.function, range=TABLES[spec.function][1])
-        self.approximated.append(origin)
-
-    def _softmax(self, name: str, origin: str) -> None:
-        """hls4ml's latency softmax with its default tables (``fixed<18,8,RND,SAT>``, up to
-        1024 entries).  The exponential table is addressed by the top bits of the input type:
-        an input whose type trigc would infer is first cast to ``fixed<16,6,RND,SAT>``."""
-        if self.last.attrs.get("precision") != PRECISION_MODEL:
-            self.add(f"{name}_in", "requantize", self.last.output.shape, SOFTMAX_INPUT, origin)
-        in_t = self.last.output.type
-        exp_size = min(DEFAULT_TABLE_SIZE, 1 << in_t.width)
-        tt = SOFTMAX_TABLE_TYPE
-        exp_table, inv_table = hls4ml_softmax_tables(in_t, exp_size, tt, tt, DEFAULT_TABLE_SIZE, tt)
-        consts = {
-            "exp_table": Const(np.array(exp_table, dtype=np.int64), tt),
-            "inv_table": Const(np.array(inv_table, dtype=np.int64), tt),
-        }
-        node = self.add(name, "softmax", self.last.output.shape, None, origin, consts)
-        self.set_attrs(node, sum_type=str(tt), input_width=in_t.width)
+    def _function(self, function: str, name: str, origin: str) -> None:
+        """A sigmoid, tanh or softmax as the model defines it (a real-valued ``function`` node,
+        tabulated by the ``tabulate_functions`` pass); the model computes it in float, so the
+        layer is recorded as approximated."""
+        node = self.add(name, "function", self.last.output.shape, None, origin)
+        self.set_attrs(node, function=function)
         self.approximated.append(origin)
 
     def _scale(self, spec: ActivationSpec, name: str, origin: str) -> None:

@@ -242,7 +242,7 @@ def _softmax_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
     axis = layer.get_config().get("axis", -1)
     if axis not in (-1, [-1]):
         raise UnsupportedModelError(f"{_layer_where(layer)}: softmax only over the last axis")
-    return ActivationLayer(layer.name, "Softmax", ActivationSpec("softmax"))
+    return ActivationLayer(layer.name, "Softmax", ActivationSpec("function", function="softmax"))
 
 
 def _activation_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:

@@ -57,6 +57,15 @@ class DenseLayer:
     activation_quantized: bool = False
 
 
+def batchnorm_affine(gamma, beta, mean, var, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
+    """Inference-time batch normalization as ``x * scale + shift``: ``scale = gamma /
+    sqrt(var + epsilon)``, ``shift = beta - mean * scale`` (float64).  The one place trigc
+    writes the formula (frontends, and QAT's conversion of trained models)."""
+    gamma, beta, mean, var = (np.asarray(v, np.float64) for v in (gamma, beta, mean, var))
+    scale = gamma / np.sqrt(var + float(epsilon))
+    return scale, beta - mean * scale
+
+
 @dataclass(frozen=True)
 class BatchNormLayer:
     """``y = x * scale + shift`` per channel (inference-time batch normalization)."""
@@ -82,8 +91,7 @@ class BatchNormLayer:
                 f"for channel {k} (of {denominator.size}), so gamma/sqrt(variance + epsilon) "
                 "divides by zero; give the layer a positive epsilon or retrain it"
             )
-        scale = gamma / np.sqrt(denominator)
-        return cls(name, class_name, scale, beta - mean * scale)
+        return cls(name, class_name, *batchnorm_affine(gamma, beta, mean, var, epsilon))
 
 
 @dataclass(frozen=True)

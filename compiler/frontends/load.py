@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,13 +14,50 @@ from ..errors import InexactError, TrigcError, UnsupportedModelError
 from ..ir.graph import Graph
 from .builder import FrontendOptions
 
-FORMATS = {".keras": "keras", ".h5": "keras2-h5", ".json": "keras2-json", ".onnx": "onnx"}
+Reader = Callable[[Path, Path | None, FrontendOptions], tuple[Graph, list[str]]]
+
+
+def _read_keras(path: Path, weights: Path | None, options: FrontendOptions):
+    from .keras import load_keras_model, lower_keras  # noqa: PLC0415  (imports Keras)
+
+    return lower_keras(load_keras_model(path), options)
+
+
+def _read_legacy(path: Path, weights: Path | None, options: FrontendOptions):
+    from .keras_legacy import from_legacy_keras  # noqa: PLC0415
+
+    return from_legacy_keras(path, weights, options)
+
+
+def _read_onnx(path: Path, weights: Path | None, options: FrontendOptions):
+    from .onnx import from_onnx  # noqa: PLC0415  (imports onnx)
+
+    return from_onnx(path, options)
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """A model file format: its name, its reader, and the reference verify runs it with."""
+
+    name: str
+    reader: Reader
+    reference: str  # "keras" or "onnx": see trigc.compiler.frontends.{keras,onnx}_reference
+    takes_weights: bool = False  # a separate weights file (--weights)
+
+
+FORMATS: dict[str, FileFormat] = {
+    ".keras": FileFormat("keras", _read_keras, "keras"),
+    ".h5": FileFormat("keras2-h5", _read_legacy, "keras"),
+    ".json": FileFormat("keras2-json", _read_legacy, "keras", takes_weights=True),
+    ".onnx": FileFormat("onnx", _read_onnx, "onnx"),
+}
+"""File suffix -> format: the one table of what trigc reads."""
 FORMAT_HELP = (
     ".keras (Keras 3 / qkeras-v3), .h5 (Keras 2 / QKeras 0.9 model file), .json with "
     "--weights (Keras 2 architecture + weights file), .onnx (ONNX / QONNX)"
 )
-# The reference each format is verified against.
-REFERENCES = {"keras": "keras", "keras2-h5": "keras", "keras2-json": "keras", "onnx": "onnx"}
+REFERENCES = {f.name: f.reference for f in FORMATS.values()}
+"""Format name -> the reference it is verified against."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +70,8 @@ class LoadedModel:
     approximated: tuple[str, ...] = field(default_factory=tuple)
 
 
-def model_format(path: Path, weights: Path | None = None) -> str:
-    """The format name of ``path``; the error lists the supported file types."""
+def model_format(path: Path, weights: Path | None = None) -> FileFormat:
+    """The format of ``path``; the error lists the supported file types."""
     path = Path(path)
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory; pass a model file: {FORMAT_HELP}")
@@ -43,7 +81,7 @@ def model_format(path: Path, weights: Path | None = None) -> str:
             f"{path}: unknown model file type {path.suffix or '(none)'!r}; trigc reads "
             f"{FORMAT_HELP}"
         )
-    if weights is not None and fmt != "keras2-json":
+    if weights is not None and not fmt.takes_weights:
         raise TrigcError(
             f"{path}: --weights goes with a Keras 2 architecture file (.json) only; "
             f"{path.suffix} files hold their own weights"
@@ -75,18 +113,6 @@ def _read(path: Path, weights: Path | None, options: FrontendOptions | None) -> 
         raise TrigcError(f"{path}: no such file")
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory, not a model file ({FORMAT_HELP})")
-    if fmt == "keras":
-        from .keras import load_keras_model, lower_keras  # noqa: PLC0415
-
-        graph, approximated = lower_keras(load_keras_model(path), options)
-        return LoadedModel(graph, fmt, (path,), tuple(approximated))
-    if fmt == "onnx":
-        from .onnx import from_onnx  # noqa: PLC0415
-
-        graph, approximated = from_onnx(path, options)
-        return LoadedModel(graph, fmt, (path,), tuple(approximated))
-    from .keras_legacy import from_legacy_keras  # noqa: PLC0415
-
-    graph, approximated = from_legacy_keras(path, weights, options)
+    graph, approximated = fmt.reader(path, weights, options)
     files = (path, Path(weights)) if weights is not None else (path,)
-    return LoadedModel(graph, fmt, files, tuple(approximated))
+    return LoadedModel(graph, fmt.name, files, tuple(approximated))

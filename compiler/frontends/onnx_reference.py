@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .onnx import QUANT_OPS
-from .onnx_tensor import channels_last_input
+from .onnx_quant import QUANT_OPS
+from .onnx_reader import channels_last_input
 
 Runner = Callable[[np.ndarray], np.ndarray]
 

@@ -37,7 +37,7 @@ class ActivationSpec:
     scale_log2: int = 0  # the result is then multiplied by 2**scale_log2 (exact)
     slope_shift: int = 0  # leaky_relu: the negative slope is 2**-slope_shift
     max_value: int = 0  # relu_max: the upper bound
-    function: str = ""  # lut: the function its table approximates (sigmoid, tanh)
+    function: str = ""  # function: sigmoid, tanh or softmax (tabulated by a pass)
 
 
 def power_of_two_log2(alpha: object) -> int | None:
@@ -147,9 +147,9 @@ def activation_spec(activation: object, where: str) -> ActivationSpec:
     if fn_name == "relu":
         return ActivationSpec("relu")
     if fn_name in ("sigmoid", "tanh"):
-        return ActivationSpec("lut", function=fn_name)
+        return ActivationSpec("function", function=fn_name)
     if fn_name == "softmax":
-        return ActivationSpec("softmax")
+        return ActivationSpec("function", function="softmax")
     raise UnsupportedModelError(
         f"{where}: activation {fn_name!r} is not supported; supported: {SUPPORTED_ACTIVATIONS}"
     )

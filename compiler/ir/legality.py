@@ -52,6 +52,11 @@ def _check_structure(graph: Graph) -> None:
 
 def _check_types(graph: Graph) -> None:
     for node in graph.nodes:
+        if get_op(node.op).real_valued:
+            raise IRError(
+                f"node {node.name!r} ({node.op}) has no fixed-point semantics: a pass must "
+                "replace it before types are inferred"
+            )
         if node.attrs.get("precision") == PRECISION_INFER:
             raise IRError(f"node {node.name!r} still has an uninferred type")
     ranges = exact_ranges(graph)

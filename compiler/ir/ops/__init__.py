@@ -4,8 +4,9 @@
 :class:`~.base.Interval` and the shared integer helpers); ``core`` the input, dense, ReLU,
 requantize and scale-shift ops; ``tensor`` reshapes, pooling windows and merges; ``conv``
 convolutions; ``activation`` the other activations and argmax; ``lut`` table lookups and
-softmax.  To add an op: subclass :class:`~.base.Op` in its family's module, add an instance to
-the family's tuple, and it is registered here.
+softmax; ``function`` the real-valued activations frontends write before they are tabulated.
+To add an op: subclass :class:`~.base.Op` in its family's module, add an instance to the
+family's tuple, and it is registered here.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from .activation import ACTIVATION_OPS
 from .base import Op
 from .conv import CONV_OPS
 from .core import CORE_OPS
+from .function import FUNCTION_OPS
 from .lut import LUT_OPS
 from .tensor import TENSOR_OPS
 
 OPS: dict[str, Op] = {
-    op.name: op for op in (*CORE_OPS, *TENSOR_OPS, *CONV_OPS, *ACTIVATION_OPS, *LUT_OPS)
+    op.name: op
+    for op in (*CORE_OPS, *TENSOR_OPS, *CONV_OPS, *ACTIVATION_OPS, *LUT_OPS, *FUNCTION_OPS)
 }
 
 

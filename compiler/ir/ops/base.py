@@ -99,6 +99,8 @@ class Op:
     const_names: tuple[str, ...] = ()
     same_shape = False
     """True for ops whose output has the shape of their (first) input."""
+    real_valued = False
+    """True for ops without fixed-point semantics, legal only before typing (``function``)."""
 
     def exact(self, node: Node, xs: list[np.ndarray], types: list[FixedType]) -> Exact:
         raise NotImplementedError

@@ -92,7 +92,7 @@ class SoftmaxOp(Op):
     ``e[i] = exp_table[top bits of x[i]]`` (as an ``attrs["input_width"]``-bit word: the
     input type's width in hls4ml); ``s = sum(e)`` (exact), cast to ``attrs["sum_type"]``;
     ``inv = inv_table[top bits of s]``; ``y[i] = e[i] * inv`` exactly (the node's output type
-    casts it).  The tables are hls4ml's (:mod:`.frontends.lut_tables`).
+    casts it).  The tables are hls4ml's (:mod:`trigc.compiler.passes.hls4ml_tables`).
     """
 
     name = "softmax"

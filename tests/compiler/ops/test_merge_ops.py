@@ -174,7 +174,7 @@ def test_argmax_is_bit_exact_in_every_representation(tmp_path):
 
 def lut_graph() -> Graph:
     """hls4ml's sigmoid and tanh tables behind a dense layer, with rounding output types."""
-    from trigc.compiler.frontends.lut_tables import DEFAULT_TABLE_TYPE, hls4ml_table
+    from trigc.compiler.passes.hls4ml_tables import DEFAULT_TABLE_TYPE, hls4ml_table
 
     rng = np.random.default_rng(9)
     consts = {
@@ -214,8 +214,8 @@ def test_luts_are_bit_exact_in_every_representation(tmp_path):
 
 def softmax_graph() -> Graph:
     """hls4ml's latency softmax (its own exp and inverse tables) over 5 classes."""
-    from trigc.compiler.frontends.lut_tables import SOFTMAX_TABLE_TYPE as TT
-    from trigc.compiler.frontends.lut_tables import hls4ml_softmax_tables
+    from trigc.compiler.passes.hls4ml_tables import SOFTMAX_TABLE_TYPE as TT
+    from trigc.compiler.passes.hls4ml_tables import hls4ml_softmax_tables
 
     in_t = T(8, 3, True, "RND", "SAT")
     exp_table, inv_table = hls4ml_softmax_tables(in_t, 256, TT, TT, 1024, TT)

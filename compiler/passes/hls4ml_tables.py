@@ -1,5 +1,7 @@
 """hls4ml's own sigmoid, tanh and softmax tables, computed by hls4ml's own C++ code.
 
+Not a pass itself: the tables :mod:`.tabulate_functions` puts into the graph.
+
 ``nnet::sigmoid``, ``nnet::tanh`` and ``nnet::softmax_latency`` fill their lookup tables at run
 time with ``std::exp``, ``tanh`` or ``1 / x`` in C++ and round the results into the table type.
 To make the IR executor, the C simulation and the RTL read identical entries, trigc compiles
