@@ -5,6 +5,12 @@ existing output directory) is a :class:`TrigcError`; the CLI prints its message 
 non-zero without a traceback.  Anything else escaping is a bug in trigc.
 """
 
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
 
 class TrigcError(Exception):
     """Base class of all user-facing trigc errors."""
@@ -24,3 +30,16 @@ class IRError(TrigcError):
 
 class ProjectError(TrigcError):
     """A compiled project directory is missing, incomplete or cannot be written."""
+
+
+def read_project_json(path: Path, missing: str) -> Any:
+    """The JSON document at ``path`` (a file trigc wrote into a project).
+
+    A missing file raises :class:`ProjectError` with ``missing`` (what the user should do);
+    a file that is not JSON names itself and the parse error."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ProjectError(missing) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"{path}: not valid JSON ({exc})") from None

@@ -8,7 +8,6 @@ sibling directory and renamed into place, so a failure never leaves a half-writt
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .backends import BackendOptions, get_backend
-from .errors import ProjectError, TrigcError
+from .errors import ProjectError, TrigcError, read_project_json
 from .frontends.builder import FrontendOptions
 from .frontends.load import REFERENCES, LoadedModel, read_model
 from .frontends.precision_config import PrecisionConfig
@@ -303,10 +302,7 @@ def open_project(path: Path) -> Project:
         raise ProjectError(f"{path}: no such project directory; create it with trigc compile")
     if not manifest_file.is_file():
         raise ProjectError(f"{path}: not a trigc project (no {MANIFEST}); run trigc compile")
-    try:
-        data = json.loads(manifest_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{manifest_file}: not valid JSON ({exc})") from None
+    data = read_project_json(manifest_file, f"{path}: not a trigc project (no {MANIFEST})")
     manifest = ProjectManifest.from_json(data, str(manifest_file))
     return Project(path, manifest, load_graph(path / "ir.json"))
 

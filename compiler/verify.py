@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .diagnosis import first_mismatch_text, keras_diagnosis, trace_diagnosis
 from .errors import ProjectError, TrigcError
 from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
 from .ir.executor import run_int
@@ -81,8 +82,7 @@ def _keras_reference(project: Project) -> KerasReference:
     if not project.source_model.is_file():
         raise _missing_source(project)
     # TensorFlow's import is slow: only here.
-    from .frontends.keras_legacy import load_with_keras3  # noqa: PLC0415
-    from .frontends.keras_reference import KerasReference  # noqa: PLC0415
+    from .frontends.keras_reference import KerasReference, load_with_keras3  # noqa: PLC0415
 
     return KerasReference(load_with_keras3(project.source_model, project.source_weights))
 
@@ -121,28 +121,6 @@ def _hls_sim(project: Project) -> Any:
     from .backends.hls_csim import HlsCSim  # noqa: PLC0415
 
     return HlsCSim(project.backend_dir("hls"), project.graph)
-
-
-def _diagnose_trace(
-    graph: Graph, name: str, traced: dict[str, np.ndarray], x_int: np.ndarray
-) -> list[str]:
-    """Tensor-by-tensor comparison of a traced simulation and the IR on one vector."""
-    ir_values = run_int(graph, x_int[None], keep_all=True)
-    lines = [f"tensor-by-tensor ({name} vs IR) on that vector:"]
-    for node in graph.nodes:
-        if node.output.name not in traced:
-            continue
-        same = np.array_equal(
-            np.asarray(traced[node.output.name]).reshape(-1),
-            np.asarray(ir_values[node.output.name]).reshape(-1),
-        )
-        lines.append(
-            f"  {node.name:<24} {str(node.output.type):<28} {'identical' if same else 'DIFFERS'}"
-        )
-        if not same:
-            lines.append(f"  first tensor that differs: {node.name!r} (from layer {node.origin!r})")
-            break
-    return lines
 
 
 def _rtl_runner(project: Project) -> Callable[[np.ndarray], np.ndarray]:
@@ -209,7 +187,15 @@ def verify_project(
         comparison = comparisons[0]
         if comparison.first_mismatch is not None and not comparison.informative:
             bad = subset[comparison.first_mismatch]
-            result.diagnosis += _first_mismatch_text(graph, comparison, subset, reference)
+            assert comparison.outputs is not None
+            result.diagnosis += first_mismatch_text(
+                graph,
+                comparison.name,
+                comparison.first_mismatch,
+                comparison.outputs,
+                subset,
+                reference,
+            )
             result.diagnosis += diagnose(bad)
         result.comparisons.extend(comparisons)
     if "rtl" in wanted:
@@ -265,7 +251,7 @@ def _check_keras(
                 + ("; ".join(risky) if risky else "no layer needs more than 24 bits")
                 + "). The reference that decides is the model in float64."
             )
-    return comparisons, lambda bad: _diagnose_keras(project, keras_ref, bad)
+    return comparisons, lambda bad: keras_diagnosis(project, keras_ref, bad)
 
 
 def _check_onnx(
@@ -325,7 +311,7 @@ def _check_hls(
     comparison = _compare("hls-csim", lambda v: sim.predict_int([v])[0], x, reference)
 
     def diagnose(bad: np.ndarray) -> list[str]:
-        return _diagnose_trace(project.graph, "hls-csim", sim.trace_int([bad[None]]), bad)
+        return trace_diagnosis(project.graph, "hls-csim", sim.trace_int([bad[None]]), bad)
 
     return [comparison], diagnose
 
@@ -335,51 +321,6 @@ def _check_rtl(
 ) -> tuple[list[Comparison], Diagnose]:
     comparison = _compare("rtl", _rtl_runner(project), x, reference)
     return [comparison], lambda bad: []
-
-
-def _first_mismatch_text(
-    graph: Graph, c: Comparison, x: np.ndarray, reference: np.ndarray
-) -> list[str]:
-    i = c.first_mismatch
-    assert i is not None and c.outputs is not None
-    in_t = graph.inputs[0].output.type
-    out_t = graph.tensor(graph.outputs[0]).type
-    return [
-        f"first vector where {c.name} differs from the IR: #{i}",
-        f"  input ({in_t}): {in_t.to_float(x[i]).tolist()}",
-        f"  IR output ({out_t}): {out_t.to_float(reference[i]).tolist()}",
-        f"  {c.name} output: {out_t.to_float(c.outputs[i]).tolist()}",
-    ]
-
-
-def _diagnose_keras(project: Project, keras_ref: KerasReference, x_int: np.ndarray) -> list[str]:
-    """Layer-by-layer comparison of Keras (float64) and the IR on one vector."""
-    graph = project.graph
-    keras_outs = keras_ref.layer_outputs(graph.inputs[0].output.type.to_float(x_int[None]))
-    layers = [layer for layer in keras_ref.model64.layers if layer.name in keras_outs]
-    ir_values = run_int(graph, x_int[None], keep_all=True)
-    lines = ["layer-by-layer (Keras layer vs the last IR node made from it):"]
-    seen = set()
-    for node in reversed(graph.nodes):
-        for origin in node.origin.split(" + "):
-            if origin in keras_outs and origin not in seen:
-                seen.add(origin)
-                ir = node.output.type.to_float(ir_values[node.output.name])
-                diff = np.abs(ir - keras_outs[origin]).max()
-                lines.append((origin, node.name, diff))
-    rows = [r for r in lines[1:]]
-    order = [layer.name for layer in layers]
-    rows.sort(key=lambda r: order.index(r[0]))
-    text = [lines[0]]
-    first_bad = None
-    for origin, node_name, diff in rows:
-        status = "identical" if diff == 0 else f"differs (max |diff| {diff:.3g})"
-        text.append(f"  {origin:<24} ir:{node_name:<24} {status}")
-        if diff != 0 and first_bad is None:
-            first_bad = origin
-    if first_bad:
-        text.append(f"  first layer that differs: {first_bad!r}")
-    return text
 
 
 def format_result(result: VerifyResult) -> str:

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from trigc.compiler.backends.rtl.manifest import RtlManifest, load_rtl_manifest
+from trigc.compiler.backends.rtl.manifest import WORD_BITS, RtlManifest, load_rtl_manifest
 from trigc.compiler.backends.rtl.project import render_testbench
 from trigc.compiler.errors import TrigcError
 
+from .manifest import ints_to_words, pack_vectors, unpack_vectors, words_to_ints
 from .verilator import SimulatorNotFoundError, find_icarus, find_verilator
 
 
@@ -60,35 +61,14 @@ class IcarusRun:
 
 
 def _pack(manifest: RtlManifest, arrays: list[np.ndarray]) -> list[int]:
-    batch = len(arrays[0])
-    packed = [0] * batch
-    for port, array in zip(manifest.inputs, arrays, strict=True):
-        width, offset = port.width, port.offset
-        flat = np.asarray(array).reshape(batch, -1)
-        mask = (1 << width) - 1
-        for j in range(flat.shape[1]):
-            shift = offset + j * width
-            for r, value in enumerate(flat[:, j].tolist()):
-                packed[r] |= (int(value) & mask) << shift
-    return packed
+    """Input vectors as one integer per vector (``in_data``), packed as the harness packs them."""
+    return words_to_ints(pack_vectors(manifest.inputs, manifest.in_width, arrays))
 
 
-def _unpack(manifest: RtlManifest, words: list[int]) -> list[np.ndarray]:
-    outs = []
-    for port in manifest.outputs:
-        width, offset = port.width, port.offset
-        size = port.size
-        signed = port.type.signed
-        rows = []
-        for word in words:
-            row = []
-            for j in range(size):
-                v = (word >> (offset + j * width)) & ((1 << width) - 1)
-                row.append(v - (1 << width) if signed and v >> (width - 1) else v)
-            rows.append(row)
-        dtype = object if width > 62 else np.int64
-        outs.append(np.array(rows, dtype=dtype).reshape(len(words), *port.shape))
-    return outs
+def _unpack(manifest: RtlManifest, values: list[int]) -> list[np.ndarray]:
+    """``out_data`` integers back to mantissas per output port."""
+    n_words = -(-manifest.out_width // WORD_BITS)
+    return unpack_vectors(manifest.outputs, ints_to_words(values, n_words))
 
 
 def simulate_icarus(

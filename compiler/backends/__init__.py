@@ -13,36 +13,11 @@ registry; :func:`get_backend` lists the valid names when asked for an unknown on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import TrigcError
 from ..ir.graph import Graph
-
-
-@dataclass(frozen=True)
-class BackendOptions:
-    """Options common to all backends."""
-
-    project_name: str = "trigc_model"
-    part: str = "xcvu9p-flga2104-2L-e"
-    clock_period_ns: float = 5.0
-    reuse_factor: int = 1
-    hls_flavor: str = "Vitis"  # or "Vivado"
-
-    @property
-    def clock_mhz(self) -> float:
-        return 1000.0 / self.clock_period_ns
-
-
-@dataclass(frozen=True)
-class Emitted:
-    """What a backend wrote: its files (sorted) and its summary for the project manifest."""
-
-    files: tuple[Path, ...]
-    summary: dict[str, Any] = field(default_factory=dict)
-
+from .options import BackendOptions, Emitted
 
 Emitter = Callable[[Graph, BackendOptions, Path], Emitted]
 
@@ -78,3 +53,6 @@ def get_backend(name: str) -> Emitter:
         raise TrigcError(
             f"unknown backend {name!r}; valid backends: {', '.join(sorted(BACKENDS))}"
         ) from None
+
+
+__all__ = ["BACKENDS", "BackendOptions", "Emitted", "Emitter", "get_backend"]

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -53,11 +52,10 @@ from ..errors import ProjectError, TrigcError
 from ..ir.fixed import FixedType
 from ..ir.graph import Graph, Node
 from ..names import CPP_KEYWORDS
-from . import BackendOptions
+from .hls_io import IO_FORMAT, HlsIo, Port
 from .hls_rules import RULES
+from .options import BackendOptions
 
-IO_FILE = "trigc_io.json"
-IO_FORMAT = "trigc-hls-io/1"
 HLS_FLAVORS = {"vitis": "Vitis", "vivado": "Vivado"}
 # The C simulation bridge and hls4ml's weight files pass values through C doubles.
 DOUBLE_MANTISSA_BITS = 53
@@ -365,33 +363,26 @@ def _write_io_file(
     stamp: str,
     outdir: Path,
 ) -> None:
-    """``trigc_io.json``: what the C simulation needs to know about the top function."""
+    """``trigc_io.json`` (:mod:`.hls_io`): what the C simulation needs about the top function."""
     in_vars = [v.name for v in hls_model.get_input_variables()]
     out_vars = [v.name for v in hls_model.get_output_variables()]
 
-    def port(name: str, var: str) -> dict[str, Any]:
+    def port(name: str, var: str) -> Port:
         t = graph.tensor(name)
-        return {"name": name, "hls_name": var, "shape": list(t.shape), "type": str(t.type)}
+        return Port(name, var, t.shape, t.type)
 
-    traced = [
-        {
-            "tensor": n.output.name,
-            "layer": lowered.traced_by.get(n.output.name, lowered.layer_of[n.output.name]),
-            "shape": list(n.output.shape),
-            "type": str(n.output.type),
-        }
+    traced = tuple(
+        port(n.output.name, lowered.traced_by.get(n.output.name, lowered.layer_of[n.output.name]))
         for n in graph.nodes
-    ]
-    io = {
-        "format": IO_FORMAT,
-        "graph": graph.name,
-        "project_name": options.project_name,
-        "stamp": stamp,
-        "inputs": [port(n.output.name, v) for n, v in zip(graph.inputs, in_vars, strict=True)],
-        "outputs": [port(name, v) for name, v in zip(graph.outputs, out_vars, strict=True)],
-        "tensors": traced,
-    }
-    (outdir / IO_FILE).write_text(json.dumps(io, indent=2, sort_keys=True) + "\n")
+    )
+    HlsIo(
+        graph.name,
+        options.project_name,
+        stamp,
+        tuple(port(n.output.name, v) for n, v in zip(graph.inputs, in_vars, strict=True)),
+        tuple(port(name, v) for name, v in zip(graph.outputs, out_vars, strict=True)),
+        traced,
+    ).write(outdir)
 
 
 def graph_digest(graph: Graph, options: BackendOptions) -> str:

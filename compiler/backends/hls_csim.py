@@ -15,38 +15,23 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
-import json
 import os
 import shutil
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ProjectError, TrigcError
-from ..ir.fixed import FixedType, FixedTypeError
+from ..ir.fixed import FixedTypeError
 from ..ir.graph import Graph
-from .hls import DOUBLE_MANTISSA_BITS, IO_FILE, IO_FORMAT
+from .hls import DOUBLE_MANTISSA_BITS
+from .hls_io import Port, read_hls_io
 
 CXX = "g++"
-
-
-@dataclass(frozen=True)
-class Port:
-    """One tensor of the top function (or a traced layer output)."""
-
-    name: str
-    hls_name: str
-    shape: tuple[int, ...]
-    type: FixedType
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
 
 
 def default_cache_dir() -> Path:
@@ -71,13 +56,13 @@ class HlsCSim:
         self.project_dir = Path(project_dir).resolve()
         cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.cache_dir = cache_dir.resolve()
-        io = _read_io_file(self.project_dir)
-        self.project_name: str = io["project_name"]
-        self.inputs = [_port(p) for p in io["inputs"]]
-        self.outputs = [_port(p) for p in io["outputs"]]
-        self.tensors = [
-            _port({**p, "name": p["tensor"], "hls_name": p["layer"]}) for p in io["tensors"]
-        ]
+        io = read_hls_io(self.project_dir)
+        self.project_name: str = io.project_name
+        self.inputs, self.outputs, self.tensors = (
+            list(io.inputs),
+            list(io.outputs),
+            list(io.tensors),
+        )
         if graph is not None:
             self._check_graph(graph)
         self._lib: ctypes.CDLL | None = None
@@ -240,25 +225,6 @@ class HlsCSim:
                 f"project {self.project_dir} was not emitted from graph {graph.name!r}: its "
                 f"inputs/outputs are {recorded}, the graph's are {expected}; emit it again"
             )
-
-
-def _read_io_file(project_dir: Path) -> dict[str, Any]:
-    path = project_dir / IO_FILE
-    try:
-        io = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ProjectError(
-            f"{project_dir} is not an hls project emitted by trigc (no {IO_FILE})"
-        ) from None
-    if io.get("format") != IO_FORMAT:
-        raise ProjectError(f"{path} has format {io.get('format')!r}, expected {IO_FORMAT!r}")
-    return io
-
-
-def _port(entry: dict[str, Any]) -> Port:
-    return Port(
-        entry["name"], entry["hls_name"], tuple(entry["shape"]), FixedType.parse(entry["type"])
-    )
 
 
 def _check_double(port: Port) -> None:

@@ -12,8 +12,10 @@ exact result.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -145,3 +147,26 @@ class KerasReference:
         return {
             layer.name: np.asarray(o, np.float64) for layer, o in zip(layers, outputs, strict=True)
         }
+
+
+def load_with_keras3(path: Path, weights: Path | None = None) -> Any:
+    """The same file loaded by Keras 3 + qkeras-v3 (through Keras 3's legacy HDF5 support):
+    an independent reference for ``trigc verify``.  Imports TensorFlow (slow)."""
+    from .keras import load_keras_model  # noqa: PLC0415
+    from .keras_import import import_keras  # noqa: PLC0415
+
+    if weights is None:
+        return load_keras_model(path)
+    import_keras()
+    from keras.src.legacy.saving import saving_utils  # noqa: PLC0415
+    from qkeras.utils import _add_supported_quantized_objects  # noqa: PLC0415
+
+    custom_objects: dict[str, Any] = {}
+    _add_supported_quantized_objects(custom_objects)
+    try:
+        model = saving_utils.model_from_config(json.loads(Path(path).read_text()), custom_objects)
+        model.load_weights(weights)
+    except Exception as exc:  # Keras raises many kinds for configs it cannot rebuild
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise TrigcError(f"{path}: Keras 3 could not rebuild the model ({reason[:300]})") from None
+    return model

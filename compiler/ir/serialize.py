@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ProjectError, TrigcError
+from ..errors import ProjectError, TrigcError, read_project_json
 from .fixed import FixedType
 from .graph import Const, Graph, Node, Tensor
 
@@ -112,12 +112,7 @@ def save_graph(graph: Graph, path: Path) -> None:
 def load_graph(path: Path) -> Graph:
     """Read an ``ir.json`` written by :func:`save_graph`."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{path}: not valid JSON ({exc})") from None
+    data = read_project_json(path, f"{path}: file not found")
     hint = "compile the project again with trigc compile"
     try:
         return graph_from_dict(data)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...ir.graph import Graph
-from .. import BackendOptions
+from ..options import BackendOptions
 from .delay import DelayModel
 from .manifest import MANIFEST_NAME, RtlManifest, load_rtl_manifest
 from .project import Design, RtlSettings, generate, render_testbench, write_project

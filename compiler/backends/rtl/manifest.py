@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import ProjectError
+from ...errors import ProjectError, read_project_json
 from ...ir.fixed import FixedType, FixedTypeError
 from ...ir.graph import Graph
 
@@ -246,14 +246,7 @@ def load_rtl_manifest(rtl_dir: Path) -> RtlManifest:
     """Read and check ``rtl_dir/rtl_manifest.json`` (and that the files it lists exist)."""
     rtl_dir = Path(rtl_dir).resolve()
     path = rtl_dir / MANIFEST_NAME
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ProjectError(
-            f"{path} not found: is {rtl_dir} the output of the RTL backend?"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{path}: not valid JSON ({exc})") from None
+    data = read_project_json(path, f"{path} not found: is {rtl_dir} the output of the RTL backend?")
     manifest = RtlManifest.from_json(data, str(path), rtl_dir)
     missing = [str(f) for f in manifest.file_paths if not f.is_file()]
     if missing:

@@ -17,7 +17,7 @@ import jinja2
 from ...errors import ProjectError, TrigcError
 from ...ir.graph import Graph
 from ...names import VERILOG_KEYWORDS, verilog_identifier
-from .. import BackendOptions
+from ..options import BackendOptions
 from .delay import DelayModel
 from .linear import SHARING
 from .lower import Lowered, PortLayout, build_netlist
