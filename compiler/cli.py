@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend",
         type=_backends,
         default=("hls",),
-        help="comma-separated backends: hls, rtl (default: hls)",
+        help="comma-separated backends: hls, rtl, emu (default: hls)",
     )
     c.add_argument(
         "--input-type",

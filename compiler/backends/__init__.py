@@ -42,7 +42,15 @@ def _rtl(graph: Graph, options: BackendOptions, outdir: Path) -> Emitted:
     return Emitted(tuple(write_project(design, Path(outdir))), summary)
 
 
-BACKENDS: dict[str, Emitter] = {"hls": _hls, "rtl": _rtl}
+def _emu(graph: Graph, options: BackendOptions, outdir: Path) -> Emitted:
+    from .emu import generate, write_project
+
+    design = generate(graph, options)
+    summary = {"namespace": design.namespace, "header": f"{design.namespace}.hpp"}
+    return Emitted(tuple(write_project(design, Path(outdir))), summary)
+
+
+BACKENDS: dict[str, Emitter] = {"hls": _hls, "rtl": _rtl, "emu": _emu}
 
 
 def get_backend(name: str) -> Emitter:

@@ -1,8 +1,10 @@
-"""Executor ≡ hls4ml C simulation ≡ RTL (Verilator bulk harness), compared as integers.
+"""Executor ≡ hls4ml C simulation ≡ RTL (Verilator bulk harness) ≡ C++ emulator, compared as
+integers.
 
-:func:`build_all` emits both backends for a graph once (tests share it through a
+:func:`build_all` emits the backends for a graph once (tests share it through a
 module-scoped fixture); :func:`assert_three_way` runs random vectors, led by each input's
-minimum, maximum, zero and alternating extremes, through all three and demands equality.
+minimum, maximum, zero and alternating extremes, through all of them and demands equality
+(the emulator, being fast, on :data:`EMU_VECTORS` vectors).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from trigc import emu
 from trigc.compiler.backends import BackendOptions
+from trigc.compiler.backends import emu as emu_backend
 from trigc.compiler.backends import hls as hls_backend
 from trigc.compiler.backends import rtl as rtl_backend
 from trigc.compiler.backends.hls_csim import HlsCSim
@@ -24,12 +28,15 @@ from trigc.compiler.ir.serialize import save_graph
 from trigc.sim.bulk import run_rtl
 from trigc.sim.tools import lint
 
+EMU_VECTORS = 100_000
+
 
 @dataclass
 class Built:
     graph: Graph
     rtl_dir: Path | None
     csim: HlsCSim | None
+    emulator: emu.Emulator | None = None
 
 
 def build_all(graph: Graph, root: Path, hls: bool = True, rtl: bool = True) -> Built:
@@ -47,7 +54,9 @@ def build_all(graph: Graph, root: Path, hls: bool = True, rtl: bool = True) -> B
         save_graph(graph, rtl_dir / "ir.json")
         manifest = json.loads((rtl_dir / "rtl_manifest.json").read_text())
         lint([rtl_dir / f for f in manifest["files"]], manifest["top"])
-    return Built(graph, rtl_dir, csim)
+    emu_backend.write_project(emu_backend.generate(graph, options), root / "emu")
+    emulator = emu.load_dir(root / "emu", "ops_test")
+    return Built(graph, rtl_dir, csim, emulator)
 
 
 def input_vectors(graph: Graph, n: int, seed: int = 0) -> list[np.ndarray]:
@@ -83,4 +92,16 @@ def assert_three_way(built: Built, n: int = 2000, seed: int = 0) -> dict[str, np
                 f"{where} {name}: {bad.size} vectors differ, first #{bad[0]}: "
                 f"{y[bad[0]]} != {want[name][bad[0]]}"
             )
+    if built.emulator is not None:
+        xs = input_vectors(graph, EMU_VECTORS, seed + 1)
+        outputs = run_int(graph, *xs)
+        expected = np.concatenate(
+            [outputs[name].reshape(EMU_VECTORS, -1) for name in graph.outputs], axis=1
+        )
+        y = built.emulator.predict_int(xs)
+        bad = np.flatnonzero((y != expected).any(axis=1))
+        assert bad.size == 0, (
+            f"emulator: {bad.size} of {EMU_VECTORS} vectors differ, first #{bad[0]}: "
+            f"{y[bad[0]]} != {expected[bad[0]]}"
+        )
     return want
