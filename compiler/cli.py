@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--only",
         type=lambda s: tuple(s.split(",")),
         default=None,
-        help="comma-separated subset of keras,onnx,hls,rtl",
+        help="comma-separated subset of keras,onnx,hls,rtl,emu",
     )
     v.add_argument(
         "--csim-vectors",

@@ -161,9 +161,9 @@ def verify_project(
     available = [project.reference, *project.manifest.backends]
     wanted = representations or tuple(available)
     for name in wanted:
-        if name not in ("keras", "onnx", "hls", "rtl"):
+        if name not in ("keras", "onnx", "hls", "rtl", "emu"):
             raise TrigcError(
-                f"--only: unknown representation {name!r}; valid: keras, onnx, hls, rtl"
+                f"--only: unknown representation {name!r}; valid: keras, onnx, hls, rtl, emu"
             )
         if name in ("keras", "onnx") and name != project.reference:
             raise TrigcError(
@@ -176,7 +176,13 @@ def verify_project(
             )
     progress(f"IR executor on {len(x)} vectors")
     reference = run_int(graph, x)[graph.outputs[0]]
-    checks = {"keras": _check_keras, "onnx": _check_onnx, "hls": _check_hls, "rtl": _check_rtl}
+    checks = {
+        "keras": _check_keras,
+        "onnx": _check_onnx,
+        "hls": _check_hls,
+        "rtl": _check_rtl,
+        "emu": _check_emu,
+    }
     for name in wanted:
         progress(f"running {name}")
         subset = x if name != "hls" or csim_vectors is None else x[:csim_vectors]
@@ -320,6 +326,16 @@ def _check_rtl(
     project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
 ) -> tuple[list[Comparison], Diagnose]:
     comparison = _compare("rtl", _rtl_runner(project), x, reference)
+    return [comparison], lambda bad: []
+
+
+def _check_emu(
+    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
+) -> tuple[list[Comparison], Diagnose]:
+    from trigc.emu import load  # noqa: PLC0415
+
+    emulator = load(project)
+    comparison = _compare("emu", emulator.predict_int, x, reference)
     return [comparison], lambda bad: []
 
 

@@ -30,12 +30,23 @@ class CInt:
     bits: int
 
     def literal(self, value: int) -> str:
-        """``value`` as a C++ constant of this type (every literal here fits in 63 bits)."""
-        if value.bit_length() > 62:
-            raise EmuError(f"the constant {value} needs more than 63 bits")
+        """``value`` as a C++ constant of this type."""
+        if signed_bits(value, value) > self.bits:
+            raise EmuError(f"the constant {value} does not fit in {self.name}")
         if self.bits == 32:
-            return str(value) if value >= 0 else f"({value})"
-        return f"{self.name}(INT64_C({value}))" if self.bits > 64 else f"INT64_C({value})"
+            return (
+                f"({value + 1} - 1)"
+                if value == -(1 << 31)
+                else (str(value) if value >= 0 else f"({value})")
+            )
+        if self.bits == 64:
+            return f"(INT64_C({value + 1}) - 1)" if value == -(1 << 63) else f"INT64_C({value})"
+        if signed_bits(value, value) <= 64:
+            return f"{self.name}({INT64.literal(value)})"
+        high, low = divmod(value, 1 << 62)  # low in [0, 2**62): both halves fit in int64
+        return (
+            f"({self.name}(INT64_C({high})) * ({self.name}(1) << 62) + {self.name}(INT64_C({low})))"
+        )
 
 
 INT32 = CInt("std::int32_t", 32)
@@ -61,12 +72,18 @@ def holding(lo: int, hi: int, what: str) -> CInt:
 
 
 def storage(t: FixedType, what: str) -> CInt:
-    """The C++ type a tensor of type ``t`` is stored in (``int32_t`` or ``int64_t``)."""
-    c = holding(t.min_int, t.max_int, what)
+    """The C++ type a tensor of type ``t`` is stored in (``int32_t``, ``int64_t`` or, for
+    accumulators wider than 64 bits, ``__int128``)."""
+    return holding(t.min_int, t.max_int, what)
+
+
+def interface_storage(t: FixedType, what: str) -> CInt:
+    """The type of a model input or output: the interface passes ``int64_t`` mantissas."""
+    c = storage(t, what)
     if c.bits > 64:
         raise EmuError(
-            f"{what} has the {t.width}-bit type {t}; the C++ emulator stores tensors of at most "
-            "64 bits (intermediates may be wider). Give the layer a narrower output type."
+            f"{what} has the {t.width}-bit type {t}; the emulator's interface passes inputs and "
+            "outputs as 64-bit mantissas. Give it a narrower type (e.g. requantize the output)."
         )
     return c
 

@@ -14,7 +14,7 @@ import jinja2
 from ...ir.graph import Graph, Tensor
 from ...names import identifier
 from ..options import BackendOptions
-from .arith import INT128
+from .arith import INT128, interface_storage
 from .code import Buffer, Context, EmuCode
 from .lowerings import lower_node
 
@@ -72,6 +72,7 @@ def _tensors(
     """Template values of the model's inputs or outputs, laid out one after another."""
     rows, offset = [], 0
     for t in tensors:
+        interface_storage(t.type, f"model input or output {t.name!r}")
         buffer = code.tensor_buffer[t.name]
         rows.append(
             {
