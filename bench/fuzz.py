@@ -1,5 +1,6 @@
 """Differential fuzzing campaign: N random valid models of every frontend, compiled and
-verified; a subset also through the HLS C simulation, the RTL (Verilator) and cocotb.
+verified; a subset also through the HLS C simulation, the RTL (Verilator), the C++ emulator
+and cocotb, and ``--emu`` more Keras models through the emulator alone.
 
 Prints, per frontend, the models drawn, how many were identical to the reference, refused
 (by reason), declared inexact where trigc said the reference may round, and the failures
@@ -7,7 +8,7 @@ Prints, per frontend, the models drawn, how many were identical to the reference
 when anything failed.
 
     .venv/bin/python bench/fuzz.py --models 10000 --seed 1 [--workers 2] [--firmware 10]
-        [--cocotb 2] [--frontends keras,legacy,qonnx,torch] [--json results.json]
+        [--cocotb 2] [--emu 200] [--frontends keras,legacy,qonnx,torch] [--json results.json]
 
 The share of each frontend is fixed (Keras 3 half, legacy Keras 2, QONNX and PyTorch ONNX
 the rest); models are drawn by the hypothesis strategies of ``tests/fuzz`` in tasks of at
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 SHARES = {"keras": 0.5, "legacy": 0.15, "qonnx": 0.25, "torch": 0.10}
+FIRMWARE = ("hls", "rtl", "emu")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Task:
 @dataclass
 class Record:
     frontend: str
-    firmware: bool
+    backends: str  # "hls+rtl+emu", "emu" or "" (the reference and the IR only)
     status: str
     reason: str
     seconds: float
@@ -81,7 +83,7 @@ def run_task(task: Task) -> list[Record]:
         records.append(
             Record(
                 task.frontend,
-                bool(task.backends),
+                "+".join(task.backends),
                 outcome.status,
                 outcome.reason,
                 outcome.seconds,
@@ -105,6 +107,7 @@ def plan(
     firmware: int,
     cocotb: int,
     frontends: tuple[str, ...] = tuple(SHARES),
+    emu: int = 0,
 ) -> list[Task]:
     """Tasks of at most ``chunk`` models per frontend, seeds derived from ``seed`` (the same
     whichever ``frontends`` are selected); the firmware models are Keras 3 models, ``cocotb``
@@ -118,9 +121,13 @@ def plan(
             task_seed = seed * 1000 + k * 100 + start // chunk
             tasks.append(Task(name, task_seed, min(chunk, total - start)))
     if firmware - cocotb > 0:
-        tasks.append(Task("keras", seed * 1000 + 900, firmware - cocotb, ("hls", "rtl")))
+        tasks.append(Task("keras", seed * 1000 + 900, firmware - cocotb, FIRMWARE))
     if cocotb > 0:
-        tasks.append(Task("keras", seed * 1000 + 901, cocotb, ("hls", "rtl"), ("verilator",)))
+        tasks.append(Task("keras", seed * 1000 + 901, cocotb, FIRMWARE, ("verilator",)))
+    for start in range(0, emu, chunk):
+        tasks.append(
+            Task("keras", seed * 1000 + 950 + start // chunk, min(chunk, emu - start), ("emu",))
+        )
     # the long firmware tasks first, so that the workers finish together
     return sorted(tasks, key=lambda t: (not t.backends, t.frontend != "keras"))
 
@@ -129,7 +136,7 @@ def summarize(records: list[Record], seconds: float, workers: int) -> str:
     lines = [f"{len(records)} models in {seconds:.0f} s on {workers} worker(s)"]
     by_frontend: dict[str, list[Record]] = defaultdict(list)
     for r in records:
-        by_frontend[r.frontend + (" +firmware" if r.firmware else "")].append(r)
+        by_frontend[r.frontend + (f" +{r.backends}" if r.backends else "")].append(r)
     header = f"  {'frontend':<18}{'models':>8}{'ok':>8}{'declared':>10}{'refused':>9}"
     lines.append(header + f"{'failed':>8}{'s/model':>9}")
     for name, rows in sorted(by_frontend.items()):
@@ -172,7 +179,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--chunk", type=int, default=200, help="models per worker task")
-    parser.add_argument("--firmware", type=int, default=10, help="models also through hls+rtl")
+    parser.add_argument("--firmware", type=int, default=10, help="models also through hls+rtl+emu")
+    parser.add_argument(
+        "--emu", type=int, default=0, help="Keras models also through the C++ emulator only"
+    )
     parser.add_argument("--cocotb", type=int, default=2, help="of those, also through cocotb")
     parser.add_argument("--json", type=Path, default=None, help="write every record here")
     parser.add_argument(
@@ -185,7 +195,9 @@ def main() -> int:
     unknown = [f for f in frontends if f not in SHARES]
     if unknown:
         parser.error(f"unknown frontends {unknown}; valid: {', '.join(SHARES)}")
-    tasks = plan(args.models, args.seed, args.chunk, args.firmware, args.cocotb, frontends)
+    tasks = plan(
+        args.models, args.seed, args.chunk, args.firmware, args.cocotb, frontends, args.emu
+    )
     start = time.perf_counter()
     records: list[Record] = []
     context = multiprocessing.get_context("spawn")

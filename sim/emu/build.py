@@ -139,14 +139,16 @@ class Emulator:
         return f
 
     def _rows(self, x: np.ndarray | list[np.ndarray], dtype: type) -> np.ndarray:
-        parts = x if isinstance(x, list | tuple) else [x]
-        x = np.concatenate([np.asarray(p, dtype=dtype).reshape(len(p), -1) for p in parts], axis=1)
-        x = np.ascontiguousarray(x)
-        if x.shape[1] != self.input_size:
+        parts = list(x) if isinstance(x, list | tuple) else [x]
+        flat = [np.asarray(p).reshape(len(p), -1) for p in parts]
+        rows = flat[0] if len(flat) == 1 else np.concatenate(flat, axis=1)
+        rows = np.ascontiguousarray(rows, dtype=dtype)  # no copy when it already is
+        if rows.shape[1] != self.input_size:
             raise TrigcError(
-                f"the emulator takes {self.input_size} input elements per event, got {x.shape[1]}"
+                f"the emulator takes {self.input_size} input elements per event, got "
+                f"{rows.shape[1]}"
             )
-        return x
+        return rows
 
     def predict_int(self, x: np.ndarray | list[np.ndarray]) -> np.ndarray:
         """Input mantissas ``(n, ...)`` (or one array per input tensor) to output mantissas

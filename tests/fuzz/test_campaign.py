@@ -60,15 +60,27 @@ def test_float_onnx_models_are_declared_approximated(spec):
 @settings(CAMPAIGN, max_examples=12)
 @given(keras_specs())
 def test_firmware_of_keras_models_equals_ir(spec):
-    """The HLS C simulation and the RTL (Verilator harness) of random models."""
-    outcome = run_case(keras_case(spec), backends=("hls", "rtl"))
-    expected = {"hls-csim", "rtl"}
+    """The HLS C simulation, the RTL (Verilator harness) and the C++ emulator of random
+    models."""
+    outcome = run_case(keras_case(spec), backends=("hls", "rtl", "emu"))
+    expected = {"hls-csim", "rtl", "emu"}
     if outcome.status == "refused" and "hls4ml" in outcome.detail:
         # a documented limit of hls4ml (e.g. batch norm fused into a binary activation's
-        # thresholds): the rtl backend must still compile and match
-        outcome, expected = run_case(keras_case(spec), backends=("rtl",)), {"rtl"}
+        # thresholds): the rtl and emu backends must still compile and match
+        outcome = run_case(keras_case(spec), backends=("rtl", "emu"))
+        expected = {"rtl", "emu"}
     assert outcome.status == "ok", (outcome.status, outcome.reason, outcome.detail[-2000:])
     assert expected <= set(outcome.compared)
+
+
+@seed(20261208)
+@settings(CAMPAIGN, max_examples=20)
+@given(keras_specs())
+def test_emulator_of_keras_models_equals_ir(spec):
+    """The C++ emulator of random models (every layer kind the fuzzer draws)."""
+    outcome = run_case(keras_case(spec), backends=("emu",), vectors=2000)
+    assert outcome.status == "ok", (outcome.status, outcome.reason, outcome.detail[-2000:])
+    assert "emu" in outcome.compared
 
 
 @pytest.mark.sim
