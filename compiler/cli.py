@@ -174,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_parser(sub)
 
+    from trigc.scan.cli import add_scan_parser  # noqa: PLC0415
+
+    add_scan_parser(sub)
+
     v = sub.add_parser("verify", help="check model, IR and firmware agree bit for bit")
     v.add_argument("project", type=Path, help="project directory written by trigc compile")
     v.add_argument("--vectors", type=_count(1), default=100000, help="number of test vectors")
@@ -324,7 +328,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return cmd_report(args)
 
 
-COMMANDS = {"compile": _cmd_compile, "verify": _cmd_verify, "report": _cmd_report}
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from trigc.scan.cli import cmd_scan  # noqa: PLC0415
+
+    return cmd_scan(args)
+
+
+COMMANDS = {
+    "compile": _cmd_compile,
+    "verify": _cmd_verify,
+    "report": _cmd_report,
+    "scan": _cmd_scan,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
