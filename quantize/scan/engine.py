@@ -48,21 +48,34 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
+JOBQUEUE_DEFAULTS = {"cores": 1, "processes": 1, "memory": "4GB"}
+"""One single-threaded worker per batch job unless the spec's ``jobqueue`` says otherwise."""
+
+
+def jobqueue_cluster(kind: str, settings: dict[str, Any]) -> Any:
+    """A dask-jobqueue cluster for ``kind`` (``htcondor`` or ``slurm``), not yet scaled: its
+    ``job_script()`` is what each batch job runs."""
+    if kind not in JOBQUEUES:
+        raise TrigcError(f"--jobqueue {kind!r}: valid batch systems are {', '.join(JOBQUEUES)}")
+    import dask_jobqueue
+
+    defaults = dict(JOBQUEUE_DEFAULTS)
+    if kind == "htcondor":
+        defaults["disk"] = "2GB"  # HTCondorCluster requires a disk request
+    cls = {"htcondor": dask_jobqueue.HTCondorCluster, "slurm": dask_jobqueue.SLURMCluster}[kind]
+    try:
+        return cls(**{**defaults, **settings})
+    except (TypeError, ValueError) as exc:
+        raise TrigcError(f"the spec's jobqueue settings for {kind}: {exc}") from None
+
+
 def _client(engine: Engine, spec: ScanSpec, pending: int) -> Any:
     from dask.distributed import Client, LocalCluster
 
     if engine.scheduler:
         return Client(engine.scheduler)
     if engine.jobqueue:
-        if engine.jobqueue not in JOBQUEUES:
-            raise TrigcError(
-                f"--jobqueue {engine.jobqueue!r}: valid batch systems are {', '.join(JOBQUEUES)}"
-            )
-        import dask_jobqueue
-
-        cls = {"htcondor": dask_jobqueue.HTCondorCluster, "slurm": dask_jobqueue.SLURMCluster}
-        settings = {"cores": 1, "processes": 1, "memory": "4GB", **spec.jobqueue}
-        cluster = cls[engine.jobqueue](**settings)
+        cluster = jobqueue_cluster(engine.jobqueue, spec.jobqueue)
         cluster.scale(jobs=max(1, min(pending, engine.workers or pending)))
         return Client(cluster)
     workers = engine.workers or os.cpu_count() or 1

@@ -14,7 +14,9 @@ import yaml
 
 from tests.compiler.reports.test_html_render import chromium, run_chromium
 from trigc.compiler.cli import main
+from trigc.compiler.errors import TrigcError
 from trigc.scan import Engine, ScanSpecError, load_spec, pareto, parse_spec, run
+from trigc.scan.engine import jobqueue_cluster
 from trigc.scan.spec import file_digest, point_key
 
 pytestmark = [pytest.mark.slow, pytest.mark.synth]
@@ -155,3 +157,34 @@ def test_a_bad_spec_is_a_usage_error_without_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "unknown key(s) ['budgett']" in err and "Traceback" not in err
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "settings", "expected"),
+    [
+        (
+            "slurm",
+            {"memory": "8GB", "walltime": "02:00:00"},
+            ["#SBATCH --mem=8G", "#SBATCH -t 02:00:00", "dask_worker"],
+        ),
+        (
+            "htcondor",
+            {"memory": "8GB", "disk": "5GB"},
+            ["MY.DaskWorkerMemory = 8000000000", "MY.DaskWorkerDisk = 5000000000", "dask_worker"],
+        ),
+    ],
+)
+def test_jobqueue_job_scripts_carry_the_site_settings(kind, settings, expected):
+    """The batch job each worker is submitted as (no batch system needed to write it)."""
+    cluster = jobqueue_cluster(kind, settings)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    for text in expected:
+        assert text in script, (kind, text, script)
+
+
+def test_unknown_jobqueue_settings_are_named():
+    with pytest.raises(TrigcError, match="jobqueue settings for slurm"):
+        jobqueue_cluster("slurm", {"no_such_setting": 1})
