@@ -29,8 +29,10 @@ def _train(spec: ScanSpec, point: Point, data: dict[str, Any]) -> Any:
 
     t = spec.training
     x, y = data["x_train"], data["y_train"]
-    if t.max_jets is not None:
-        x, y = x[: t.max_jets], y[: t.max_jets]
+    if t.max_jets is not None and t.max_jets < len(y):
+        # a random subset: the data set is stored class by class
+        keep = np.random.default_rng(t.seed).permutation(len(y))[: t.max_jets]
+        x, y = x[keep], y[keep]
     standardize = Standardizer.fit(x)
     train, val = split_validation(standardize(x), y, 0.1, t.seed)
     w = Bits(point.weight_bits, 0)

@@ -54,7 +54,7 @@ class Training:
     learning_rate: float = 2e-3
     seed: int = 42
     max_jets: int | None = None
-    """Train on at most this many jets of the training split (all: ``None``)."""
+    """Train on a random subset of this many jets of the training split (all: ``None``)."""
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.synth]
 
 TINY = {
     "name": "tiny",
-    "model": {"hidden": [8], "input_bits": [10, 3]},
-    "training": {"epochs": 1, "batch_size": 256, "max_jets": 4000},
+    "model": {"hidden": [16], "input_bits": [10, 3]},
+    "training": {"epochs": 4, "batch_size": 256, "max_jets": 10000},
     # weight_bits 1 is not a quantizer QKeras can build: that point must fail, alone
     "axes": {"weight_bits": [1, 3, 5], "sparsity": [0.0, 0.5]},
     "budget": "cms-l1-240",
@@ -67,7 +67,8 @@ def test_every_point_is_measured_or_recorded_as_failed(scanned):
     ok = [r for r in records if r["status"] == "ok"]
     for r in ok:
         assert r["ir_identical_jets"] == r["test_jets"] == 50_000  # the IR is the model
-        assert 0.0 < r["accuracy"] <= 1.0 and r["lut"] > 0 and r["latency_ns"] > 0
+        assert r["accuracy"] > 0.3 and r["auc"] > 0.6  # learned something (chance: 0.2, 0.5)
+        assert r["lut"] > 0 and r["latency_ns"] > 0
         assert (out / r["folder"] / r["report"]).is_file()
         assert (out / r["folder"] / "project" / "rtl").is_dir()
     # pruning removes weights and the LUTs they cost

@@ -138,7 +138,7 @@ def cast_code(value: str, lo: int, hi: int, src_frac: int, dst: FixedType, what:
         work = holding(min(rlo, dst.min_int), max(rhi, dst.max_int), what)
         expr = _overflow(f"{work.name}({expr})", work, dst)
     out = storage(dst, what)
-    return CastCode(f"{out.name}({expr})", work)
+    return CastCode(expr if work == out else f"{out.name}({expr})", work)
 
 
 def _overflow(expr: str, work: CInt, dst: FixedType) -> str:

@@ -96,7 +96,11 @@ def lower_linear(ctx: Context, node: Node, outputs: list[Output]) -> None:
     if n_terms <= UNROLL_TERMS:
         lines: list[str] = []
         for k, o in enumerate(outputs):
-            expr = acc.literal(o.bias) + "".join(_term(acc, f"{x}[{i}][e]", c) for i, c in o.terms)
+            terms = "".join(_term(acc, f"{x}[{i}][e]", c) for i, c in o.terms)
+            if o.bias or not terms:
+                expr = acc.literal(o.bias) + terms
+            else:  # no zero bias: the first term without its " + "
+                expr = terms[3:] if terms.startswith(" + ") else f"-{terms[3:]}"
             lines += event_loop([f"const {acc.name} a = {expr};", f"{y}[{k}][e] = {cast.text};"])
         ctx.step(node, lines)
         return

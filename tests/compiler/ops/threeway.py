@@ -10,6 +10,8 @@ minimum, maximum, zero and alternating extremes, through all of them and demands
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +57,14 @@ def build_all(graph: Graph, root: Path, hls: bool = True, rtl: bool = True) -> B
         manifest = json.loads((rtl_dir / "rtl_manifest.json").read_text())
         lint([rtl_dir / f for f in manifest["files"]], manifest["top"])
     emu_backend.write_project(emu_backend.generate(graph, options), root / "emu")
-    emulator = emu.load_dir(root / "emu", "ops_test")
+    emulator = emu.load_dir(root / "emu", "ops_test")  # g++ -Wall -Wextra -Werror
+    if shutil.which("clang++"):
+        clang = ["clang++", "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
+        subprocess.run(
+            [*clang, "-fsyntax-only", str(root / "emu" / "ops_test_c.cpp")],
+            check=True,
+            capture_output=True,
+        )
     return Built(graph, rtl_dir, csim, emulator)
 
 
