@@ -1,6 +1,6 @@
 """Differential fuzzing campaign: N random valid models of every frontend, compiled and
 verified; a subset also through the HLS C simulation, the RTL (Verilator), the C++ emulator
-and cocotb, and ``--emu`` more Keras models through the emulator alone.
+and cocotb, and ``--emu`` more models of every frontend through the emulator alone.
 
 Prints, per frontend, the models drawn, how many were identical to the reference, refused
 (by reason), declared inexact where trigc said the reference may round, and the failures
@@ -111,7 +111,8 @@ def plan(
 ) -> list[Task]:
     """Tasks of at most ``chunk`` models per frontend, seeds derived from ``seed`` (the same
     whichever ``frontends`` are selected); the firmware models are Keras 3 models, ``cocotb``
-    of them also through cocotb."""
+    of them also through cocotb; ``emu`` models of every selected frontend (in the same shares)
+    go through the C++ emulator."""
     tasks: list[Task] = []
     for k, (name, share) in enumerate(SHARES.items()):
         if name not in frontends:
@@ -124,10 +125,11 @@ def plan(
         tasks.append(Task("keras", seed * 1000 + 900, firmware - cocotb, FIRMWARE))
     if cocotb > 0:
         tasks.append(Task("keras", seed * 1000 + 901, cocotb, FIRMWARE, ("verilator",)))
-    for start in range(0, emu, chunk):
-        tasks.append(
-            Task("keras", seed * 1000 + 950 + start // chunk, min(chunk, emu - start), ("emu",))
-        )
+    for k, (name, share) in enumerate(SHARES.items()):
+        total = round(emu * share) if name in frontends else 0
+        for start in range(0, total, chunk):
+            task_seed = seed * 1000 + 500 + k * 100 + start // chunk
+            tasks.append(Task(name, task_seed, min(chunk, total - start), ("emu",)))
     # the long firmware tasks first, so that the workers finish together
     return sorted(tasks, key=lambda t: (not t.backends, t.frontend != "keras"))
 
@@ -181,7 +183,7 @@ def main() -> int:
     parser.add_argument("--chunk", type=int, default=200, help="models per worker task")
     parser.add_argument("--firmware", type=int, default=10, help="models also through hls+rtl+emu")
     parser.add_argument(
-        "--emu", type=int, default=0, help="Keras models also through the C++ emulator only"
+        "--emu", type=int, default=0, help="models (every frontend) also through the C++ emulator"
     )
     parser.add_argument("--cocotb", type=int, default=2, help="of those, also through cocotb")
     parser.add_argument("--json", type=Path, default=None, help="write every record here")
