@@ -174,6 +174,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_parser(sub)
 
+    pt = sub.add_parser(
+        "patterns",
+        help="board pattern files (EMP v1/v2, APx) of test events and the expected outputs",
+    )
+    pt.add_argument("project", type=Path, help="project directory written by trigc compile")
+    pt.add_argument("--format", choices=("emp", "emp2", "apx"), default="emp")
+    pt.add_argument("--events", type=_count(1), default=1000, help="events (edge cases first)")
+    pt.add_argument("--inputs", type=Path, default=None, help=".npy file of input vectors")
+    pt.add_argument("--seed", type=int, default=0)
+    pt.add_argument(
+        "--link-map", type=Path, default=None, help="link_map.yaml (default: packed in order)"
+    )
+    cc = sub.add_parser(
+        "check-capture", help="compare a captured output pattern file with the IR, bit for bit"
+    )
+    cc.add_argument("project", type=Path, help="project directory written by trigc compile")
+    cc.add_argument("captured", type=Path, help="captured output pattern file (EMP v1/v2, APx)")
+    cc.add_argument(
+        "--input-pattern",
+        type=Path,
+        default=None,
+        help="the input pattern played (default: PROJECT/board/input.<format>.txt)",
+    )
+    cc.add_argument("--link-map", type=Path, default=None)
+
     from trigc.scan.cli import add_scan_parser  # noqa: PLC0415
 
     add_scan_parser(sub)
@@ -328,6 +353,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return cmd_report(args)
 
 
+def _cmd_patterns(args: argparse.Namespace) -> int:
+    from .board import write_patterns  # noqa: PLC0415
+    from .project import open_project  # noqa: PLC0415
+
+    project = open_project(args.project)
+    files = write_patterns(project, args.format, args.inputs, args.events, args.seed, args.link_map)
+    for f in files:
+        print(f"wrote {f}")
+    return EXIT_OK
+
+
+def _cmd_check_capture(args: argparse.Namespace) -> int:
+    from .board import check_project_capture  # noqa: PLC0415
+    from .project import open_project  # noqa: PLC0415
+
+    project = open_project(args.project)
+    result = check_project_capture(project, args.captured, args.input_pattern, args.link_map)
+    print("\n".join(result.lines))
+    return EXIT_OK if result.ok else EXIT_FAIL
+
+
 def _cmd_scan(args: argparse.Namespace) -> int:
     from trigc.scan.cli import cmd_scan  # noqa: PLC0415
 
@@ -339,6 +385,8 @@ COMMANDS = {
     "verify": _cmd_verify,
     "report": _cmd_report,
     "scan": _cmd_scan,
+    "patterns": _cmd_patterns,
+    "check-capture": _cmd_check_capture,
 }
 
 
