@@ -1,0 +1,78 @@
+"""End to end onto the (simulated) board: the jet tagger's EMP v1, EMP v2 and APx input pattern
+files played into its link wrapper in Icarus and in Verilator, the output links captured as a
+pattern file, and ``trigc check-capture`` passing; a corrupted word fails, naming the event and
+the element."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from trigc.compiler.cli import main
+from trigc.compiler.project import CompileOptions, compile_project
+from trigc.sim.links import play_pattern
+
+pytestmark = [pytest.mark.sim, pytest.mark.slow]
+
+JET_TAGGER = Path(__file__).parents[2] / "models" / "jet_tagger" / "jet_tagger_q6_pruned.keras"
+EVENTS = 300
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("links")
+    p = compile_project(JET_TAGGER, root / "p", CompileOptions(backends=("rtl",)))
+    for fmt in ("emp", "emp2", "apx"):
+        assert main(["patterns", str(p.path), "--format", fmt, "--events", str(EVENTS)]) == 0
+    return p
+
+
+def _simulators() -> list[str]:
+    return ["icarus"] if shutil.which("iverilog") else []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "simulator"),
+    [("emp", "icarus"), ("emp2", "icarus"), ("apx", "icarus"), ("emp2", "verilator")],
+)
+def test_captured_outputs_equal_the_ir(project, fmt, simulator, capsys):
+    if simulator == "icarus" and not _simulators():
+        pytest.skip("Icarus Verilog not installed")
+    board = project.path / "board"
+    captured = board / f"captured_{simulator}.{fmt}.txt"
+    play_pattern(project, board / f"input.{fmt}.txt", captured, simulator)
+    assert main(["check-capture", str(project.path), str(captured)]) == 0
+    out = capsys.readouterr().out
+    latency = project.manifest.backends["rtl"]["latency_cycles"] + 1  # + the link register
+    assert f"{EVENTS} events in input.{fmt}.txt, {EVENTS} captured" in out
+    assert f"latency {latency} frames" in out and "PASS" in out
+
+
+def test_a_corrupted_word_names_the_event_and_element(project, tmp_path, capsys):
+    if not _simulators():
+        pytest.skip("Icarus Verilog not installed")
+    board = project.path / "board"
+    captured = tmp_path / "captured.emp.txt"
+    play_pattern(project, board / "input.emp.txt", captured, "icarus")
+    lines = captured.read_text().splitlines()
+    # the 11th event's frame: 3 header lines, idle frames, then the latency
+    row = 3 + 6 + project.manifest.backends["rtl"]["latency_cycles"] + 1 + 10
+    head, token = lines[row].rsplit(" ", 1)[0], lines[row].split()[-1]  # last link's word
+    flipped = f"{token[:-1]}{int(token[-1], 16) ^ 1:x}"  # bit 0 of link 1: element 4
+    lines[row] = f"{head} {flipped}"
+    captured.write_text("\n".join(lines) + "\n")
+    assert main(["check-capture", str(project.path), str(captured)]) == 1
+    out = capsys.readouterr().out
+    assert "first differing event: #10" in out
+    assert "output element 4" in out and "link 1" in out and "bits [0]" in out
+    assert "FAIL: 1 of 300 events differ" in out
+
+
+def test_check_capture_usage_errors_exit_2(project, tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a pattern\n")
+    assert main(["check-capture", str(project.path), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "not an EMP v1, EMP v2 or APx pattern file" in err and "Traceback" not in err
