@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 
 from ...errors import ProjectError, TrigcError
+from ...ir.executor import run_int
 from ...ir.graph import Graph
 from ...names import VERILOG_KEYWORDS, verilog_identifier
 from ..options import BackendOptions
@@ -217,7 +219,81 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
         names["wrapper"]: wrapper_text,
         MANIFEST_NAME: manifest.to_text(),
     }
+    files |= _tool_files(graph, manifest, options)
     return Design(files, manifest, plan, printed)
+
+
+SELFTEST_VECTORS = 32
+
+
+def _selftest_vectors(graph: Graph, count: int) -> list[np.ndarray]:
+    """Mantissas for every input: its extremes and zero first, then random values."""
+    rng = np.random.default_rng(0)
+    xs = []
+    for node in graph.inputs:
+        t = node.output.type
+        x = rng.integers(t.lowest_int, t.max_int, (count, node.output.size), endpoint=True)
+        x[0], x[1], x[2] = t.lowest_int, t.max_int, 0
+        xs.append(x.reshape(count, *node.output.shape))
+    return xs
+
+
+def _pack(ports: tuple[Port, ...], arrays: list[np.ndarray], width: int) -> list[str]:
+    """Each vector's bus word (element 0 of port 0 lowest) as hex digits."""
+    words = []
+    for i in range(len(arrays[0])):
+        value = 0
+        for port, array in zip(ports, arrays, strict=True):
+            for k, v in enumerate(np.asarray(array[i]).reshape(-1)):
+                value |= (int(v) & ((1 << port.width) - 1)) << (port.offset + k * port.width)
+        words.append(f"{value:0{(width + 3) // 4}x}")
+    return words
+
+
+def _tool_files(graph: Graph, manifest: RtlManifest, options: BackendOptions) -> dict[str, str]:
+    """The vendor build script, its constraints, the self-checking test and the FuseSoC core."""
+    top = manifest.top
+    xs = _selftest_vectors(graph, SELFTEST_VECTORS)
+    results = run_int(graph, *xs)
+    outputs = [results[p.name] for p in manifest.outputs]
+    names = {
+        "tcl": "vivado_build.tcl",
+        "xdc": f"{top}.xdc",
+        "selftest": f"{top}_selftest.v",
+        "core": f"{top}.core",
+    }
+    common = {
+        "top": top,
+        "sources": list(manifest.files),
+        "xdc": names["xdc"],
+        "part": options.part,
+    }
+    return {
+        names["tcl"]: _render("vivado_build.tcl.j2", **common),
+        names["xdc"]: _render(
+            "constraints.xdc.j2",
+            top=top,
+            clock_mhz=f"{options.clock_mhz:g}",
+            period_ns=f"{options.clock_period_ns:.3f}",
+        ),
+        names["selftest"]: _render(
+            "selftest.v.j2",
+            top=top,
+            count=SELFTEST_VECTORS,
+            in_width=manifest.in_width,
+            out_width=manifest.out_width,
+            latency=manifest.latency_cycles,
+            inputs=_pack(manifest.inputs, xs, manifest.in_width),
+            outputs=_pack(manifest.outputs, outputs, manifest.out_width),
+        ),
+        names["core"]: _render(
+            "fusesoc.core.j2",
+            **common,
+            name=f"trigc:models:{top}:0.1.0",
+            description=f"{graph.name}: trigc RTL, {manifest.latency_cycles} cycles, II=1",
+            selftest=names["selftest"],
+        ),
+    }
 
 
 def layer_latencies(graph: Graph, lowered: Lowered, latency: int) -> dict[str, int]:
