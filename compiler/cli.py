@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("project", type=Path, help="project directory written by trigc compile")
     pt.add_argument("--format", choices=("emp", "emp2", "apx"), default="emp")
     pt.add_argument("--events", type=_count(1), default=1000, help="events (edge cases first)")
-    pt.add_argument("--inputs", type=Path, default=None, help=".npy file of input vectors")
+    _input_arguments(pt)
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument(
         "--link-map", type=Path, default=None, help="link_map.yaml (default: packed in order)"
@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check model, IR and firmware agree bit for bit")
     v.add_argument("project", type=Path, help="project directory written by trigc compile")
     v.add_argument("--vectors", type=_count(1), default=100000, help="number of test vectors")
-    v.add_argument("--inputs", type=Path, default=None, help=".npy file of input vectors")
+    _input_arguments(v)
     v.add_argument("--seed", type=_count(0), default=0, help="seed of the random vectors")
     v.add_argument(
         "--only",
@@ -317,6 +317,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         csim_vectors=args.csim_vectors or None,
         protocol_sims=_simulators(args.sim),
         progress=(lambda s: None) if args.json else (lambda s: print(f"... {s}", flush=True)),
+        branches=args.branches,
+        quantize_inputs=args.quantize_inputs,
     )
     if args.json:
         print(
@@ -353,12 +355,43 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return cmd_report(args)
 
 
+def _input_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--inputs",
+        default=None,
+        metavar="SPEC",
+        help="input vectors: x.npy, data.npz:ARRAY, data.h5:DATASET, events.root:TREE "
+        "(with --branches), x.csv",
+    )
+    p.add_argument(
+        "--branches",
+        type=lambda s: [b for b in s.split(",") if b],
+        default=None,
+        help="comma-separated ROOT branches, one per input element, in order",
+    )
+    p.add_argument(
+        "--quantize-inputs",
+        action="store_true",
+        help="round values off the input grid with the input type's rounding and overflow "
+        "modes (reported) instead of refusing them",
+    )
+
+
 def _cmd_patterns(args: argparse.Namespace) -> int:
     from .board import write_patterns  # noqa: PLC0415
     from .project import open_project  # noqa: PLC0415
 
     project = open_project(args.project)
-    files = write_patterns(project, args.format, args.inputs, args.events, args.seed, args.link_map)
+    files = write_patterns(
+        project,
+        args.format,
+        args.inputs,
+        args.events,
+        args.seed,
+        args.link_map,
+        args.branches,
+        args.quantize_inputs,
+    )
     for f in files:
         print(f"wrote {f}")
     return EXIT_OK

@@ -83,7 +83,7 @@ def make_vectors(graph: Graph, count: int, seed: int = 0) -> tuple[np.ndarray, i
     return np.concatenate([edges, rest]), len(edges)
 
 
-def _read_npy(path: Path) -> np.ndarray:
+def read_npy(path: Path) -> np.ndarray:
     what = "expected a .npy array of input vectors, as numpy.save writes it"
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory ({what})")
@@ -108,7 +108,7 @@ def _read_npy(path: Path) -> np.ndarray:
 def load_vectors(graph: Graph, path: Path) -> np.ndarray:
     """Input vectors from a ``.npy`` file of real values on the input type's grid."""
     path = Path(path)
-    values = _read_npy(path)
+    values = read_npy(path)
     (inp,) = graph.inputs
     shape = inp.output.shape
     if values.ndim == len(shape):

@@ -19,10 +19,11 @@ import numpy as np
 from .diagnosis import first_mismatch_text, keras_diagnosis, trace_diagnosis
 from .errors import ProjectError, TrigcError
 from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
+from .input_data import read_vectors
 from .ir.executor import run_int
 from .ir.graph import Graph
 from .project import Project, open_project
-from .stimuli import load_vectors, make_vectors
+from .stimuli import make_vectors
 
 if TYPE_CHECKING:
     from .frontends.keras_reference import KerasReference
@@ -143,21 +144,30 @@ def _compare(
 def verify_project(
     path: Path,
     vectors: int = 10000,
-    inputs: Path | None = None,
+    inputs: str | Path | None = None,
     seed: int = 0,
     representations: tuple[str, ...] | None = None,
     csim_vectors: int | None = None,
     protocol_sims: tuple[str, ...] = ("verilator",),
     progress: Callable[[str], None] = lambda s: None,
+    branches: list[str] | None = None,
+    quantize_inputs: bool = False,
 ) -> VerifyResult:
     """Compare every available representation of the project with the IR executor."""
     project = path if isinstance(path, Project) else open_project(path)
     graph = project.graph
+    moved = None
     if inputs is not None:
-        x, edges = load_vectors(graph, inputs), 0
+        read = read_vectors(graph, inputs, branches, quantize_inputs)
+        x, edges, moved = read.mantissas, 0, read.moved
     else:
         x, edges = make_vectors(graph, vectors, seed)
     result = VerifyResult(len(x), edges)
+    if moved is not None:
+        result.notes.append(
+            f"--quantize-inputs: {moved} of {x.size} input values were off the grid or out of "
+            f"range of {graph.inputs[0].output.type} and were rounded/saturated as ap_fixed does"
+        )
     available = [project.reference, *project.manifest.backends]
     wanted = representations or tuple(available)
     for name in wanted:

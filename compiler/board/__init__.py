@@ -16,9 +16,10 @@ import numpy as np
 
 from ..backends.rtl.manifest import load_rtl_manifest
 from ..errors import TrigcError
+from ..input_data import read_vectors
 from ..ir.executor import run_int
 from ..project import Project
-from ..stimuli import load_vectors, make_vectors
+from ..stimuli import make_vectors
 from .events import CaptureResult, check_capture, events_to_board
 from .linkmap import LinkMap, check_link_map, default_link_map, load_link_map
 from .patterns import FORMATS, BoardData, detect_format, read_pattern, write_pattern
@@ -46,17 +47,22 @@ def project_link_map(project: Project, path: Path | None = None) -> tuple[LinkMa
 def write_patterns(
     project: Project,
     fmt: str,
-    inputs: Path | None = None,
+    inputs: str | Path | None = None,
     events: int = 1000,
     seed: int = 0,
     link_map_path: Path | None = None,
+    branches: list[str] | None = None,
+    quantize_inputs: bool = False,
 ) -> list[Path]:
     """Write the board folder for ``fmt``; returns the files written."""
     if fmt not in FORMATS:
         raise TrigcError(f"--format {fmt!r}: valid formats are {', '.join(FORMATS)}")
     graph = project.graph
     link_map, map_name = project_link_map(project, link_map_path)
-    x = load_vectors(graph, inputs) if inputs is not None else make_vectors(graph, events, seed)[0]
+    if inputs is not None:
+        x = read_vectors(graph, inputs, branches, quantize_inputs).mantissas
+    else:
+        x = make_vectors(graph, events, seed)[0]
     out = run_int(graph, x)
     n = len(x)
     y = [out[k].reshape(n, -1) for k in graph.outputs]
