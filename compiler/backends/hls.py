@@ -52,6 +52,7 @@ from ..errors import ProjectError, TrigcError
 from ..ir.fixed import FixedType
 from ..ir.graph import Graph, Node
 from ..names import CPP_KEYWORDS
+from .hls_export import write_export_script
 from .hls_io import IO_FORMAT, HlsIo, Port
 from .hls_rules import RULES
 from .options import BackendOptions
@@ -98,6 +99,7 @@ def emit(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     write_project(hls_model, stamp)
     _write_io_file(graph, lowered, hls_model, options, stamp, outdir)
+    write_export_script(outdir)
     return sorted(p for p in outdir.rglob("*") if p.is_file())
 
 

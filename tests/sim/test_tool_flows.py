@@ -29,7 +29,16 @@ VIVADO_COMMANDS = {
 RECORDER = r"""
 set ::calls {}
 proc unknown {args} { lappend ::calls $args; return "" }
+rename exit tcl_exit
+proc exit {args} { lappend ::calls [list exit {*}$args] }
 """
+
+# Vitis HLS Tcl commands the export script may call (UG1399, Vitis HLS Command Reference).
+VITIS_HLS_COMMANDS = {
+    "open_project", "set_top", "add_files", "open_solution", "set_part", "config_compile",
+    "config_schedule", "create_clock", "set_clock_uncertainty", "csynth_design",
+    "export_design", "close_project", "exit",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +58,13 @@ def _tclsh() -> str:
 def _record(script: Path) -> list[list[str]]:
     probe = script.parent / f"record_{script.stem}.tcl"
     probe.write_text(
-        RECORDER + f'source {{{script}}}\nforeach c $::calls {{ puts [join $c "\\t"] }}\n'
+        RECORDER
+        + f"source {{{script}}}\n"
+        + 'foreach c $::calls { puts "CALL\\t[join $c \\t]" }\n'
     )
     done = subprocess.run([_tclsh(), str(probe)], capture_output=True, text=True, check=True)
-    return [line.split("\t") for line in done.stdout.splitlines()]
+    lines = done.stdout.splitlines()
+    return [line.split("\t")[1:] for line in lines if line.startswith("CALL\t")]
 
 
 def test_vivado_script_is_valid_tcl_calling_documented_commands(rtl_dir):
@@ -74,6 +86,26 @@ def test_vivado_script_is_valid_tcl_calling_documented_commands(rtl_dir):
     # trigc report reads vivado/utilization.rpt (and no other utilization report) from rtl/
     assert Path(reports[1]).relative_to(rtl_dir) == Path("vivado/utilization.rpt")
     assert (rtl_dir / "vivado").is_dir()  # the script made its report folder (file mkdir)
+
+
+def test_hls_export_script_synthesizes_and_exports_hls4ml_project(tmp_path):
+    backend = BackendOptions(project_name=TOP, clock_period_ns=1000 / 240)
+    options = CompileOptions(backends=("hls",), backend=backend)
+    hls_dir = compile_project(JET_TAGGER, tmp_path / "p", options).backend_dir("hls")
+    calls = _record(hls_dir / "trigc_export.tcl")
+    names = [c[0] for c in calls]
+    assert set(names) <= VITIS_HLS_COMMANDS, set(names) - VITIS_HLS_COMMANDS
+    assert names == [
+        "open_project", "set_top", "add_files", "open_solution", "set_part", "config_compile",
+        "config_schedule", "create_clock", "set_clock_uncertainty", "csynth_design",
+        "export_design", "close_project", "exit",
+    ]  # fmt: skip
+    by = {c[0]: c[1:] for c in calls}
+    assert by["open_project"] == ["-reset", f"{TOP}_prj"] and by["set_top"] == [TOP]
+    assert (hls_dir / by["add_files"][0]).is_file()  # the firmware hls4ml wrote
+    assert by["create_clock"][0] == "-period" and by["create_clock"][2:] == ["-name", "default"]
+    assert abs(float(by["create_clock"][1]) - 1000 / 240) < 1e-9
+    assert by["export_design"][:4] == ["-format", "ip_catalog", "-rtl", "verilog"]
 
 
 def test_constraints_give_the_compile_clock(rtl_dir):

@@ -303,11 +303,15 @@ def test_golden_verilog_of_a_tiny_graph(tmp_path: Path) -> None:
     files = emit(tiny_graph(), BackendOptions(project_name="tiny"), tmp_path)
     assert [f.name for f in files] == [
         "rtl_manifest.json",
+        "tiny.core",
         "tiny.v",
+        "tiny.xdc",
         "tiny_act.v",
         "tiny_fc.v",
         "tiny_hls_wrapper.v",
+        "tiny_selftest.v",
         "tiny_x.v",
+        "vivado_build.tcl",
     ]
     for f in files:
         _check_golden(f.name, f.read_text())
