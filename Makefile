@@ -11,13 +11,16 @@ install:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,data]'
-	@# Icarus Verilog, Chromium (to check report.html renders) and clang (the emulator is also
-	@# compiled with it) have no PyPI wheels:
+	@# Icarus Verilog, Chromium (to check report.html renders), clang (the emulator is also
+	@# compiled with it), GHDL (the EMP payload shim) and tclsh (the vendor scripts' recorded-call
+	@# tests) have no PyPI wheels:
 	@# install them from Debian when we can.
 	@missing=""; command -v iverilog >/dev/null 2>&1 || missing="$$missing iverilog"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v clang++ >/dev/null 2>&1 || missing="$$missing clang"; \
-	if [ -z "$$missing" ]; then echo "iverilog, chromium, clang: installed"; \
+	command -v ghdl >/dev/null 2>&1 || missing="$$missing ghdl"; \
+	command -v tclsh >/dev/null 2>&1 || missing="$$missing tcl"; \
+	if [ -z "$$missing" ]; then echo "iverilog, chromium, clang, ghdl, tclsh: installed"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
 	  || echo "warning: could not install$$missing; tests that need them will be skipped" >&2; \

@@ -23,7 +23,7 @@ from ..stimuli import make_vectors
 from .events import CaptureResult, check_capture, events_to_board
 from .linkmap import LinkMap, check_link_map, default_link_map, load_link_map
 from .patterns import FORMATS, BoardData, detect_format, read_pattern, write_pattern
-from .wrapper import testbench_verilog, wrapper_verilog
+from .wrapper import emp_payload_vhdl, emp_standin_vhdl, testbench_verilog, wrapper_verilog
 
 BOARD_DIR = "board"
 LINK_MAP = "link_map.yaml"
@@ -87,7 +87,11 @@ def write_patterns(
         manifest = load_rtl_manifest(project.backend_dir("rtl"))
         wrapper = board / f"{manifest.top}_links.v"
         wrapper.write_text(wrapper_verilog(link_map, manifest, map_name))
-        files.append(wrapper)
+        payload = board / "emp_payload.vhd"
+        payload.write_text(emp_payload_vhdl(link_map, manifest, map_name))
+        standin = board / "emp_data_types_standin.vhd"
+        standin.write_text(emp_standin_vhdl())
+        files += [wrapper, payload, standin]
     return files
 
 

@@ -94,3 +94,19 @@ def testbench_verilog(link_map: LinkMap, manifest: RtlManifest, map_name: str, f
     return _render(
         "links_tb.v.j2", {**wrapper_values(link_map, manifest, map_name), "frames": frames}
     )
+
+
+def emp_payload_vhdl(link_map: LinkMap, manifest: RtlManifest, map_name: str) -> str:
+    """The EMP payload shim: the framework's ``d``/``q`` link arrays around the wrapper
+    (input links first, output links on the same indices from 0)."""
+    values = wrapper_values(link_map, manifest, map_name)
+    links = max(values["rx_links"], values["tx_links"])
+    return _render("emp_payload.vhd.j2", {**values, "links": links, "rx_base": 0, "tx_base": 0})
+
+
+def emp_standin_vhdl() -> str:
+    import trigc.firmware_templates as firmware_templates
+
+    return (
+        Path(firmware_templates.__file__).parent / "rtl" / "emp_data_types_standin.vhd"
+    ).read_text()

@@ -6,6 +6,7 @@ the element."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def _simulators() -> list[str]:
 
 @pytest.mark.parametrize(
     ("fmt", "simulator"),
-    [("emp", "icarus"), ("emp2", "icarus"), ("apx", "icarus"), ("emp2", "verilator")],
+    [(f, s) for s in ("icarus", "verilator") for f in ("emp", "emp2", "apx")],
 )
 def test_captured_outputs_equal_the_ir(project, fmt, simulator, capsys):
     if simulator == "icarus" and not _simulators():
@@ -76,3 +77,17 @@ def test_check_capture_usage_errors_exit_2(project, tmp_path, capsys):
     assert main(["check-capture", str(project.path), str(bad)]) == 2
     err = capsys.readouterr().err
     assert "not an EMP v1, EMP v2 or APx pattern file" in err and "Traceback" not in err
+
+
+def test_emp_payload_shim_analyses_in_ghdl(project, tmp_path):
+    if shutil.which("ghdl") is None:
+        pytest.skip("GHDL is not installed (Debian: apt-get install ghdl)")
+    board = project.path / "board"
+    files = [board / "emp_data_types_standin.vhd", board / "emp_payload.vhd"]
+    cmd = ["ghdl", "-a", "--std=08", f"--workdir={tmp_path}", *map(str, files)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    broken = tmp_path / "broken.vhd"  # the check can fail: a port the record does not have
+    broken.write_text(files[1].read_text().replace(".last;", ".lastt;", 1))
+    cmd = ["ghdl", "-a", "--std=08", f"--workdir={tmp_path}", str(files[0]), str(broken)]
+    assert subprocess.run(cmd, capture_output=True, text=True, check=False).returncode != 0
