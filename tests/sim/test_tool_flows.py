@@ -58,9 +58,7 @@ def _tclsh() -> str:
 def _record(script: Path) -> list[list[str]]:
     probe = script.parent / f"record_{script.stem}.tcl"
     probe.write_text(
-        RECORDER
-        + f"source {{{script}}}\n"
-        + 'foreach c $::calls { puts "CALL\\t[join $c \\t]" }\n'
+        RECORDER + f"source {{{script}}}\n" + 'foreach c $::calls { puts "CALL\\t[join $c \\t]" }\n'
     )
     done = subprocess.run([_tclsh(), str(probe)], capture_output=True, text=True, check=True)
     lines = done.stdout.splitlines()
