@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import jinja2
+from trigc.firmware_templates import render
 
 from ..errors import TrigcError
 
@@ -24,16 +24,10 @@ def _project_values(outdir: Path) -> dict[str, str]:
 
 def write_export_script(outdir: Path) -> Path:
     """Write ``trigc_export.tcl`` next to hls4ml's ``build_prj.tcl``."""
-    import trigc.firmware_templates as firmware_templates
-
     values = _project_values(outdir)
-    folder = Path(firmware_templates.__file__).parent / "hls"
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    text = env.get_template(f"{EXPORT_SCRIPT}.j2").render(
+    text = render(
+        "hls",
+        f"{EXPORT_SCRIPT}.j2",
         project=values["project_name"],
         part=values["part"],
         period_ns=values["clock_period"],

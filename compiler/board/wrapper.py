@@ -3,10 +3,9 @@ the RTL manifest's ports (data computed here, placed by ``firmware_templates/rtl
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import jinja2
+from trigc.firmware_templates import read, render
 
 from ..backends.rtl.manifest import RtlManifest
 from .linkmap import LinkMap, LinkMapError
@@ -73,17 +72,7 @@ def wrapper_values(link_map: LinkMap, manifest: RtlManifest, map_name: str) -> d
 
 
 def _render(template: str, values: dict[str, Any]) -> str:
-    import trigc.firmware_templates as firmware_templates
-
-    folder = Path(firmware_templates.__file__).parent / "rtl"
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template(template).render(**values)
+    return render("rtl", template, **values)
 
 
 def wrapper_verilog(link_map: LinkMap, manifest: RtlManifest, map_name: str) -> str:
@@ -105,8 +94,5 @@ def emp_payload_vhdl(link_map: LinkMap, manifest: RtlManifest, map_name: str) ->
 
 
 def emp_standin_vhdl() -> str:
-    import trigc.firmware_templates as firmware_templates
-
-    return (
-        Path(firmware_templates.__file__).parent / "rtl" / "emp_data_types_standin.vhd"
-    ).read_text()
+    """The stand-in ``emp_data_types`` package, for checking the shim without the framework."""
+    return read("rtl", "emp_data_types_standin.vhd")

@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import jinja2
+from trigc.firmware_templates import render
 
 from ...ir.graph import Graph, Tensor
 from ...names import identifier
@@ -31,19 +31,6 @@ class EmuDesign:
     namespace: str
     code: EmuCode
     files: dict[str, str]
-
-
-def _templates() -> jinja2.Environment:
-    import trigc.firmware_templates as firmware_templates
-
-    folder = Path(firmware_templates.__file__).parent / "emu"
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def _trigc_version() -> str:
@@ -144,7 +131,6 @@ def generate(graph: Graph, options: BackendOptions) -> EmuDesign:
             for s in code.steps
         ],
     }
-    env = _templates()
     names = {
         header: "model.hpp.j2",
         f"{namespace}_c.h": "model_c.h.j2",
@@ -152,7 +138,7 @@ def generate(graph: Graph, options: BackendOptions) -> EmuDesign:
         "example.cpp": "example.cpp.j2",
         "CMakeLists.txt": "CMakeLists.txt.j2",
     }
-    files = {name: env.get_template(t).render(**values) for name, t in names.items()}
+    files = {name: render("emu", t, **values) for name, t in names.items()}
     return EmuDesign(namespace, code, files)
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
+
+from trigc.firmware_templates import render
 
 from ...errors import ProjectError, TrigcError
 from ...ir.executor import run_int
@@ -43,23 +43,8 @@ class RtlSettings:
             raise TrigcError(f"unknown sharing {self.sharing!r}; valid: {', '.join(SHARING)}")
 
 
-@cache
-def _templates() -> jinja2.Environment:
-    import trigc.firmware_templates as firmware_templates
-
-    folder = Path(firmware_templates.__file__).parent / "rtl"
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-
-
 def _render(template: str, **values: Any) -> str:
-    return _templates().get_template(template).render(**values)
+    return render("rtl", template, **values)
 
 
 def _check_name(name: str) -> None:
