@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,11 +27,11 @@ import numpy as np
 
 from trigc.compiler.backends.rtl.manifest import RtlManifest, load_rtl_manifest
 
+from .cache import cached_build
 from .harness_cpp import HARNESS_SOURCE
 from .manifest import pack_vectors, unpack_vectors
 from .verilator import SimulationError, Verilator, find_verilator
 
-CACHE_ENV = "TRIGC_SIM_CACHE"
 BUILD_JOBS = 2  # parallel compiler processes per build (the project's machines have 2 cores)
 MAX_RUN_JOBS = 8  # harness processes per run_rtl call, at most one per CPU
 SHARD_MIN_VECTORS = 100_000  # below this a second process costs more than it saves
@@ -70,15 +69,6 @@ class HarnessBuild:
     executable: Path
     cached: bool
     seconds: float
-
-
-def cache_root() -> Path:
-    """Where built simulators are kept (``$TRIGC_SIM_CACHE`` or ``~/.cache/trigc``)."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "trigc"
 
 
 def design_hash(manifest: RtlManifest, *extra: str) -> str:
@@ -127,22 +117,10 @@ def build_harness(rtl_dir: Path) -> HarnessBuild:
         MAKE_FLAGS,
         *verilator.make_variables.values(),
     )
-    final = cache_root() / "verilator" / key
-    executable = final / "harness"
-    if executable.is_file():
-        return HarnessBuild(executable, cached=True, seconds=0.0)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f".{key}-", dir=final.parent) as tmp:
-        workdir = Path(tmp) / "build"
-        workdir.mkdir()
-        _build_harness(manifest, verilator, workdir)
-        try:
-            workdir.rename(final)
-        except OSError:
-            if not executable.is_file():  # not a concurrent build that won the race
-                raise
-    return HarnessBuild(executable, cached=False, seconds=time.perf_counter() - start)
+    build = cached_build(
+        "verilator", key, "harness", lambda work: _build_harness(manifest, verilator, work)
+    )
+    return HarnessBuild(build.folder / "harness", build.cached, build.seconds)
 
 
 def _run_shard(

@@ -24,7 +24,8 @@ from cocotb_tools.runner import Runner, get_runner
 
 from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
 
-from .bulk import cache_root, design_hash
+from .bulk import design_hash
+from .cache import cache_root
 from .verilator import SimulationError, find_icarus, find_verilator
 
 TEST_MODULE = "trigc.sim.testbench"

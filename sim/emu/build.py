@@ -8,8 +8,6 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import numpy as np
 
 from trigc.compiler.errors import ProjectError, TrigcError
 from trigc.compiler.project import Project, open_project
-from trigc.sim.bulk import cache_root
+from trigc.sim.cache import cached_build
 from trigc.sim.verilator import SimulationError, SimulatorNotFoundError
 
 CXX_FLAGS = ("-std=c++17", "-O3", "-march=native", "-Wall", "-Wextra", "-Werror")
@@ -92,26 +90,17 @@ def build_emulator(emu_dir: Path, namespace: str) -> EmuBuild:
     for f in files:
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     key = h.hexdigest()[:24]
-    final = cache_root() / "emu" / key
-    library = final / f"lib{namespace}.so"
-    if library.is_file():
-        return EmuBuild(library, cached=True, seconds=0.0)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f".{key}-", dir=final.parent) as tmp:
-        workdir = Path(tmp) / "build"
-        workdir.mkdir()
+    library = f"lib{namespace}.so"
+
+    def build(workdir: Path) -> None:
         for f in files:
             shutil.copy(f, workdir / f.name)
         flags = (*CXX_FLAGS, *LIBRARY_FLAGS)
         what = f"build the emulator in {emu_dir}"
-        compile_check(workdir / c_source.name, cxx, flags, workdir / library.name, what)
-        try:
-            workdir.rename(final)
-        except OSError:
-            if not library.is_file():  # not a concurrent build that won the race
-                raise
-    return EmuBuild(library, cached=False, seconds=time.perf_counter() - start)
+        compile_check(workdir / c_source.name, cxx, flags, workdir / library, what)
+
+    done = cached_build("emu", key, library, build)
+    return EmuBuild(done.folder / library, done.cached, done.seconds)
 
 
 class Emulator:
