@@ -16,7 +16,7 @@ from ...ir.graph import Graph, Node
 from ...ir.ops.base import Interval
 from ...ir.ranges import exact_ranges, output_ranges
 from ...names import identifier
-from .arith import CInt, storage
+from .arith import CastCode, CInt, cast_code, storage
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,12 @@ class Context:
 
     def input_range(self, tensor: str) -> Interval:
         return self.after_cast[tensor]
+
+    def output_cast(self, node: Node, value: str = "v") -> CastCode:
+        """C++ casting ``value`` (the node's exact result, anywhere in its exact range) to
+        the node's output type."""
+        exact = self.exact_of(node)
+        return cast_code(value, exact.min, exact.max, exact.frac, node.output.type, self.what(node))
 
     # -- output --------------------------------------------------------------------------
     def table(self, base: str, ctype: CInt, values: np.ndarray | list[int]) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...ir.graph import Node
 from ...ir.ops.conv import window_index
-from .arith import INT64, CInt, cast_code, holding
+from .arith import INT64, CInt, holding
 from .code import Context, event_loop
 
 UNROLL_TERMS = 40_000
@@ -89,8 +89,7 @@ def lower_linear(ctx: Context, node: Node, outputs: list[Output]) -> None:
         default=0,
     )
     acc = holding(-bound, bound, ctx.what(node))
-    exact = ctx.exact_of(node)
-    cast = cast_code("a", exact.min, exact.max, exact.frac, node.output.type, ctx.what(node))
+    cast = ctx.output_cast(node, "a")
     y = ctx.define(node)
     n_terms = sum(len(o.terms) for o in outputs)
     if n_terms <= UNROLL_TERMS:

@@ -50,7 +50,7 @@ def _elementwise(ctx: Context, node: Node, expr: str) -> None:
     x = ctx.buffer(node.inputs[0])
     exact = ctx.exact_of(node)
     work = holding(exact.min, exact.max, ctx.what(node))
-    c = cast_code("v", exact.min, exact.max, exact.frac, node.output.type, ctx.what(node))
+    c = ctx.output_cast(node)
     y = ctx.define(node)
     body = [
         f"const auto x = {x}[k][e];",
@@ -120,7 +120,7 @@ def _merge(ctx: Context, node: Node) -> None:
         for v, shift in zip("pq", shifts, strict=True)
     )
     operator = {"add": "+", "subtract": "-", "multiply": "*"}[node.op]
-    c = cast_code("v", exact.min, exact.max, exact.frac, node.output.type, ctx.what(node))
+    c = ctx.output_cast(node)
     pa_buf, pb_buf = (ctx.buffer(name) for name in node.inputs)
     y = ctx.define(node)
     body = [
@@ -149,7 +149,7 @@ def _scale_shift(ctx: Context, node: Node) -> None:
     tt = ctx.table(f"{node.name}_shift", table_t, shift)
     channels = len(scale)
     x = ctx.buffer(node.inputs[0])
-    c = cast_code("v", exact.min, exact.max, exact.frac, node.output.type, ctx.what(node))
+    c = ctx.output_cast(node)
     y = ctx.define(node)
     body = [
         f"const int k = p * {channels} + ch;",
@@ -206,7 +206,7 @@ def _pool(ctx: Context, node: Node) -> None:
     exact = ctx.exact_of(node)
     r = ctx.input_range(src.name)
     work = holding(min(exact.min, r.min), max(exact.max, r.max), ctx.what(node))
-    c = cast_code("v", exact.min, exact.max, exact.frac, node.output.type, ctx.what(node))
+    c = ctx.output_cast(node)
     x = ctx.buffer(src.name)
     y = ctx.define(node)
     combine = "v = x > v ? x : v;" if node.op == "max_pool" else "v += x;"
@@ -255,7 +255,7 @@ def _softmax(ctx: Context, node: Node) -> None:
     p_t = holding(exact.min, exact.max, what)
     inv_t = holding(min(inv_values), max(inv_values), what)
     sum_cast = cast_code("s", sum_lo, sum_hi, exp_c.type.frac, sum_t, what)
-    out_cast = cast_code("v", exact.min, exact.max, exact.frac, node.output.type, what)
+    out_cast = ctx.output_cast(node)
     exp_table = ctx.table(f"{node.name}_exp", e_t if e_t.bits <= 64 else INT64, exp_values)
     inv_table = ctx.table(f"{node.name}_inv", inv_t if inv_t.bits <= 64 else INT64, inv_values)
     x = ctx.buffer(node.inputs[0])
