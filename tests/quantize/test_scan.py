@@ -5,14 +5,13 @@ CSV/Parquet/JSON, and the Pareto page laid out by headless Chromium."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from tests.compiler.reports.test_html_render import chromium, run_chromium
+from tests.compiler.reports.test_html_render import chromium, probe_page
 from trigc.compiler.cli import main
 from trigc.compiler.errors import TrigcError
 from trigc.scan import Engine, ScanSpecError, load_spec, pareto, parse_spec, run
@@ -114,12 +113,7 @@ def test_pareto_page_renders_and_links_every_report(scanned, tmp_path):
     for r in records:
         if r["status"] == "ok":
             assert f"{r['folder']}/{r['report']}" in page
-    probe = out / "probe.html"
-    probe.write_text(page.replace("</body>", PROBE + "</body>"))
-    dom = run_chromium("--dump-dom", probe.as_uri())
-    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
-    assert match, "the probe script did not run"
-    svgs = json.loads(match.group(1).replace("&quot;", '"'))
+    svgs = probe_page(page, PROBE, out / "probe.html")
     assert len(svgs) == 2
     for svg in svgs:
         assert svg["w"] > 400 and svg["h"] > 200 and svg["points"] == 4 and svg["front"] >= 1

@@ -43,6 +43,16 @@ def run_chromium(*args: str) -> str:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
+def probe_page(page: str, probe_script: str, probe_file: Path) -> object:
+    """Lay ``page`` out in headless Chromium with ``probe_script`` appended (it writes JSON
+    into ``<pre id="probe">``) and return what the script measured."""
+    probe_file.write_text(page.replace("</body>", probe_script + "</body>"))
+    dom = run_chromium("--dump-dom", probe_file.as_uri())
+    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
+    assert match, "the probe script did not run"
+    return json.loads(match.group(1).replace("&quot;", '"'))
+
+
 @pytest.mark.slow
 @pytest.mark.synth
 def test_svg_plots_render(tiny_project: Path, tmp_path: Path) -> None:
@@ -51,12 +61,7 @@ def test_svg_plots_render(tiny_project: Path, tmp_path: Path) -> None:
     (tiny_project / "hls").mkdir()
     report = build_report(tiny_project, "cms-l1-240")
     html = next(f for f in write_report(report, tmp_path / "out") if f.suffix == ".html")
-    probe = tmp_path / "probe.html"
-    probe.write_text(html.read_text().replace("</body>", PROBE + "</body>"))
-    dom = run_chromium("--dump-dom", probe.as_uri())
-    match = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
-    assert match, "the probe script did not run"
-    charts = json.loads(match.group(1).replace("&quot;", '"'))
+    charts = probe_page(html.read_text(), PROBE, tmp_path / "probe.html")
     assert len(charts) == 8
     for chart in charts:
         assert chart["w"] > 300 and chart["h"] > 50
