@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the clock defaults to the budget's",
     )
     c.add_argument("--device", default=None, metavar="PART", help="device for --budget")
-    c.add_argument("--quiet", action="store_true", help="no progress messages from --budget")
+    c.add_argument("--quiet", action="store_true", help="no progress messages")
 
     from .reports.cli import add_report_parser  # noqa: PLC0415
 
@@ -222,9 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument(
         "--sim",
-        default="verilator",
+        default=None,
         help="simulators for the cocotb protocol tests of the RTL: verilator, icarus, "
-        "both as 'verilator,icarus', or 'none' (default verilator)",
+        "both as 'verilator,icarus', or 'none' (default icarus where installed, so the design "
+        "is verilated once, by the bulk harness; else verilator)",
     )
     v.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
@@ -234,6 +235,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     from .backends import BackendOptions  # noqa: PLC0415
     from .ir.serialize import to_text  # noqa: PLC0415
     from .names import identifier  # noqa: PLC0415
+    from .progress import Progress  # noqa: PLC0415
     from .project import CompileOptions, compile_project  # noqa: PLC0415
 
     budget = None
@@ -269,8 +271,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             hls_flavor=args.hls,
         ),
     )
+    progress = Progress() if args.quiet else Progress.to_stdout()
     project = compile_project(
-        args.model, args.output, options, force=args.force, weights=args.weights
+        args.model, args.output, options, force=args.force, weights=args.weights, progress=progress
     )
     if args.dump_ir:
         print(to_text(project.graph), end="")
@@ -295,7 +298,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _simulators(text: str) -> tuple[str, ...]:
+def _simulators(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
     names = tuple(n.strip() for n in text.split(",") if n.strip() and n.strip() != "none")
     for n in names:
         if n not in ("verilator", "icarus"):
@@ -304,6 +309,7 @@ def _simulators(text: str) -> tuple[str, ...]:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from .progress import Progress  # noqa: PLC0415
     from .verify import format_result, verify_project  # noqa: PLC0415
 
     if args.vectors < 1:
@@ -316,7 +322,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         representations=args.only,
         csim_vectors=args.csim_vectors or None,
         protocol_sims=_simulators(args.sim),
-        progress=(lambda s: None) if args.json else (lambda s: print(f"... {s}", flush=True)),
+        progress=Progress() if args.json else Progress.to_stdout(),
         branches=args.branches,
         quantize_inputs=args.quantize_inputs,
     )

@@ -27,6 +27,7 @@ from .ir.fixed import FixedType
 from .ir.graph import Graph
 from .ir.serialize import load_graph, save_graph
 from .pipeline import run_pipeline, selected_passes
+from .progress import Progress
 from .project_manifest import MANIFEST, ModelEntry, ProjectManifest
 
 TOOLS = (
@@ -165,12 +166,14 @@ def compile_project(
     options: CompileOptions | None = None,
     force: bool = False,
     weights: Path | None = None,
+    progress: Progress | None = None,
 ) -> Project:
     """Compile a model into the project ``outdir``: a live Keras model, or a model file
     (``.keras``, Keras 2 ``.h5``, Keras 2 ``.json`` + ``weights``, ``.onnx``).
 
     Returns the project in memory (graph, manifest and path; usable as its path)."""
     options = options or CompileOptions()
+    progress = progress or Progress()
     outdir = Path(outdir)
     for name in options.backends:
         get_backend(name)  # fail early on an unknown backend name
@@ -181,11 +184,13 @@ def compile_project(
     if live:
         from .frontends.keras import lower_keras  # noqa: PLC0415
 
-        untyped, approximated = lower_keras(model, options.frontend)
+        with progress.phase("lower"):
+            untyped, approximated = lower_keras(model, options.frontend)
         loaded = LoadedModel(untyped, "keras", (), tuple(approximated))
     else:
-        loaded = read_model(Path(model), weights, options.frontend)
-    graph, _ = run_pipeline(loaded.graph, argmax=options.argmax)
+        loaded = read_model(Path(model), weights, options.frontend, progress)
+    with progress.phase("passes"):
+        graph, _ = run_pipeline(loaded.graph, argmax=options.argmax)
 
     created = [p for p in reversed(outdir.absolute().parents) if not p.exists()]
     try:
@@ -206,10 +211,10 @@ def compile_project(
             source = tmp / "source" / "model.keras"
             model.save(source)
         save_graph(graph, tmp / "ir.json")
-        summaries = {
-            name: get_backend(name)(graph, options.backend, tmp / name).summary
-            for name in options.backends
-        }
+        summaries = {}
+        for name in options.backends:
+            with progress.phase(f"emit {name}"):
+                summaries[name] = get_backend(name)(graph, options.backend, tmp / name).summary
         manifest = ProjectManifest(
             model=_model_entry(graph.name, source, loaded),
             options=options.to_json(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
 from .input_data import read_vectors
 from .ir.executor import run_int
 from .ir.graph import Graph
+from .progress import Progress
 from .project import Project, open_project
 from .stimuli import make_vectors
 
@@ -118,27 +120,70 @@ def _on_grid_runner(
     return run_int
 
 
-def _hls_sim(project: Project) -> Any:
-    from .backends.hls_csim import HlsCSim  # noqa: PLC0415
-
-    return HlsCSim(project.backend_dir("hls"), project.graph)
-
-
-def _rtl_runner(project: Project) -> Callable[[np.ndarray], np.ndarray]:
-    from trigc.sim.bulk import run_rtl  # noqa: PLC0415
-
-    return lambda x: run_rtl(project.backend_dir("rtl"), [x])[0]
-
-
 def _compare(
-    name: str, run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, reference: np.ndarray
+    name: str, run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, reference: Reference
 ) -> Comparison:
     start = time.perf_counter()
     out = np.asarray(run(x))
     seconds = time.perf_counter() - start
-    same = np.all(out.reshape(len(x), -1) == reference.reshape(len(x), -1), axis=1)
+    expected = reference.values[: len(x)]
+    same = np.all(out.reshape(len(x), -1) == expected.reshape(len(x), -1), axis=1)
     first = int(np.argmin(same)) if not same.all() else None
     return Comparison(name, int(same.sum()), len(x), seconds, first, out)
+
+
+class Reference:
+    """The IR executor's outputs, computed in a thread while the simulators build."""
+
+    def __init__(self, future: Future[np.ndarray]) -> None:
+        self._future = future
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._future.result()
+
+
+@dataclass
+class Check:
+    """What one representation's check needs: the project, the vectors, the IR's outputs, the
+    phase recorder, and where it leaves its notes (kept per check, joined in a fixed order)."""
+
+    project: Project
+    x: np.ndarray
+    reference: Reference
+    progress: Progress
+    notes: list[str] = field(default_factory=list)
+
+
+Diagnose = Callable[[np.ndarray], list[str]]
+Checked = tuple[list[Comparison], Diagnose] | None
+
+
+def _validate(project: Project, wanted: tuple[str, ...], available: list[str]) -> None:
+    path = project.path
+    for name in wanted:
+        if name not in ("keras", "onnx", "hls", "rtl", "emu"):
+            raise TrigcError(
+                f"--only: unknown representation {name!r}; valid: keras, onnx, hls, rtl, emu"
+            )
+        if name in ("keras", "onnx") and name != project.reference:
+            raise TrigcError(
+                f"{path}: the project's model ({project.source_format}) is run in "
+                f"{project.reference!r}, not {name!r}; use --only {project.reference}"
+            )
+        if name not in ("keras", "onnx") and name not in available:
+            raise TrigcError(
+                f"{path}: the project has no {name} backend; compile with --backend {name}"
+            )
+
+
+def default_protocol_simulators() -> tuple[str, ...]:
+    """Icarus Verilog where it is installed: the bulk harness already verilates the design, so
+    the protocol tests run in a second, independent simulator instead of verilating it twice;
+    Verilator otherwise."""
+    import shutil  # noqa: PLC0415
+
+    return ("icarus",) if shutil.which("iverilog") and shutil.which("vvp") else ("verilator",)
 
 
 def verify_project(
@@ -148,12 +193,17 @@ def verify_project(
     seed: int = 0,
     representations: tuple[str, ...] | None = None,
     csim_vectors: int | None = None,
-    protocol_sims: tuple[str, ...] = ("verilator",),
-    progress: Callable[[str], None] = lambda s: None,
+    protocol_sims: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
     branches: list[str] | None = None,
     quantize_inputs: bool = False,
 ) -> VerifyResult:
-    """Compare every available representation of the project with the IR executor."""
+    """Compare every available representation of the project with the IR executor.
+
+    The representations build and run at the same time (threads around compilers and
+    simulators); results, notes and the diagnosis come out in a fixed order.
+    ``protocol_sims`` None: :func:`default_protocol_simulators`."""
+    progress = progress or Progress()
     project = path if isinstance(path, Project) else open_project(path)
     graph = project.graph
     moved = None
@@ -170,79 +220,81 @@ def verify_project(
         )
     available = [project.reference, *project.manifest.backends]
     wanted = representations or tuple(available)
-    for name in wanted:
-        if name not in ("keras", "onnx", "hls", "rtl", "emu"):
-            raise TrigcError(
-                f"--only: unknown representation {name!r}; valid: keras, onnx, hls, rtl, emu"
-            )
-        if name in ("keras", "onnx") and name != project.reference:
-            raise TrigcError(
-                f"{path}: the project's model ({project.source_format}) is run in "
-                f"{project.reference!r}, not {name!r}; use --only {project.reference}"
-            )
-        if name not in ("keras", "onnx") and name not in available:
-            raise TrigcError(
-                f"{path}: the project has no {name} backend; compile with --backend {name}"
-            )
-    progress(f"IR executor on {len(x)} vectors")
-    reference = run_int(graph, x)[graph.outputs[0]]
-    checks = {
-        "keras": _check_keras,
-        "onnx": _check_onnx,
-        "hls": _check_hls,
-        "rtl": _check_rtl,
-        "emu": _check_emu,
-    }
-    for name in wanted:
-        progress(f"running {name}")
-        subset = x if name != "hls" or csim_vectors is None else x[:csim_vectors]
-        checked = checks[name](project, subset, reference[: len(subset)], result.notes)
-        if checked is None:
-            continue
-        comparisons, diagnose = checked
-        comparison = comparisons[0]
-        if comparison.first_mismatch is not None and not comparison.informative:
-            bad = subset[comparison.first_mismatch]
-            assert comparison.outputs is not None
-            result.diagnosis += first_mismatch_text(
-                graph,
-                comparison.name,
-                comparison.first_mismatch,
-                comparison.outputs,
-                subset,
-                reference,
-            )
-            result.diagnosis += diagnose(bad)
-        result.comparisons.extend(comparisons)
-    if "rtl" in wanted:
-        for simulator in protocol_sims:
-            progress(f"cocotb protocol tests on {simulator}")
-            result.protocol.append(_protocol(project, simulator, seed))
+    _validate(project, wanted, available)
+    if protocol_sims is None:
+        protocol_sims = default_protocol_simulators()
+    sims = protocol_sims if "rtl" in wanted else ()
+    progress.say(
+        f"{len(x)} vectors through {', '.join(['ir', *wanted])}"
+        + (f"; protocol tests on {', '.join(sims)}" if sims else "")
+    )
+    with ThreadPoolExecutor(max_workers=1 + len(wanted) + len(sims)) as pool:
+
+        def run_ir() -> np.ndarray:
+            with progress.phase("run ir"):
+                return run_int(graph, x)[graph.outputs[0]]
+
+        reference = Reference(pool.submit(run_ir))
+        checks = {}
+        for name in wanted:
+            subset = x if name != "hls" or csim_vectors is None else x[:csim_vectors]
+            check = Check(project, subset, reference, progress)
+            checks[name] = (check, pool.submit(CHECKS[name], check))
+        protocols = [pool.submit(_protocol, project, s, seed, progress) for s in sims]
+        for check, future in checks.values():
+            checked = future.result()
+            result.notes.extend(check.notes)
+            if checked is not None:
+                result.comparisons.extend(checked[0])
+                result.diagnosis += _diagnosis(graph, check, *checked)
+        result.protocol = [f.result() for f in protocols]
     return result
 
 
-def _protocol(project: Project, simulator: str, seed: int) -> Any:
+def _diagnosis(
+    graph: Graph, check: Check, comparisons: list[Comparison], diagnose: Diagnose
+) -> list[str]:
+    comparison = comparisons[0]
+    if comparison.first_mismatch is None or comparison.informative:
+        return []
+    assert comparison.outputs is not None
+    bad = check.x[comparison.first_mismatch]
+    return [
+        *first_mismatch_text(
+            graph,
+            comparison.name,
+            comparison.first_mismatch,
+            comparison.outputs,
+            check.x,
+            check.reference.values,
+        ),
+        *diagnose(bad),
+    ]
+
+
+def _protocol(project: Project, simulator: str, seed: int, progress: Progress) -> Any:
     """The cocotb protocol tests (II=1, gaps, reset, latency, no X/Z); failures are results."""
     from trigc.sim.runner import ProtocolTestError, run_protocol_tests  # noqa: PLC0415
 
     try:
-        return run_protocol_tests(
+        result = run_protocol_tests(
             project.backend_dir("rtl"), project.path / "ir.json", simulator, seed=seed + 1
         )
     except ProtocolTestError as exc:
-        return exc.result
+        result = exc.result
+    detail = "cached" if result.build_cached else ""
+    progress.record(f"build cocotb {simulator}", result.build_seconds, detail)
+    progress.record(f"run cocotb {simulator}", result.run_seconds)
+    return result
 
 
-Diagnose = Callable[[np.ndarray], list[str]]
-
-
-def _check_keras(
-    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[list[Comparison], Diagnose] | None:
+def _check_keras(check: Check) -> Checked:
     """Keras in float64 decides (exact while every partial sum fits in 53 bits); Keras in
     float32, as the model runs in Keras, is compared for information."""
+    project, x, reference, notes = check.project, check.x, check.reference, check.notes
     try:
-        keras_ref = _keras_reference(project)
+        with check.progress.phase("load keras"):
+            keras_ref = _keras_reference(project)
     except TrigcError as exc:
         if project.source_format == "keras" or not project.source_model.is_file():
             raise
@@ -250,7 +302,8 @@ def _check_keras(
         # firmware comparisons still stand; say plainly that the model itself was not run.
         notes.append(f"Keras 3 could not load this Keras 2 file, Keras comparison skipped: {exc}")
         return None
-    exact = _compare_reference(project, "keras", keras_ref.run64, x, reference, notes)
+    with check.progress.phase("run keras"):
+        exact = _compare_reference(project, "keras", keras_ref.run64, x, reference, notes)
     comparisons = [exact]
     if project.reference_exact:
         notes.extend(float_risks(project.graph, FLOAT64_BITS, "the float64 Keras reference"))
@@ -270,13 +323,18 @@ def _check_keras(
     return comparisons, lambda bad: keras_diagnosis(project, keras_ref, bad)
 
 
-def _check_onnx(
-    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[list[Comparison], Diagnose] | None:
-    runner = _onnx_runner(project)
-    comparison = _compare_reference(project, "onnx", runner, x, reference, notes)
+def _check_onnx(check: Check) -> Checked:
+    project = check.project
+    with check.progress.phase("load onnx"):
+        runner = _onnx_runner(project)
+    with check.progress.phase("run onnx"):
+        comparison = _compare_reference(
+            project, "onnx", runner, check.x, check.reference, check.notes
+        )
     if project.reference_exact:
-        notes.extend(float_risks(project.graph, FLOAT32_BITS, "the ONNX reference in float32"))
+        check.notes.extend(
+            float_risks(project.graph, FLOAT32_BITS, "the ONNX reference in float32")
+        )
     return [comparison], lambda bad: []
 
 
@@ -285,7 +343,7 @@ def _compare_reference(
     name: str,
     run: Callable[[np.ndarray], np.ndarray],
     x: np.ndarray,
-    reference: np.ndarray,
+    reference: Reference,
     notes: list[str],
 ) -> Comparison:
     """The model's own framework against the IR: bit for bit, or, for a float model that
@@ -304,7 +362,7 @@ def _compare_reference(
     if project.reference_exact:
         return comparison
     out_t = graph.tensor(graph.outputs[0]).type
-    ir_values = out_t.to_float(reference).reshape(len(x), -1)
+    ir_values = out_t.to_float(reference.values[: len(x)]).reshape(len(x), -1)
     diffs = np.abs(ir_values - outputs[0])
     diff, median = float(np.max(diffs, initial=0)), float(np.median(diffs))
     layers = ", ".join(project.manifest.model.approximated_layers)
@@ -320,33 +378,54 @@ def _compare_reference(
     return comparison
 
 
-def _check_hls(
-    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[list[Comparison], Diagnose]:
-    sim = _hls_sim(project)
-    comparison = _compare("hls-csim", lambda v: sim.predict_int([v])[0], x, reference)
+def _check_hls(check: Check) -> Checked:
+    from .backends.hls_csim import HlsCSim  # noqa: PLC0415
+
+    sim = HlsCSim(check.project.backend_dir("hls"), check.project.graph)
+    with check.progress.phase("build hls-csim"):
+        sim.build()
+    with check.progress.phase("run hls-csim"):
+        comparison = _compare(
+            "hls-csim", lambda v: sim.predict_int([v])[0], check.x, check.reference
+        )
 
     def diagnose(bad: np.ndarray) -> list[str]:
-        return trace_diagnosis(project.graph, "hls-csim", sim.trace_int([bad[None]]), bad)
+        return trace_diagnosis(check.project.graph, "hls-csim", sim.trace_int([bad[None]]), bad)
 
     return [comparison], diagnose
 
 
-def _check_rtl(
-    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[list[Comparison], Diagnose]:
-    comparison = _compare("rtl", _rtl_runner(project), x, reference)
+def _check_rtl(check: Check) -> Checked:
+    from trigc.sim.bulk import build_harness, run_rtl  # noqa: PLC0415
+
+    rtl_dir = check.project.backend_dir("rtl")
+    built = build_harness(rtl_dir)
+    check.progress.record("build verilator", built.seconds, "cached" if built.cached else "")
+    with check.progress.phase("run rtl"):
+        comparison = _compare("rtl", lambda v: run_rtl(rtl_dir, [v])[0], check.x, check.reference)
     return [comparison], lambda bad: []
 
 
-def _check_emu(
-    project: Project, x: np.ndarray, reference: np.ndarray, notes: list[str]
-) -> tuple[list[Comparison], Diagnose]:
+def _check_emu(check: Check) -> Checked:
     from trigc.emu import load  # noqa: PLC0415
 
-    emulator = load(project)
-    comparison = _compare("emu", emulator.predict_int, x, reference)
+    emulator = load(check.project)
+    if emulator.build is not None:
+        detail = "cached" if emulator.build.cached else ""
+        check.progress.record("build emu", emulator.build.seconds, detail)
+    with check.progress.phase("run emu"):
+        comparison = _compare("emu", emulator.predict_int, check.x, check.reference)
     return [comparison], lambda bad: []
+
+
+CHECKS: dict[str, Callable[[Check], Checked]] = {
+    "keras": _check_keras,
+    "onnx": _check_onnx,
+    "hls": _check_hls,
+    "rtl": _check_rtl,
+    "emu": _check_emu,
+}
+"""Representation -> its check, each run in its own thread."""
 
 
 def format_result(result: VerifyResult) -> str:

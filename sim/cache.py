@@ -4,23 +4,15 @@ concurrent build never leaves a half-built entry."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-CACHE_ENV = "TRIGC_SIM_CACHE"
+from trigc.compiler.caches import CACHE_ENV, cache_root
 
-
-def cache_root() -> Path:
-    """Where built simulators are kept (``$TRIGC_SIM_CACHE`` or ``~/.cache/trigc``)."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "trigc"
+__all__ = ["CACHE_ENV", "CachedBuild", "cache_root", "cached_build"]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..caches import cache_root
 from ..errors import ProjectError, TrigcError
 from ..ir.fixed import FixedTypeError
 from ..ir.graph import Graph
@@ -35,12 +36,8 @@ CXX = "g++"
 
 
 def default_cache_dir() -> Path:
-    """Where built libraries go: ``$TRIGC_CACHE_DIR/hls_csim``, else
-    ``$XDG_CACHE_HOME/trigc/hls_csim`` (``~/.cache/trigc/hls_csim``)."""
-    if "TRIGC_CACHE_DIR" in os.environ:
-        return Path(os.environ["TRIGC_CACHE_DIR"]) / "hls_csim"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "trigc" / "hls_csim"
+    """Where built libraries go: ``hls_csim`` in trigc's cache (see :mod:`..caches`)."""
+    return cache_root() / "hls_csim"
 
 
 class HlsCSim:
@@ -66,6 +63,7 @@ class HlsCSim:
         if graph is not None:
             self._check_graph(graph)
         self._lib: ctypes.CDLL | None = None
+        self.build_cached = False  # set by build(): the library came from the cache
 
     # -- building ------------------------------------------------------------------------
     def build(self) -> Path:
@@ -73,7 +71,8 @@ class HlsCSim:
         flags = _cxx_flags()  # weights are compiled in from the project's headers
         key = self._cache_key(flags)
         lib_path = self.cache_dir / f"{self.project_name}-{key[:16]}.so"
-        if not lib_path.exists():
+        self.build_cached = lib_path.exists()
+        if not self.build_cached:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory(dir=self.cache_dir, prefix="build-") as tmp:
                 built = self._compile(Path(tmp), flags)

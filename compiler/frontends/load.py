@@ -12,27 +12,33 @@ from pathlib import Path
 
 from ..errors import InexactError, TrigcError, UnsupportedModelError
 from ..ir.graph import Graph
+from ..progress import Progress
 from .builder import FrontendOptions
 
-Reader = Callable[[Path, Path | None, FrontendOptions], tuple[Graph, list[str]]]
+Reader = Callable[[Path, Path | None, FrontendOptions, Progress], tuple[Graph, list[str]]]
 
 
-def _read_keras(path: Path, weights: Path | None, options: FrontendOptions):
-    from .keras import load_keras_model, lower_keras  # noqa: PLC0415  (imports Keras)
+def _read_keras(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
+    with progress.phase("load (Keras)"):
+        from .keras import load_keras_model, lower_keras  # noqa: PLC0415  (imports Keras)
 
-    return lower_keras(load_keras_model(path), options)
+        model = load_keras_model(path)
+    with progress.phase("lower"):
+        return lower_keras(model, options)
 
 
-def _read_legacy(path: Path, weights: Path | None, options: FrontendOptions):
+def _read_legacy(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
     from .keras_legacy import from_legacy_keras  # noqa: PLC0415
 
-    return from_legacy_keras(path, weights, options)
+    with progress.phase("load + lower (Keras 2 file)"):
+        return from_legacy_keras(path, weights, options)
 
 
-def _read_onnx(path: Path, weights: Path | None, options: FrontendOptions):
-    from .onnx import from_onnx  # noqa: PLC0415  (imports onnx)
+def _read_onnx(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
+    with progress.phase("load + lower (ONNX)"):
+        from .onnx import from_onnx  # noqa: PLC0415  (imports onnx)
 
-    return from_onnx(path, options)
+        return from_onnx(path, options)
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,10 @@ def model_format(path: Path, weights: Path | None = None) -> FileFormat:
 
 
 def read_model(
-    path: Path, weights: Path | None = None, options: FrontendOptions | None = None
+    path: Path,
+    weights: Path | None = None,
+    options: FrontendOptions | None = None,
+    progress: Progress | None = None,
 ) -> LoadedModel:
     """Read ``path`` (and ``weights``) with the frontend its file type calls for.
 
@@ -98,7 +107,7 @@ def read_model(
     """
     path = Path(path)
     try:
-        return _read(path, weights, options)
+        return _read(path, weights, options, progress or Progress())
     except (UnsupportedModelError, InexactError) as exc:
         message = str(exc)
         if message.startswith((str(path), path.name)):
@@ -106,13 +115,15 @@ def read_model(
         raise type(exc)(f"{path.name}: {message}") from None
 
 
-def _read(path: Path, weights: Path | None, options: FrontendOptions | None) -> LoadedModel:
+def _read(
+    path: Path, weights: Path | None, options: FrontendOptions | None, progress: Progress
+) -> LoadedModel:
     options = options or FrontendOptions()
     fmt = model_format(path, weights)
     if not path.exists():
         raise TrigcError(f"{path}: no such file")
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory, not a model file ({FORMAT_HELP})")
-    graph, approximated = fmt.reader(path, weights, options)
+    graph, approximated = fmt.reader(path, weights, options, progress)
     files = (path, Path(weights)) if weights is not None else (path,)
     return LoadedModel(graph, fmt.name, files, tuple(approximated))
