@@ -76,7 +76,7 @@ def _count(minimum: int):
 
 
 def _part(text: str) -> str:
-    from .reports.devices import DEVICES, is_part_name  # noqa: PLC0415
+    from .devices import DEVICES, is_part_name  # noqa: PLC0415
 
     if not is_part_name(text):
         raise argparse.ArgumentTypeError(
@@ -135,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="output the one-hot of the largest output (the first on ties) instead of the values",
     )
     c.add_argument("--part", type=_part, default="xcvu9p-flga2104-2L-e", help="FPGA part")
+    c.add_argument(
+        "--max-luts",
+        type=_count(1),
+        default=None,
+        help="refuse an rtl design estimated above this many LUTs (default: the part's LUTs)",
+    )
     clock = c.add_mutually_exclusive_group()
     clock.add_argument(
         "--clock-period", type=_positive_float, default=None, help="clock period in ns"
@@ -269,6 +275,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             clock_period_ns=args.clock_period,
             reuse_factor=args.reuse_factor,
             hls_flavor=args.hls,
+            max_luts=args.max_luts,
         ),
     )
     progress = Progress() if args.quiet else Progress.to_stdout()

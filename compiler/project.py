@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends import BackendOptions, get_backend
+from .backends import PREFLIGHTS, BackendOptions, get_backend, preflight
 from .errors import ProjectError, TrigcError, read_project_json
 from .frontends.builder import FrontendOptions
 from .frontends.load import REFERENCES, LoadedModel, read_model
@@ -191,6 +191,9 @@ def compile_project(
         loaded = read_model(Path(model), weights, options.frontend, progress)
     with progress.phase("passes"):
         graph, _ = run_pipeline(loaded.graph, argmax=options.argmax)
+    if any(name in PREFLIGHTS for name in options.backends):
+        with progress.phase("size check"):  # the rtl backend refuses a design too large to fit
+            preflight(graph, options.backends, options.backend)
 
     created = [p for p in reversed(outdir.absolute().parents) if not p.exists()]
     try:

@@ -52,6 +52,25 @@ def _emu(graph: Graph, options: BackendOptions, outdir: Path) -> Emitted:
 
 BACKENDS: dict[str, Emitter] = {"hls": _hls, "rtl": _rtl, "emu": _emu}
 
+Preflight = Callable[[Graph, BackendOptions], object]
+
+
+def _rtl_preflight(graph: Graph, options: BackendOptions) -> object:
+    from .rtl.size import check_size
+
+    return check_size(graph, options)
+
+
+PREFLIGHTS: dict[str, Preflight] = {"rtl": _rtl_preflight}
+"""Checks a backend makes in seconds before any backend writes: the rtl backend's size guard."""
+
+
+def preflight(graph: Graph, names: tuple[str, ...], options: BackendOptions) -> None:
+    """Run the preflight check of every backend in ``names`` (raises :class:`TrigcError`)."""
+    for name in names:
+        if name in PREFLIGHTS:
+            PREFLIGHTS[name](graph, options)
+
 
 def get_backend(name: str) -> Emitter:
     """The backend called ``name``."""
@@ -63,4 +82,4 @@ def get_backend(name: str) -> Emitter:
         ) from None
 
 
-__all__ = ["BACKENDS", "BackendOptions", "Emitted", "Emitter", "get_backend"]
+__all__ = ["BACKENDS", "BackendOptions", "Emitted", "Emitter", "get_backend", "preflight"]

@@ -16,6 +16,7 @@ class BackendOptions:
     clock_period_ns: float = 5.0
     reuse_factor: int = 1
     hls_flavor: str = "Vitis"  # or "Vivado"
+    max_luts: int | None = None  # the rtl backend's size limit (default: the part's LUTs)
 
     @property
     def clock_mhz(self) -> float:

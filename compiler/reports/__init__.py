@@ -13,8 +13,8 @@ Vitis/Vivado HLS and Vivado reports), :mod:`.model` (the report's data), :mod:`.
 :mod:`.html` and :mod:`.svg`.
 """
 
+from ..devices import DEVICES, RESOURCES, Device, find_device
 from .budget import PRESETS, Budget, BudgetError, load_budget, parse_budget
-from .devices import DEVICES, RESOURCES, Device, find_device
 from .model import Check, Implementation, Report
 from .report import build_report
 from .writers import write_report

@@ -40,8 +40,8 @@ from typing import Any
 
 import yaml
 
+from ..devices import RESOURCES, find_device
 from ..errors import TrigcError
-from .devices import RESOURCES, find_device
 
 SCHEMA = "trigc-budget/1"
 PRESETS = ("cms-l1-240", "cms-l1-360", "atlas-l1")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .devices import RESOURCES
+from ..devices import RESOURCES
 from .model import Check, Report
 
 LAYER_RESOURCES = ("LUT", "FF", "CARRY", "DSP")  # the per-layer table's columns

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from ..devices import RESOURCES
 from .cells import LAYER_RESOURCES, check_cells, fmt_number, verdict
-from .devices import RESOURCES
 from .model import Implementation, Report
 from .svg import Row, bar_chart, nice_scale
 

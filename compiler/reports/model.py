@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from ..devices import Device
 from ..ir.graph import Graph
 from .budget import Budget
-from .devices import Device
 
 REPORT_FORMAT = "trigc-report/1"
 

@@ -14,10 +14,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..devices import RESOURCES, Device, find_device
 from ..errors import ProjectError, TrigcError
 from ..project import Project, open_project
 from .budget import Budget, load_budget
-from .devices import RESOURCES, Device, find_device
 from .hls_estimate import estimate
 from .model import Check, Implementation, LayerFigures, Report, ir_layers
 from .rtl_figures import layer_figures, synthesize_rtl, vendor_figures

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..backends.rtl.manifest import MANIFEST_NAME, LayerEntry, RtlManifest, load_rtl_manifest
+from ..devices import Device
 from ..errors import ProjectError
 from ..ir.graph import Graph
-from .devices import Device
 from .model import LayerFigures
 from .vendor import VendorFigures, find_reports, read_report
 from .yosys import InstanceFigures, SynthResult, synthesize

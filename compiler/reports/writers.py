@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..devices import RESOURCES
 from .cells import LAYER_RESOURCES, check_cells, fmt_number, verdict
-from .devices import RESOURCES
 from .html import to_html
 from .model import Implementation, Report
 

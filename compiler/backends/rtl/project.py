@@ -26,6 +26,7 @@ from .lower import Lowered, PortLayout, build_netlist
 from .manifest import MANIFEST_NAME, LayerEntry, Port, RtlManifest
 from .netlist import Netlist
 from .plan import Plan, plan_design
+from .size import check_size
 from .verilog import PrintedDesign, print_design
 
 WRAPPER_RESERVED = frozenset({"ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready"})
@@ -108,6 +109,7 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
             f"clock period {options.clock_period_ns} ns leaves no time for logic after the "
             f"register overhead of the delay model; use a longer clock period"
         )
+    check_size(graph, options)  # seconds, before a netlist too large to fit takes minutes
     lowered = build_netlist(graph, Netlist(model, budget), settings.sharing)
     in_width = max(lowered.inputs[-1].end if lowered.inputs else 0, 1)
     out_width = lowered.outputs[-1].end

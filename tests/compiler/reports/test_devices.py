@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from trigc.compiler.devices import DEVICES, RESOURCES, find_device
 from trigc.compiler.errors import TrigcError
-from trigc.compiler.reports.devices import DEVICES, RESOURCES, find_device
 
 
 def test_data_sheet_totals() -> None:

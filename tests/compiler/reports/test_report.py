@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from trigc.compiler.devices import DEVICES
 from trigc.compiler.errors import ProjectError, TrigcError
 from trigc.compiler.reports import build_report, load_budget, rtl_figures, yosys
 from trigc.compiler.reports.budget import Budget
-from trigc.compiler.reports.devices import DEVICES
 from trigc.compiler.reports.report import _backend_model_note, budget_checks
 
 from .conftest import DATA

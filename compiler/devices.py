@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import TrigcError
+from .errors import TrigcError
 
 RESOURCES = ("lut", "ff", "dsp", "bram", "uram")
 """The resources every device, budget and report counts, in display order."""
