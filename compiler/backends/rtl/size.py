@@ -146,6 +146,6 @@ def check_size(graph: Graph, options: BackendOptions) -> SizeEstimate:
         f"would need about {estimate.luts:,} LUTs ({estimate.terms:,} non-zero weight digits "
         f"over all rows), more than {limit_source} ({limit:,} LUTs); largest layers: "
         f"{largest}. To fit: prune (trigc.quantize), quantize the weights to fewer bits, or use "
-        f"the hls backend alone with a reuse factor or io_stream (--backend hls "
+        f"the hls backend alone with a reuse factor (--backend hls "
         f"--reuse-factor N), which time-multiplexes the multiplications"
     )
