@@ -8,6 +8,7 @@ layer-by-layer comparison that locates the first layer that differs.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .caches import content_key, package_versions, read_entry, write_entry
 from .diagnosis import first_mismatch_text, keras_diagnosis, trace_diagnosis
 from .errors import ProjectError, TrigcError
 from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
@@ -288,26 +290,84 @@ def _protocol(project: Project, simulator: str, seed: int, progress: Progress) -
     return result
 
 
+class CachedReference:
+    """The Keras model's outputs on given inputs, cached by the model's files, the inputs, the
+    installed libraries and trigc's source: a re-verify of an unchanged model needs no
+    TensorFlow.  The model itself is loaded on a miss, or for a diagnosis."""
+
+    LIBRARIES = ("keras", "qkeras", "tensorflow", "numpy")
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._model: KerasReference | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def model(self) -> KerasReference:
+        if self._model is None:
+            self._model = _keras_reference(self.project)
+        return self._model
+
+    def _key(self, method: str, x: np.ndarray) -> str:
+        files = [self.project.source_model]
+        if self.project.source_weights is not None:
+            files.append(self.project.source_weights)
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        versions = package_versions(self.LIBRARIES)
+        return content_key(files, method, str(x.shape), x.tobytes(), versions)
+
+    def cached(self, method: str, x: np.ndarray) -> bool:
+        return read_entry("reference", self._key(method, x), ".npy") is not None
+
+    def runner(self, method: str) -> Callable[[np.ndarray], np.ndarray]:
+        """``run64`` or ``run32`` of the model, through the cache."""
+
+        def run(x: np.ndarray) -> np.ndarray:
+            key = self._key(method, x)
+            hit = read_entry("reference", key, ".npy")
+            if hit is not None:
+                return np.load(hit)
+            y = np.asarray(getattr(self.model(), method)(x), dtype=np.float64)
+            buffer = io.BytesIO()
+            np.save(buffer, y)
+            write_entry("reference", key, ".npy", buffer.getvalue())
+            return y
+
+        return run
+
+
 def _check_keras(check: Check) -> Checked:
     """Keras in float64 decides (exact while every partial sum fits in 53 bits); Keras in
     float32, as the model runs in Keras, is compared for information."""
     project, x, reference, notes = check.project, check.x, check.reference, check.notes
-    try:
-        with check.progress.phase("load keras"):
-            keras_ref = _keras_reference(project)
-    except TrigcError as exc:
-        if project.source_format == "keras" or not project.source_model.is_file():
-            raise
-        # A Keras 2 file that Keras 3 cannot load: trigc read it without Keras, so the
-        # firmware comparisons still stand; say plainly that the model itself was not run.
-        notes.append(f"Keras 3 could not load this Keras 2 file, Keras comparison skipped: {exc}")
-        return None
-    with check.progress.phase("run keras"):
-        exact = _compare_reference(project, "keras", keras_ref.run64, x, reference, notes)
+    if not project.source_model.is_file():
+        raise _missing_source(project)
+    keras_ref = CachedReference(project)
+    x_float = project.graph.inputs[0].output.type.to_float(x)
+    methods = ("run64", "run32") if project.reference_exact else ("run64",)
+    if not all(keras_ref.cached(m, x_float) for m in methods):
+        try:
+            with check.progress.phase("load keras"):
+                keras_ref.model()
+        except TrigcError as exc:
+            if project.source_format == "keras":
+                raise
+            # A Keras 2 file that Keras 3 cannot load: trigc read it without Keras, so the
+            # firmware comparisons still stand; say plainly that the model itself was not run.
+            notes.append(
+                f"Keras 3 could not load this Keras 2 file, Keras comparison skipped: {exc}"
+            )
+            return None
+    cached = "" if keras_ref.loaded else " (cached)"
+    with check.progress.phase("run keras" + cached):
+        exact = _compare_reference(project, "keras", keras_ref.runner("run64"), x, reference, notes)
     comparisons = [exact]
     if project.reference_exact:
         notes.extend(float_risks(project.graph, FLOAT64_BITS, "the float64 Keras reference"))
-        as_run = _compare("keras-float32", _on_grid_runner(project, keras_ref.run32), x, reference)
+        run32 = _on_grid_runner(project, keras_ref.runner("run32"))
+        as_run = _compare("keras-float32", run32, x, reference)
         as_run.informative = True
         comparisons.append(as_run)
         if as_run.identical != as_run.total and exact.identical == exact.total:
@@ -320,7 +380,7 @@ def _check_keras(check: Check) -> Checked:
                 + ("; ".join(risky) if risky else "no layer needs more than 24 bits")
                 + "). The reference that decides is the model in float64."
             )
-    return comparisons, lambda bad: keras_diagnosis(project, keras_ref, bad)
+    return comparisons, lambda bad: keras_diagnosis(project, keras_ref.model(), bad)
 
 
 def _check_onnx(check: Check) -> Checked:

@@ -33,7 +33,7 @@ TESTS = ("back_to_back", "random_gaps", "reset_mid_stream", "latency_matches_man
 SIMULATORS = ("verilator", "icarus")
 INTERFACES = ("core", "hls")  # the contract's ports, or the <top>_hls_wrapper
 TIMESCALE = ("1ns", "1ps")
-VERILATOR_BUILD_ARGS = ("-Wno-fatal",)
+VERILATOR_BUILD_ARGS = ("-Wno-fatal", "--output-split", "5000")  # see trigc.sim.bulk
 # cocotb spends its time in Python, not in the model: compile the model for build speed.
 VERILATOR_MAKE_FLAGS = "OPT_FAST=-O0"
 

@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..caches import content_key, package_versions, read_entry, write_entry
 from ..errors import InexactError, TrigcError, UnsupportedModelError
 from ..ir.graph import Graph
+from ..ir.serialize import graph_from_dict, graph_to_dict
 from ..progress import Progress
 from .builder import FrontendOptions
 
@@ -124,6 +127,31 @@ def _read(
         raise TrigcError(f"{path}: no such file")
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory, not a model file ({FORMAT_HELP})")
-    graph, approximated = fmt.reader(path, weights, options, progress)
     files = (path, Path(weights)) if weights is not None else (path,)
+    graph, approximated = _cached_read(fmt, files, options, progress)
     return LoadedModel(graph, fmt.name, files, tuple(approximated))
+
+
+LIBRARIES = ("keras", "qkeras", "tensorflow", "onnx", "qonnx", "numpy", "h5py")
+"""What a frontend's result depends on besides the files, the options and trigc itself."""
+
+
+def _cached_read(
+    fmt: FileFormat, files: tuple[Path, ...], options: FrontendOptions, progress: Progress
+) -> tuple[Graph, list[str]]:
+    """The reader's result, from the cache when the same files were read with the same options,
+    libraries and trigc source before (a re-compile then needs no Keras or ONNX import)."""
+    key = content_key(files, fmt.name, repr(options), package_versions(LIBRARIES))
+    hit = read_entry("frontend", key, ".json")
+    if hit is not None:
+        start = progress.elapsed()
+        entry = json.loads(hit.read_text())
+        graph = graph_from_dict(entry["graph"])
+        progress.record("load + lower", progress.elapsed() - start, "cached")
+        return graph, list(entry["approximated"])
+    graph, approximated = fmt.reader(
+        files[0], files[1] if len(files) > 1 else None, options, progress
+    )
+    entry = {"graph": graph_to_dict(graph), "approximated": list(approximated)}
+    write_entry("frontend", key, ".json", json.dumps(entry, sort_keys=True).encode())
+    return graph, list(approximated)
