@@ -141,7 +141,11 @@ def _cached_read(
 ) -> tuple[Graph, list[str]]:
     """The reader's result, from the cache when the same files were read with the same options,
     libraries and trigc source before (a re-compile then needs no Keras or ONNX import)."""
-    key = content_key(files, fmt.name, repr(options), package_versions(LIBRARIES))
+    weights = files[1] if len(files) > 1 else None
+    try:
+        key = content_key(files, fmt.name, repr(options), package_versions(LIBRARIES))
+    except OSError:  # an unreadable or missing file: the reader says which, and how to fix it
+        return fmt.reader(files[0], weights, options, progress)
     hit = read_entry("frontend", key, ".json")
     if hit is not None:
         start = progress.elapsed()
