@@ -152,12 +152,13 @@ def print_table(name: str, cold: dict[str, Run], warm: dict[str, Run]) -> None:
     print(f"   {'phase':<34} {'cold s':>8} {'warm s':>8}")
     for command, run_cold in cold.items():
         run_warm = warm[command]
-        warm_phases = {p[0]: p for p in run_warm.phases}
-        for phase, seconds, detail in run_cold.phases:
-            w = warm_phases.get(phase)
-            w_text = f"{w[1]:8.1f}" + (f" ({w[2]})" if w and w[2] else "") if w else f"{'-':>8}"
-            label = f"{command}: {phase}" + (f" ({detail})" if detail else "")
-            print(f"   {label:<34} {seconds:8.1f} {w_text}")
+        rows: dict[str, list[str]] = {}
+        for column, run in ((0, run_cold), (1, run_warm)):
+            for phase, seconds, detail in run.phases:
+                cells = rows.setdefault(phase, [f"{'-':>8}", f"{'-':>8}"])
+                cells[column] = f"{seconds:8.1f}" + (f" ({detail})" if detail else "")
+        for phase, (c, w) in rows.items():
+            print(f"   {command + ': ' + phase:<34} {c:<8} {w}")
         print(f"   {command + ' (wall)':<34} {run_cold.wall:8.1f} {run_warm.wall:8.1f}")
     total_cold = sum(r.wall for r in cold.values())
     total_warm = sum(r.wall for r in warm.values())

@@ -62,11 +62,11 @@ class Progress:
         self.say(f"{name}: {seconds:.1f} s{extra}")
 
     @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
+    def phase(self, name: str, detail: str = "") -> Iterator[None]:
         """Time the ``with`` body as the phase ``name`` (not recorded if it raises)."""
         start = time.perf_counter()
         yield
-        self.record(name, time.perf_counter() - start)
+        self.record(name, time.perf_counter() - start, detail)
 
     def bar(self, name: str, total: int) -> Callable[[int], None]:
         """A progress bar on stderr for a long loop: call the result with items done.  Drawn

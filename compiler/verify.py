@@ -274,13 +274,22 @@ def _diagnosis(
     ]
 
 
+PROTOCOL_JOBS = 2
+"""Simulator processes sharing the protocol tests: cocotb's Python per clock edge is their cost,
+so two halve the wall time of a large design's tests on two cores."""
+
+
 def _protocol(project: Project, simulator: str, seed: int, progress: Progress) -> Any:
     """The cocotb protocol tests (II=1, gaps, reset, latency, no X/Z); failures are results."""
     from trigc.sim.runner import ProtocolTestError, run_protocol_tests  # noqa: PLC0415
 
     try:
         result = run_protocol_tests(
-            project.backend_dir("rtl"), project.path / "ir.json", simulator, seed=seed + 1
+            project.backend_dir("rtl"),
+            project.path / "ir.json",
+            simulator,
+            seed=seed + 1,
+            jobs=PROTOCOL_JOBS,
         )
     except ProtocolTestError as exc:
         result = exc.result
@@ -360,8 +369,7 @@ def _check_keras(check: Check) -> Checked:
                 f"Keras 3 could not load this Keras 2 file, Keras comparison skipped: {exc}"
             )
             return None
-    cached = "" if keras_ref.loaded else " (cached)"
-    with check.progress.phase("run keras" + cached):
+    with check.progress.phase("run keras", "" if keras_ref.loaded else "cached"):
         exact = _compare_reference(project, "keras", keras_ref.runner("run64"), x, reference, notes)
     comparisons = [exact]
     if project.reference_exact:

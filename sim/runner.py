@@ -12,9 +12,11 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,16 +95,27 @@ class ProtocolTestError(SimulationError):
         self.result = result
 
 
+_QUIET_LOCK = threading.Lock()
+_QUIET_USERS: list[int | None] = []  # the saved level, then one entry per active run
+
+
 @contextmanager
 def _quiet_cocotb_logs() -> Iterator[None]:
-    """cocotb's runner logs every command at INFO; keep that out of the caller's output."""
+    """cocotb's runner logs every command at INFO; keep that out of the caller's output (also
+    while several runs overlap in threads: the level is restored when the last one ends)."""
     logger = logging.getLogger("cocotb_tools.runner")
-    old = logger.level
-    logger.setLevel(logging.WARNING)
+    with _QUIET_LOCK:
+        if not _QUIET_USERS:
+            _QUIET_USERS.append(logger.level)
+            logger.setLevel(logging.WARNING)
+        _QUIET_USERS.append(None)
     try:
         yield
     finally:
-        logger.setLevel(old)
+        with _QUIET_LOCK:
+            _QUIET_USERS.pop()
+            if len(_QUIET_USERS) == 1:
+                logger.setLevel(_QUIET_USERS.pop())
 
 
 def _check_simulator(simulator: str) -> None:
@@ -220,14 +233,16 @@ def run_protocol_tests(
     seed: int = 1,
     tests: Sequence[str] | None = None,
     work_dir: Path | None = None,
+    jobs: int = 1,
 ) -> ProtocolResult:
     """Run the cocotb protocol tests on the RTL in ``rtl_dir`` against ``ir_json``.
 
     ``simulator`` is ``"verilator"`` or ``"icarus"``; ``vectors`` is the number per streaming
     test; ``interface`` is ``"core"`` (the contract's ports) or ``"hls"`` (the hls4ml-style
-    ``<top>_hls_wrapper``); ``tests`` picks a subset of :data:`TESTS`.  Artefacts
+    ``<top>_hls_wrapper``); ``tests`` picks a subset of :data:`TESTS`; ``jobs`` simulator
+    processes share the tests (each from reset, seeded ``seed + group``).  Artefacts
     (results.xml, per-test summaries, ``sim.log``) go to ``work_dir`` (default: a fresh
-    temporary folder).  Raises
+    temporary folder), in ``group<i>`` subfolders when ``jobs > 1``.  Raises
     :class:`ProtocolTestError` if any test fails, :class:`SimulationError` if the simulator
     cannot build or run the design.
     """
@@ -239,37 +254,51 @@ def run_protocol_tests(
     build_dir, build_seconds, cached = build_simulation(rtl_dir, simulator, interface)
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="trigc-cocotb-"))
     work.mkdir(parents=True, exist_ok=True)
-    report_dir, log_file, results_xml = work / "reports", work / "sim.log", work / "results.xml"
-    shutil.rmtree(report_dir, ignore_errors=True)
+    selected = [t for t in TESTS if t in tests] if tests else list(TESTS)
+    groups = [g for g in (selected[i::jobs] for i in range(max(jobs, 1))) if g]
     env = {
         "TRIGC_RTL_DIR": str(rtl_dir),
         "TRIGC_IR_JSON": str(ir_json),
         "TRIGC_TB_VECTORS": str(vectors),
-        "TRIGC_TB_REPORT_DIR": str(report_dir),
         "TRIGC_TB_INTERFACE": interface,
     }
+
+    def run_group(index: int) -> tuple[TestOutcome, ...]:
+        folder = work if len(groups) == 1 else work / f"group{index}"
+        folder.mkdir(parents=True, exist_ok=True)
+        report_dir, log_file = folder / "reports", folder / "sim.log"
+        results_xml = folder / "results.xml"
+        shutil.rmtree(report_dir, ignore_errors=True)
+        try:
+            with _quiet_cocotb_logs():
+                _runner(simulator).test(
+                    test_module=TEST_MODULE,
+                    hdl_toplevel=hdl_toplevel,
+                    hdl_toplevel_lang="verilog",
+                    build_dir=build_dir,
+                    test_dir=folder,
+                    testcase=groups[index] if tests or len(groups) > 1 else None,
+                    seed=seed + index,
+                    extra_env={**env, "TRIGC_TB_REPORT_DIR": str(report_dir)},
+                    results_xml=str(results_xml),
+                    log_file=log_file,
+                    timescale=TIMESCALE,
+                )
+        except SystemExit:
+            pass  # cocotb exits on failures under pytest; the results file tells what happened
+        return _outcomes(results_xml, report_dir, log_file)
+
     start = time.perf_counter()
-    try:
-        with _quiet_cocotb_logs():
-            _runner(simulator).test(
-                test_module=TEST_MODULE,
-                hdl_toplevel=hdl_toplevel,
-                hdl_toplevel_lang="verilog",
-                build_dir=build_dir,
-                test_dir=work,
-                testcase=list(tests) if tests else None,
-                seed=seed,
-                extra_env=env,
-                results_xml=str(results_xml),
-                log_file=log_file,
-                timescale=TIMESCALE,
-            )
-    except SystemExit:
-        pass  # cocotb exits on failures under pytest; the results file tells what happened
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:  # one simulator process each
+        found = {
+            o.name: o for outcomes in pool.map(run_group, range(len(groups))) for o in outcomes
+        }
+    ordered = tuple(found[name] for name in selected if name in found)
+    ordered += tuple(o for name, o in found.items() if name not in selected)
     result = ProtocolResult(
         simulator=simulator,
         top=hdl_toplevel,
-        tests=_outcomes(results_xml, report_dir, log_file),
+        tests=ordered,
         build_seconds=build_seconds,
         build_cached=cached,
         run_seconds=time.perf_counter() - start,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,25 @@ def test_icarus_passes_all_protocol_tests(design: str, request, icarus) -> None:
     rtl_dir = request.getfixturevalue(f"{design}_dir")
     result = _run(rtl_dir, "icarus", vectors=60)
     assert result.passed and result.vectors >= 3 * 50
+
+
+def test_two_simulator_processes_share_the_tests(dot4_dir, icarus, tmp_path) -> None:
+    result = _run(dot4_dir, "icarus", vectors=60, jobs=2, work_dir=tmp_path)
+    assert result.passed and [t.name for t in result.tests] == list(TESTS)
+    assert all(t.vectors > 0 for t in result.tests)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["group0", "group1"]
+    assert all((tmp_path / g / "results.xml").is_file() for g in ("group0", "group1"))
+
+
+def test_a_failure_in_one_process_is_reported(dot4_dir, icarus, tmp_path) -> None:
+    broken = tmp_path / "rtl"
+    shutil.copytree(dot4_dir, broken)
+    verilog = next(p for p in broken.glob("*.v") if "p2 <= x2 * 14'sd7;" in p.read_text())
+    verilog.write_text(verilog.read_text().replace("p2 <= x2 * 14'sd7;", "p2 <= x2 * 14'sd6;"))
+    with pytest.raises(ProtocolTestError) as info:
+        _run(broken, "icarus", vectors=30, jobs=2)
+    failed = {t.name for t in info.value.result.tests if not t.passed}
+    assert "back_to_back" in failed and len(info.value.result.tests) == len(TESTS)
 
 
 # Mutants of dot4, each breaking one rule; Icarus builds them in well under a second.
