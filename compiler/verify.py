@@ -453,8 +453,9 @@ def _check_hls(check: Check) -> Checked:
     with check.progress.phase("build hls-csim"):
         sim.build()
     with check.progress.phase("run hls-csim"):
+        bar = check.progress.bar("hls-csim", len(check.x))
         comparison = _compare(
-            "hls-csim", lambda v: sim.predict_int([v])[0], check.x, check.reference
+            "hls-csim", lambda v: sim.predict_int([v], bar)[0], check.x, check.reference
         )
 
     def diagnose(bad: np.ndarray) -> list[str]:

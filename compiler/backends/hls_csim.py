@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -131,16 +132,23 @@ class HlsCSim:
         return fn
 
     # -- running -------------------------------------------------------------------------
-    def predict_int(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
-        """Run the C simulation on input mantissas (batch axis first); return output mantissas."""
+    def predict_int(
+        self, inputs: list[np.ndarray], advance: Callable[[int], None] | None = None
+    ) -> list[np.ndarray]:
+        """Run the C simulation on input mantissas (batch axis first); return output mantissas.
+
+        ``advance`` (a progress bar) is called with the vectors done, every 1,000 and at the end.
+        """
         xs = self._inputs_as_float(inputs)
         n = xs[0].shape[0]
         ys = [np.zeros((n, p.size), dtype=np.float64) for p in self.outputs]
         fn = self._top_function()
         arrays = xs + ys
         pointers = [(a.ctypes.data + a.strides[0] * np.arange(n)).tolist() for a in arrays]
-        for args in zip(*pointers, strict=True):
+        for done, args in enumerate(zip(*pointers, strict=True), 1):
             fn(*args)
+            if advance is not None and (done % 1000 == 0 or done == n):
+                advance(done)
         return [
             self._to_mantissas(y.reshape((n, *p.shape)), p, "output")
             for y, p in zip(ys, self.outputs, strict=True)
