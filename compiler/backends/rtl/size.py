@@ -5,7 +5,7 @@ digit of each aligned weight, for every row (or output pixel) it is applied to; 
 ``n`` bits is ``n`` LUTs (one LUT and one carry bit per bit on UltraScale+ and 7 series).  The
 estimate takes each adder as wide as its input plus its weight's magnitude, and the sharing of
 two-digit subexpressions (:mod:`.cse`) as the fraction :data:`SHARED_FRACTION` of the adders
-left, as measured.  Calibrated on two designs (within 2% of Yosys on the demo tagger and the
+left, as measured.  Calibrated on two designs (within 5% of Yosys on the demo tagger and the
 pruned jet tagger; ``bench/rtl_size_scaling.py --accuracy`` prints both), it is meant for one
 decision: whether the design can fit at all, which :func:`check_size` makes in a
 fraction of a second, before a netlist of millions of cells would take minutes to build.
