@@ -6,10 +6,14 @@ Setup (da4ml is LGPL and used only here, never by trigc itself)::
 
 Run::
 
-    .venv/bin/python bench/vs_da4ml.py [--model models/demo/demo_tagger.keras]
-        [--clock-mhz 200] [--outdir DIR]
+    .venv/bin/python bench/vs_da4ml.py [--models demo,pruned,float16] [--model FILE
+        [--precision 'fixed<16,6>']] [--clock-mhz 200] [--outdir DIR]
 
-The model is compiled with trigc.  Its IR gives the quantized weights, biases and
+The bench models: ``demo`` (``models/demo/demo_tagger.keras``), ``pruned`` (the trained, pruned
+6-bit jet tagger ``models/jet_tagger/jet_tagger_q6_pruned.keras``) and ``float16`` (the float
+jet tagger ``models/jet_tagger/jet_tagger_float.keras`` at hls4ml's default ``fixed<16,6>``).
+
+Each model is compiled with trigc.  Its IR gives the quantized weights, biases and
 every tensor's type; the same network is traced with da4ml (``FixedVariableArrayInput``,
 ``quantize``, ``relu``, ``@``), solved (its cost-aware CMVM), pipelined with the latency cutoff
 that gives the same number of cycles as trigc, and written as Verilog (``RTLModel``).  da4ml
@@ -33,12 +37,18 @@ import numpy as np
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl import emit
 from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
+from trigc.compiler.frontends.precision_config import config_from_dict
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph, Node
 from trigc.compiler.project import CompileOptions, compile_project, open_project
-from trigc.compiler.reports.yosys import SynthResult, synthesize
+from trigc.compiler.reports.yosys import synthesize
 
 REPO = Path(__file__).resolve().parents[1]
+MODELS = {  # name -> (model file, precision of a float model)
+    "demo": ("models/demo/demo_tagger.keras", None),
+    "pruned": ("models/jet_tagger/jet_tagger_q6_pruned.keras", None),
+    "float16": ("models/jet_tagger/jet_tagger_float.keras", "fixed<16,6>"),
+}
 
 
 def with_rnd(graph: Graph) -> Graph:
@@ -132,20 +142,14 @@ def trigc_rtl(graph: Graph, clock_mhz: float, outdir: Path) -> tuple[list[Path],
     return list(manifest.file_paths), manifest.top, manifest.latency_cycles
 
 
-def _row(name: str, cycles: int, result: SynthResult) -> str:
-    r = result.resources
-    return (
-        f"{name:<34} {cycles:>6} {r['lut']:>8.0f} {r['ff']:>8.0f} {r['carry']:>7.0f} "
-        f"{result.elapsed_s:>8.0f}{' (cached)' if result.cached else ''}"
-    )
-
-
 def main() -> None:
     """Compile, trace, synthesize both, print the table."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--model", type=Path, default=REPO / "models/demo/demo_tagger.keras")
+    parser.add_argument("--models", default=",".join(MODELS), help="bench models to compare")
+    parser.add_argument("--model", type=Path, help="compare this model file instead")
+    parser.add_argument("--precision", help="fixed-point type for a float --model")
     parser.add_argument("--clock-mhz", type=float, default=200.0)
     parser.add_argument("--outdir", type=Path, help="keep the designs here (default: temporary)")
     args = parser.parse_args()
@@ -153,32 +157,58 @@ def main() -> None:
         import da4ml  # noqa: F401
     except ImportError:
         sys.exit("da4ml is not installed: .venv/bin/pip install da4ml==0.6.0 (see the docstring)")
-
+    if args.model is not None:
+        cases = [(args.model.stem, args.model, args.precision)]
+    else:
+        unknown = sorted(set(args.models.split(",")) - set(MODELS))
+        if unknown:
+            sys.exit(f"unknown bench model(s) {', '.join(unknown)}; known: {', '.join(MODELS)}")
+        cases = [(name, REPO / MODELS[name][0], MODELS[name][1]) for name in args.models.split(",")]
+    rows = []
     with tempfile.TemporaryDirectory(prefix="trigc-vs-da4ml-") as tmp:
-        out = args.outdir or Path(tmp)
-        backend = BackendOptions(project_name="demo", clock_period_ns=1000.0 / args.clock_mhz)
-        options = CompileOptions(backends=(), backend=backend)
-        project = compile_project(args.model, out / "trigc", options, force=True)
-        graph = open_project(project).graph
-        designs: list[tuple[str, list[Path], str, int]] = []
-        files, top, cycles = trigc_rtl(graph, args.clock_mhz, out / "trigc_rtl")
-        designs.append(("trigc (model as is)", files, top, cycles))
-        rnd = with_rnd(graph)
-        if rnd != graph:
-            files, top, cycles = trigc_rtl(rnd, args.clock_mhz, out / "trigc_rnd")
-            designs.append(("trigc (RND_CONV -> RND)", files, top, cycles))
-        start = time.perf_counter()
-        files, top, stages, cutoff = da4ml_rtl(rnd, cycles, out / "da4ml")
-        print(
-            f"da4ml: latency cutoff {cutoff:.2f} (its own delay units) gives {stages} stages; "
-            f"trace, solve and write {time.perf_counter() - start:.1f} s"
+        for name, path, precision in cases:
+            rows += compare(
+                name, path, precision, args.clock_mhz, (args.outdir or Path(tmp)) / name
+            )
+    print(f"clock {args.clock_mhz:g} MHz; Yosys synth_xilinx -family xcup, out of context")
+    print(f"{'model':<9} {'design':<26} {'cycles':>6} {'LUT':>8} {'FF':>8} {'CARRY':>7}")
+    for row in rows:
+        print(row)
+
+
+def compare(name: str, path: Path, precision: str | None, clock_mhz: float, out: Path) -> list[str]:
+    """Compile one model with trigc and da4ml at the same cycles; synthesize; table rows."""
+    backend = BackendOptions(project_name=name, clock_period_ns=1000.0 / clock_mhz)
+    config = None
+    if precision is not None:
+        config = config_from_dict({"Model": {"Precision": precision}}, f"--precision {precision}")
+    options = CompileOptions(backends=(), backend=backend, precision=config)
+    project = compile_project(path, out / "trigc", options, force=True)
+    graph = open_project(project).graph
+    designs: list[tuple[str, list[Path], str, int]] = []
+    files, top, cycles = trigc_rtl(graph, clock_mhz, out / "trigc_rtl")
+    designs.append(("trigc (model as is)", files, top, cycles))
+    rnd = with_rnd(graph)
+    if rnd != graph:
+        files, top, cycles = trigc_rtl(rnd, clock_mhz, out / "trigc_rnd")
+        designs.append(("trigc (RND_CONV -> RND)", files, top, cycles))
+    start = time.perf_counter()
+    files, top, stages, cutoff = da4ml_rtl(rnd, cycles, out / "da4ml")
+    print(
+        f"{name}: da4ml latency cutoff {cutoff:.2f} (its own delay units) gives {stages} "
+        f"stages; trace, solve and write {time.perf_counter() - start:.1f} s"
+    )
+    designs.append(("da4ml 0.6.0" + (" (RND)" if rnd != graph else ""), files, top, stages))
+    rows = []
+    for design, files, top, cycles in designs:
+        result = synthesize(files, top, "xcup", progress=lambda s: None)
+        r = result.resources
+        rows.append(
+            f"{name:<9} {design:<26} {cycles:>6} {r['lut']:>8.0f} {r['ff']:>8.0f} "
+            f"{r['carry']:>7.0f}{' (synthesis cached)' if result.cached else ''}"
         )
-        designs.append(("da4ml 0.6.0" + (" (RND)" if rnd != graph else ""), files, top, stages))
-        print(f"model {args.model.name}, clock {args.clock_mhz:g} MHz; Yosys synth_xilinx xcup")
-        print(f"{'design':<34} {'cycles':>6} {'LUT':>8} {'FF':>8} {'CARRY':>7} {'synth s':>8}")
-        for name, files, top, cycles in designs:
-            result = synthesize(files, top, "xcup", progress=lambda s: None)
-            print(_row(name, cycles, result), flush=True)
+        print(rows[-1], flush=True)
+    return rows
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ class CompareCell(Cell):
     def delay(self, model: DelayModel, width: int) -> float:
         return model.adder(self.compare_width)
 
+    def chain(self, width: int) -> int:
+        return 0  # the result waits for the whole comparison or product
+
 
 class AllCell(Cell):
     """The AND of single-bit signals."""

@@ -1,25 +1,36 @@
 """The delay model that places pipeline registers.
 
-Every cell of the netlist gets an estimated combinational delay in nanoseconds:
+A signal's timing is two figures in nanoseconds from the start of its stage: when its lowest
+bit is ready (``Signal.time``) and when its highest bit settles (``Signal.finish``).  Bits in
+between ripple: on a carry chain (CARRY8 on UltraScale+, about 0.1 ns per 8 bits) bit ``b``
+settles ``carry_ns_per_bit * b`` after bit 0.  Per cell (:meth:`.netlist.Cell.delay` is the
+step from the latest operand's lowest bit to the result's, :meth:`.netlist.Cell.chain` the
+bits that ripple behind it):
 
-* an adder or subtractor of ``W`` result bits: ``lut_ns + carry_ns_per_bit * W`` -- one
-  LUT level that forms the propagate/generate signals, then the carry chain (CARRY8 on
-  UltraScale+, about 0.1 ns per 8 bits), with the routing into the next level folded into
-  ``lut_ns``; low bits that pass through from an operand (its trailing zeros in the other
-  operand) are not counted;
-* a rounding incrementer: the LUT levels that decide the carry-in, then the carry chain;
-* a multiplexer or small bit test (ReLU, saturation, rounding decisions):
-  ``lut_ns`` per LUT6 level, ``ceil(log6(inputs))`` levels for a wide OR/AND;
-* bit selection, wrapping and constant shifts: free (wiring).
+* an adder or subtractor: one LUT level (``lut_ns``, routing into the next level folded in)
+  that forms propagate/generate from the operands' bits, then its carry chain over the
+  result bits that are not wires from an operand.  An adder reading another adder's result
+  starts on that result's lowest bit: bit ``b`` of the second waits for bit ``b`` of the first
+  and for its own carry, both about the same time, so an adder tree of depth ``d`` over
+  ``W``-bit words takes ``d * lut_ns + W * carry_ns_per_bit``, not ``d`` whole carry chains;
+* a rounding incrementer: the dropped bits (the source's low bits, first to settle) decide
+  the carry-in through LUT levels, then its chain;
+* a saturation or other multiplexer deciding on a source's top bits, a comparison, a
+  product: the whole source must settle first; its result bits are then ready together;
+* a LUT tree combining ``inputs`` bits (ReLU, rounding decisions): ``lut_ns`` per LUT6
+  level, ``ceil(log6(inputs))`` levels;
+* bit selection, wrapping and constant shifts: wiring (a slice starts at the source bit it
+  keeps lowest).
 
 A stage may hold ``budget_ns(period) = period * (1 - uncertainty) - register_ns`` of logic:
 ``register_ns`` covers clock-to-out plus setup, ``uncertainty`` keeps a margin for clock
 jitter and routing congestion.  The scheduler places each cell as soon as its operands are
-ready and, when it would end past the budget, starts it in the next stage behind registers
-(its operands are registered, not its result).  Chained adders are modelled as if each waited
-for the full carry chain of the previous one, which overestimates deep trees slightly: the
-placement errs on the side of meeting timing.  A single cell longer than the budget gets a
-stage of its own; the manifest then shows a stage delay above the budget.
+ready and, when its top bit would settle past the budget, starts it in the next stage behind
+registers (its operands are registered, not its result).  Operand bits are taken as rippling
+from their lowest bit even where they settle together, and a shifted operand's bits as
+arriving with the unshifted ones: both err on the side of meeting timing.  A single cell
+longer than the budget gets a stage of its own; the manifest then shows a stage delay above
+the budget.
 """
 
 from __future__ import annotations
@@ -41,8 +52,12 @@ class DelayModel:
         return clock_period_ns * (1.0 - self.uncertainty) - self.register_ns
 
     def adder(self, width: int) -> float:
-        """Delay of a ``width``-bit adder, subtractor or incrementer."""
+        """Delay of a ``width``-bit comparison or adder whose result waits for the top bit."""
         return self.lut_ns + self.carry_ns_per_bit * width
+
+    def finish(self, lowest_bit_ns: float, chain: int) -> float:
+        """When the top bit of a ``chain``-bit ripple settles (its lowest bit ready at the time)."""
+        return round(lowest_bit_ns + self.carry_ns_per_bit * chain, 6)
 
     def logic(self, inputs: int = 1) -> float:
         """Delay of a LUT tree combining ``inputs`` signals (at least one level)."""

@@ -29,7 +29,7 @@ from .argmax import argmax_onehot
 from .cast import cast_value
 from .linear import linear
 from .merge import add, align, concatenate, multiply
-from .netlist import Netlist, Value
+from .netlist import Netlist, Signal, Value
 from .rom import lookup, read, top_bits
 from .window import binary, convolution, leaky_relu, pooling, relu_max, windows
 
@@ -65,8 +65,28 @@ class Lowered:
     outputs: tuple[PortLayout, ...]
     layers: tuple[str, ...] = ()
     """The IR nodes in graph order: each one's signals (``Signal.group``) form a layer module."""
-    ready: dict[str, int] = field(default_factory=dict)
-    """Tensor name -> the pipeline stage at whose end all its elements are computed."""
+    tensors: dict[str, tuple[tuple[str, ...], tuple[Value, ...]]] = field(default_factory=dict)
+    """Tensor name -> the tensors it is computed from and its elements, in graph order."""
+
+    def live(self) -> list[Signal]:
+        """The signals some graph output reads (through any path), in creation order."""
+        seen: set[int] = set()
+        stack = [v.sig for p in self.outputs for v in p.values if v.sig is not None]
+        while stack:
+            sig = stack.pop()
+            if sig.index not in seen:
+                seen.add(sig.index)
+                stack.extend(sig.cell.inputs)
+        return [s for s in self.netlist.signals if s.index in seen]
+
+    @property
+    def ready(self) -> dict[str, int]:
+        """Tensor name -> the pipeline stage at whose end all its elements are computed."""
+        ready: dict[str, int] = {}
+        for name, (sources, values) in self.tensors.items():
+            after = max((ready[s] for s in sources), default=1)
+            ready[name] = max([after, *(v.sig.stage for v in values if v.sig is not None)])
+        return ready
 
 
 # -- ops ----------------------------------------------------------------------------------------
@@ -290,7 +310,7 @@ def build_netlist(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
     """Build the netlist of ``graph``: inputs at ``in_data`` offsets, outputs in order."""
     env: dict[str, TensorValues] = {}
     inputs: list[PortLayout] = []
-    ready: dict[str, int] = {}
+    tensors: dict[str, tuple[tuple[str, ...], tuple[Value, ...]]] = {}
     owner: dict[str, str] = {}
     offset = 0
     for node in graph.nodes:
@@ -305,15 +325,14 @@ def build_netlist(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
             inputs.append(PortLayout(node.output, offset, values, node.name))
             offset += node.output.size * t.width
             env[node.output.name] = TensorValues(values, t.frac)
-            ready[node.output.name] = 1
+            tensors[node.output.name] = ((), ())
             continue
         if node.op not in LOWERINGS:
             raise _unsupported(node)
         lowering, casts = LOWERINGS[node.op]
         result = lowering(nl, node, [env[name] for name in node.inputs], sharing)
         env[node.output.name] = result if casts else _cast_all(nl, node, result)
-        after = max((ready[name] for name in node.inputs), default=1)
-        ready[node.output.name] = _ready(env[node.output.name], after)
+        tensors[node.output.name] = (tuple(node.inputs), tuple(env[node.output.name].values))
     outputs: list[PortLayout] = []
     offset = 0
     for name in graph.outputs:
@@ -327,9 +346,4 @@ def build_netlist(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:
         offset += tensor.size * tensor.type.width
     nl.group = ""
     layers = tuple(node.name for node in graph.nodes)
-    return Lowered(nl, tuple(inputs), tuple(outputs), layers, ready)
-
-
-def _ready(x: TensorValues, after: int) -> int:
-    """The stage at whose end every element of ``x`` is computed (``after`` at the earliest)."""
-    return max([after, *(v.sig.stage for v in x.values if v.sig is not None)])
+    return Lowered(nl, tuple(inputs), tuple(outputs), layers, tensors)

@@ -34,6 +34,9 @@ class MulCell(Cell):
         levels = max(1, min(self.a.width, self.b.width).bit_length())
         return model.adder(width) * levels
 
+    def chain(self, width: int) -> int:
+        return 0  # the result waits for the whole comparison or product
+
 
 def align(values: Sequence[Value], frac: int, target: int) -> list[Value]:
     """The values expressed with ``target >= frac`` fractional bits (trailing zeros)."""

@@ -43,12 +43,21 @@ class Term:
 
 class Cell:
     """Something that computes one signal from its ``inputs`` (plain data: the Verilog
-    printer, :func:`~.expressions.cell_expression`, turns it into text)."""
+    printer, :func:`~.expressions.cell_expression`, turns it into text).
+
+    Timing (see :mod:`.delay`): the result's least significant bit is ready ``delay`` after
+    the latest operand's, and its bit ``b`` of the ``chain`` bits that ripple ``b`` carry
+    steps later still.
+    """
 
     inputs: tuple[Signal, ...] = ()
 
     def delay(self, model: DelayModel, width: int) -> float:
         raise NotImplementedError
+
+    def chain(self, width: int) -> int:
+        """Result bits behind the least significant one on a carry chain (or a ramp)."""
+        return width
 
 
 class InputCell(Cell):
@@ -59,6 +68,9 @@ class InputCell(Cell):
 
     def delay(self, model, width):
         return 0.0
+
+    def chain(self, width):
+        return 0
 
 
 class AddCell(Cell):
@@ -77,7 +89,10 @@ class AddCell(Cell):
         return self.b.shift if self.a.shift == 0 and self.b.shift < width else 0
 
     def delay(self, model, width):
-        return model.adder(width - self.passthrough(width))
+        return model.lut_ns
+
+    def chain(self, width):
+        return width - self.passthrough(width)
 
 
 class SliceCell(Cell):
@@ -88,7 +103,7 @@ class SliceCell(Cell):
         self.inputs = (src,)
 
     def delay(self, model, width):
-        return 0.0
+        return model.carry_ns_per_bit * self.drop  # bit ``drop`` of a rippling source
 
 
 class RoundCell(Cell):
@@ -99,8 +114,8 @@ class RoundCell(Cell):
         self.inputs = tuple(dict.fromkeys([src, *bool_signals(up)]))
 
     def delay(self, model, width):
-        # the carry-in logic runs beside the adder's own LUT level
-        return model.logic(bool_inputs(self.up)) + model.carry_ns_per_bit * width
+        # the dropped bits decide the carry-in of an incrementer over the kept ones
+        return model.carry_ns_per_bit * self.drop + model.logic(bool_inputs(self.up))
 
 
 class ClampCell(Cell):
@@ -114,7 +129,12 @@ class ClampCell(Cell):
         self.inputs = (src,)
 
     def delay(self, model, width):
-        return model.logic(bool_inputs(self.over) + bool_inputs(self.under) + 1)
+        # the tests read the source's top bits, the last of its chain to settle
+        settle = model.carry_ns_per_bit * self.src.width
+        return settle + model.logic(bool_inputs(self.over) + bool_inputs(self.under) + 1)
+
+    def chain(self, width):
+        return 0  # a multiplexer: every bit at once
 
 
 # -- signals and values -------------------------------------------------------------------------
@@ -125,7 +145,8 @@ class Signal:
         self, index: int, name: str, lo: int, hi: int, cell: Cell, stage: int, time: float
     ) -> None:
         self.index, self.name, self.lo, self.hi = index, name, lo, hi
-        self.cell, self.stage, self.time = cell, stage, time
+        self.cell, self.stage, self.time = cell, stage, time  # time: of the lowest bit
+        self.finish = time  # when the highest bit settles (set by the placement)
         self.width = range_width(lo, hi)
         self.signed = lo < 0
         self.form: dict[int, int] = {index: 1}  # linear form over leaf signal indices
@@ -229,11 +250,11 @@ class Netlist:
         self._names.add(name)
         return name
 
-    def _place(self, inputs: Iterable[Signal], delay: float) -> tuple[int, float]:
+    def _place(self, inputs: Iterable[Signal], delay: float, chain: int) -> tuple[int, float]:
         inputs = list(inputs)
         stage = max((s.stage for s in inputs), default=1)
         start = max((s.time for s in inputs if s.stage == stage), default=0.0)
-        if start > 0.0 and start + delay > self.budget_ns:
+        if start > 0.0 and self.model.finish(start + delay, chain) > self.budget_ns:
             stage, start = stage + 1, 0.0
         return stage, round(start + delay, 6)
 
@@ -242,8 +263,10 @@ class Netlist:
         if lo == hi:
             return Value.constant(lo)
         width = range_width(lo, hi)
-        stage, time = self._place(cell.inputs, cell.delay(self.model, width))
+        chain = cell.chain(width)
+        stage, time = self._place(cell.inputs, cell.delay(self.model, width), chain)
         sig = Signal(len(self.signals), self.fresh_name(name), lo, hi, cell, stage, time)
+        sig.finish = self.model.finish(time, chain)
         sig.group = self.group
         self.signals.append(sig)
         return Value(sig)

@@ -123,17 +123,6 @@ class _Names:
         return name
 
 
-def _live(lowered: Lowered) -> list[Signal]:
-    seen: set[int] = set()
-    stack = [v.sig for p in lowered.outputs for v in p.values if v.sig is not None]
-    while stack:
-        sig = stack.pop()
-        if sig.index not in seen:
-            seen.add(sig.index)
-            stack.extend(sig.cell.inputs)
-    return [s for s in lowered.netlist.signals if s.index in seen]
-
-
 def _record(usage: dict[Key, int], expr: Expr, stage: int) -> None:
     for key, mask in reads(expr, stage):
         usage[key] = usage.get(key, 0) | mask
@@ -184,7 +173,7 @@ def _storage(live: list[Signal], usage: dict[Key, int], names: _Names) -> dict[K
 class _Planner:
     def __init__(self, lowered: Lowered, in_width: int, top: str) -> None:
         self.lowered, self.in_width, self.top = lowered, in_width, top
-        self.live = _live(lowered)
+        self.live = lowered.live()
         self.signal = {s.index: s for s in self.live}
         out_sigs = [v.sig for p in lowered.outputs for v in p.values if v.sig is not None]
         self.latency = max((s.stage for s in out_sigs), default=1)
@@ -321,7 +310,7 @@ class _Planner:
 
     def _count(self, plan: Plan, sig: Signal) -> None:
         stage = sig.stage - 1
-        plan.stage_delays[stage] = max(plan.stage_delays[stage], sig.time)
+        plan.stage_delays[stage] = max(plan.stage_delays[stage], sig.finish)
         if isinstance(sig.cell, AddCell):
             plan.adders += 1
             plan.adder_bits += sig.width - sig.cell.passthrough(sig.width)

@@ -26,6 +26,7 @@ from .lower import Lowered, PortLayout, build_netlist
 from .manifest import MANIFEST_NAME, LayerEntry, Port, RtlManifest
 from .netlist import Netlist
 from .plan import Plan, plan_design
+from .retime import retime
 from .size import check_size
 from .verilog import PrintedDesign, print_design
 
@@ -37,6 +38,7 @@ class RtlSettings:
     """Knobs of the rtl backend beyond :class:`BackendOptions`."""
 
     sharing: str = "pairs"  # or "products", "digits": see lower.linear
+    retime: bool = True  # place the pipeline registers where they hold the fewest bits
     delay_model: DelayModel = field(default_factory=DelayModel)
 
     def __post_init__(self) -> None:
@@ -111,6 +113,8 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
         )
     check_size(graph, options)  # seconds, before a netlist too large to fit takes minutes
     lowered = build_netlist(graph, Netlist(model, budget), settings.sharing)
+    if settings.retime:
+        retime(lowered, model, budget)
     in_width = max(lowered.inputs[-1].end if lowered.inputs else 0, 1)
     out_width = lowered.outputs[-1].end
     plan = plan_design(lowered, in_width, top)
@@ -290,16 +294,16 @@ def layer_latencies(graph: Graph, lowered: Lowered, latency: int) -> dict[str, i
     output also counts the edges until the output register has taken it.  Along the longest
     path of the graph the figures add up to the design's latency.
     """
-    cycles = {}
+    cycles, ready = {}, lowered.ready
     for node in graph.nodes:
         out = node.output.name
         if node.op == "input":
             cycles[node.name] = 0
             continue
-        start = max((lowered.ready[name] for name in node.inputs), default=1)
-        cycles[node.name] = lowered.ready[out] - start
+        start = max((ready[name] for name in node.inputs), default=1)
+        cycles[node.name] = ready[out] - start
         if out in graph.outputs:
-            cycles[node.name] += latency + 1 - lowered.ready[out]
+            cycles[node.name] += latency + 1 - ready[out]
     return cycles
 
 

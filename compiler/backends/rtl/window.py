@@ -75,6 +75,9 @@ class MaxCell(Cell):
     def delay(self, model: DelayModel, width: int) -> float:
         return model.adder(self.compare_width) + model.logic(3)
 
+    def chain(self, width: int) -> int:
+        return 0  # the result waits for the whole comparison or product
+
 
 def maximum(nl: Netlist, a: Value, b: Value, name: str) -> Value:
     """``max(a, b)`` exactly (a constant when the ranges decide it)."""
