@@ -76,7 +76,9 @@ def da4ml_trace(graph: Graph):  # -> da4ml CombLogic
 
     (inp_node,) = graph.inputs
     inp = FixedVariableArrayInput(inp_node.output.shape)
-    values = {inp_node.output.name: cast(inp, inp_node)}
+    t = inp_node.output.type  # the input's own modes do not apply: its values are of its type
+    k = int(t.signed)
+    values = {inp_node.output.name: quantize(inp, k, t.integer - k, t.frac, "WRAP", "TRN")}
     for node in graph.nodes:
         if node.op == "input":
             continue

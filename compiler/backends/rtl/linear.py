@@ -63,11 +63,20 @@ def linear(
             else:
                 uses.setdefault(i, []).append((o, -(c << x.shift) if x.neg else c << x.shift))
     terms: list[list[Value]] = [[] for _ in columns]
-    if sharing == "pairs" and _pair_count(uses, len(columns)) > MAX_PAIRS:
-        sharing = "products"  # the pair search would be slow: share products only
+    plain = sorted(uses)  # inputs whose products are shared per input, or not at all
     if sharing == "pairs":
-        _pair_terms(nl, xs, uses, terms, prefix)
-    for i in sorted(uses) if sharing != "pairs" else ():
+        sources = [Value(x.sig) if x.sig is not None else x for x in xs]
+        plain = []
+        blocks = _pair_blocks(sorted(uses))
+        for n, block in enumerate(blocks):
+            block_uses = {i: uses[i] for i in block}
+            if _pair_count(block_uses, len(columns)) > MAX_PAIRS:
+                plain += block  # the pair search would be slow: share products only
+            else:
+                name = prefix if len(blocks) == 1 else f"{prefix}_b{n}"
+                _pair_terms(nl, sources, block_uses, terms, name)
+        sharing = "products"
+    for i in plain:
         sig = xs[i].sig
         assert sig is not None
         if sharing == "products":
@@ -86,7 +95,16 @@ def linear(
 
 
 MAX_PAIRS = 4_000_000
-"""Above this many digit pairs in a layer, ``"pairs"`` sharing falls back to ``"products"``."""
+"""Above this many digit pairs in a block, ``"pairs"`` sharing falls back to ``"products"``."""
+
+PAIR_BLOCK = 64
+"""Inputs whose digits search for common pairs together.  The search costs the square of the
+terms per output; in blocks of inputs it grows linearly with the layer's weights.  A layer of at
+most this many inputs is one block, and pairs across blocks are not shared."""
+
+
+def _pair_blocks(inputs: list[int]) -> list[list[int]]:
+    return [inputs[k : k + PAIR_BLOCK] for k in range(0, len(inputs), PAIR_BLOCK)]
 
 
 def _pair_count(uses: dict[int, list[tuple[int, int]]], n_out: int) -> int:
@@ -99,18 +117,18 @@ def _pair_count(uses: dict[int, list[tuple[int, int]]], n_out: int) -> int:
 
 def _pair_terms(
     nl: Netlist,
-    xs: Sequence[Value],
+    sources: list[Value],
     uses: dict[int, list[tuple[int, int]]],
     terms: list[list[Value]],
     prefix: str,
 ) -> None:
-    """Digit terms with common pairs made once (:func:`.cse.extract_pairs`)."""
+    """Digit terms with common pairs made once (:func:`.cse.extract_pairs`); the shared sums
+    are appended to ``sources`` (the layer's inputs first)."""
     digit_columns: list[list[tuple[int, int, int]]] = [[] for _ in terms]
     for i, outputs in uses.items():
         for o, c in outputs:
             digit_columns[o] += [(i, p, sign) for p, sign in csd_digits(c)]
-    shared, digit_columns = extract_pairs(digit_columns, len(xs))
-    sources = [Value(x.sig) if x.sig is not None else x for x in xs]
+    shared, digit_columns = extract_pairs(digit_columns, len(sources))
     for k, pair in enumerate(shared):
         a = sources[pair.a].shifted(pair.shift_a)
         b = sources[pair.b].shifted(pair.shift_b)
