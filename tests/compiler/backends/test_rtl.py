@@ -19,7 +19,9 @@ from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl import RtlSettings, emit, generate
 from trigc.compiler.backends.rtl.csd import csd_cost, csd_depth, csd_digits, plan_products
 from trigc.compiler.backends.rtl.cse import extract_pairs
-from trigc.compiler.backends.rtl.netlist import range_width
+from trigc.compiler.backends.rtl.delay import DelayModel
+from trigc.compiler.backends.rtl.linear import PAIR_BLOCK, linear
+from trigc.compiler.backends.rtl.netlist import Netlist, range_width
 from trigc.compiler.errors import TrigcError
 from trigc.compiler.ir.fixed import OVERFLOW_MODES, ROUNDING_MODES
 from trigc.compiler.ir.fixed import FixedType as T
@@ -422,6 +424,28 @@ def test_pair_extraction_keeps_every_column_sum() -> None:
             np.zeros(n_in, dtype=np.int64),
         )
         assert np.array_equal(total, weights[:, o])
+
+
+def test_pairs_are_searched_in_blocks_of_inputs_and_every_sum_stays_exact() -> None:
+    """150 inputs: three blocks of at most ``PAIR_BLOCK``, each output's linear form exact."""
+    rng = np.random.default_rng(7)
+    n_in, n_out = 150, 6
+    weights = rng.integers(-31, 32, (n_in, n_out))
+    weights[rng.random(weights.shape) < 0.3] = 0
+    nl = Netlist(DelayModel(), 3.0)
+    xs = [nl.input(f"x{i}", 8 * i, -128, 127) for i in range(n_in)]
+    columns = [
+        [(i, int(weights[i, o])) for i in range(n_in) if weights[i, o]] for o in range(n_out)
+    ]
+    outs = linear(nl, xs, columns, [0] * n_out, "fc")
+    assert n_in > 2 * PAIR_BLOCK
+    assert any(s.name.startswith("fc_b2_s") for s in nl.signals), "the third block shares pairs"
+    for o, v in enumerate(outs):
+        assert v.sig is not None
+        sign = -1 if v.neg else 1
+        got = [sign * (v.sig.form.get(x.sig.index, 0) << v.shift) for x in xs]
+        assert got == [int(w) for w in weights[:, o]], o
+        assert v.sig.const == 0
 
 
 def test_faster_clocks_make_more_stages_within_budget() -> None:
