@@ -11,10 +11,13 @@ close the stage: the set ``S`` of cells computed in stage ``k`` (closed under op
 the stage's timing, holding every cell that cannot wait) whose crossing signals -- a signal
 in ``S`` or an earlier stage with a reader after ``k`` -- have the fewest bits.  That is a
 minimum cut (a signal read by several cells is paid for once: an extra node per signal,
-the classic construction for shared fan-out), solved with SciPy's maximum flow.  A cut is kept
-only if the cells after it still fit in the stages left (the greedy placement of the rest ends
-by stage ``L``); otherwise the cells that ran late are required in ``S`` and the cut is solved
-again, and after a few tries the greedy stage is kept as it was.  Registers are counted at the
+the classic construction for shared fan-out), solved with SciPy's maximum flow.  "Cannot
+wait" comes from the latest placement of each cell (the greedy rule run backwards from the
+output registers).  A cut is kept only if the cells after it still fit in the stages left (the
+greedy placement of the rest ends by stage ``L``) and that completion stores fewer bits in all
+than the best so far, so the pass never adds registers; when cells run late, their ancestors
+are required in ``S`` and the cut is solved again, and after a few tries the greedy stage is
+kept as it was.  Registers are counted at the
 signal's full width (the printer stores only the bits read later, so the count errs high).
 """
 
