@@ -23,6 +23,7 @@ from ..ir.graph import Const, Graph
 from .builder import DEFAULT_INPUT_TYPE, FALLBACK_TYPE, FrontendOptions, GraphBuilder
 from .layers_tensor import (
     MergeLayer,
+    Padding,
     PoolLayer,
     ReshapeLayer,
     conv_node,
@@ -111,7 +112,7 @@ class ConvLayer:
     kernel: Weights
     bias: Weights
     strides: tuple[int, ...]
-    padding: str
+    padding: Padding  # 'valid', 'same' or explicit (before, after) per spatial axis
     activation: ActivationSpec | None = None
     activation_quantized: bool = False
 

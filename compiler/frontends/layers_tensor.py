@@ -60,8 +60,12 @@ def same_pads(size: int, kernel: int, stride: int) -> list[int]:
     return [total // 2, total - total // 2]
 
 
+Padding = str | tuple[tuple[int, int], ...]
+"""``'valid'``, Keras' ``'same'``, or explicit zeros ``(before, after)`` per spatial axis."""
+
+
 def window_attrs(
-    where: str, in_shape: tuple[int, ...], kernel, strides, padding: str
+    where: str, in_shape: tuple[int, ...], kernel, strides, padding: Padding
 ) -> dict[str, list]:
     """The IR attributes of a window op, checked against the input."""
     spatial = in_shape[:-1]
@@ -69,7 +73,9 @@ def window_attrs(
         raise UnsupportedModelError(
             f"{where}: input shape {in_shape} is not a 1-D or 2-D channels-last tensor"
         )
-    if padding == "valid":
+    if isinstance(padding, tuple) and len(padding) == len(spatial):
+        pads = [[int(a), int(b)] for a, b in padding]
+    elif padding == "valid":
         pads = [[0, 0] for _ in spatial]
     elif padding == "same":
         pads = [same_pads(n, k, s) for n, k, s in zip(spatial, kernel, strides, strict=True)]
@@ -168,7 +174,7 @@ def conv_node(
     name: str,
     kernel_shape: tuple[int, ...],
     strides: tuple[int, ...],
-    padding: str,
+    padding: Padding,
     out_type,
     consts: dict,
     activation: ActivationSpec | None,

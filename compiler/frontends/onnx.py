@@ -5,13 +5,11 @@ Float models (exported from Keras or PyTorch) take their precision from a config
 scale and zero point 0 are exact fixed-point casts; on weights they are evaluated here, and
 ``BipolarQuant`` on weights gives ±scale.  The graph may branch (one input, one output); each
 tensor remembers which layer it is the output of, and a graph that is not a chain is lowered
-with its wiring.  Supported on the data path: Gemm, MatMul (+ Add), Relu, BatchNormalization,
-Mul/Add by a constant per-feature vector, Add/Sub/Mul of two tensors of one shape, Concat
-(merges: see :mod:`.onnx_tensor`), Conv (1-D/2-D), MaxPool, AveragePool, GlobalAveragePool,
-GlobalMaxPool, Flatten/Reshape (of N-D tensors too; ONNX is channels first and the IR channels
-last, see :mod:`.onnx_tensor`), Identity, Dropout, Cast between float types (Keras 3's own ONNX
-export writes float32 → float32 casts around every op) and Quant.  Anything else is refused
-with the node's name and op type.
+with its wiring.  Nodes on constants only (weights, exporters' static shape arithmetic) are
+folded by onnx's reference implementation (:mod:`.onnx_fold`); transposes, squeezes and
+unsqueezes change only where the tensor's axes are in the IR (:mod:`.onnx_layout`).  The ops
+on the data path are :data:`SUPPORTED_OPS`; anything else is refused with the node's name and
+op type.
 """
 
 from __future__ import annotations
@@ -33,7 +31,15 @@ HANDLERS: dict[str, Handler] = {
     "MatMul": ops.matmul,
     "Add": ops.add,
     "Mul": ops.mul,
+    "Sub": ops.sub,
+    "Div": ops.div,
     "Relu": ops.relu,
+    "LeakyRelu": ops.leaky_relu,
+    "Clip": ops.clip,
+    "HardSigmoid": ops.hard_sigmoid,
+    "Sigmoid": ops.function("sigmoid"),
+    "Tanh": ops.function("tanh"),
+    "Softmax": ops.softmax,
     "BatchNormalization": ops.batch_normalization,
     "Quant": ops.quant,
     "IntQuant": ops.quant,
@@ -43,6 +49,10 @@ HANDLERS: dict[str, Handler] = {
     "Cast": ops.cast,
     "Flatten": ops.flatten,
     "Reshape": ops.reshape,
+    "Transpose": ops.transpose,
+    "Squeeze": ops.squeeze,
+    "Unsqueeze": ops.unsqueeze,
+    "Pad": tensor.pad,
     "Conv": tensor.conv,
     "MaxPool": tensor.max_pool,
     "AveragePool": tensor.average_pool,
@@ -51,10 +61,12 @@ HANDLERS: dict[str, Handler] = {
 }
 """ONNX op type -> its handler (one tensor read; merges of several are the reader's)."""
 SUPPORTED_OPS = (
-    "Gemm, MatMul, Add, Mul, Relu, BatchNormalization, Flatten, Reshape, Identity, Dropout, "
-    "Cast (float to float), Conv (1-D/2-D), MaxPool, AveragePool, GlobalAveragePool, "
-    "GlobalMaxPool, Add/Sub/Mul of two tensors, Concat, Quant (QONNX), "
-    "BipolarQuant (QONNX, on weights)"
+    "Gemm, MatMul (also with leading axes), Add/Sub/Mul/Div by a constant per channel, Relu, "
+    "LeakyRelu (power-of-two slope), Clip (0, whole max), HardSigmoid, Sigmoid, Tanh, Softmax, "
+    "BatchNormalization, Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Identity, Dropout, "
+    "Cast (float to float), Conv (1-D/2-D, grouped and depthwise), Pad (zeros, before a Conv), "
+    "MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Add/Sub/Mul of two tensors, "
+    "Concat, Quant and BipolarQuant (QONNX); any standard op on constants (shape arithmetic)"
 )
 
 

@@ -5,8 +5,9 @@ evaluated (:meth:`OnnxReader.fold`: weights, their ``Quant``/``BipolarQuant``, t
 every other node is handed to the handler its op type has in the table it was given
 (:data:`trigc.compiler.frontends.onnx.HANDLERS`), which appends layer records
 (:mod:`.layers`, :mod:`.layers_tensor`) and updates the current tensor's IR shape and layout.
-Nodes reading several tensors are merges (:meth:`OnnxReader.merge`).  Layout conventions
-(channels first in ONNX, channels last in the IR) are described in :mod:`.onnx_tensor`.
+Nodes reading several tensors are merges (:meth:`OnnxReader.merge`).  Where each ONNX axis
+is in the IR (channels first in ONNX, channels last in the IR, transposes that cost nothing) is
+the tensor's layout (:mod:`.onnx_layout`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,43 @@ import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
 from ..ir.fixed import FixedType
+from . import onnx_layout as lay
 from .layers import Layer, Weights
 from .layers_tensor import MergeLayer, ReshapeLayer
+from .onnx_fold import evaluate
+from .onnx_layout import Layout
 from .onnx_quant import QUANT_OPS, QuantNode, power_of_two_exponent
+
+# Ops that only move or relabel values: a quantized constant stays quantized through them.
+SHAPE_ONLY = ("Identity", "Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten")
+# Ops that keep every element where it is: the input's layout decides nothing.
+ELEMENTWISE = (
+    "Relu",
+    "LeakyRelu",
+    "Clip",
+    "Sigmoid",
+    "Tanh",
+    "HardSigmoid",
+    "Quant",
+    "IntQuant",
+    "BipolarQuant",
+    "Cast",
+    "Identity",
+    "Dropout",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+)
+WINDOWED = (
+    "Conv",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "GlobalMaxPool",
+    "Pad",
+    "BatchNormalization",
+)
 
 
 def onnx_module() -> Any:
@@ -72,31 +107,39 @@ def node_attrs(node: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class TensorState:
     """An ONNX tensor as the IR holds it: the layer (or input) it is the output of, its IR
-    shape, whether ONNX holds it channels first, and a pending flatten permutation."""
+    shape, where its ONNX axes are in the IR (:mod:`.onnx_layout`), a pending flatten
+    permutation, and zero padding waiting for the next convolution."""
 
     source: str
     shape: tuple[int, ...]
-    channels_first: bool
+    layout: Layout
     perm: np.ndarray | None
+    pads: tuple[tuple[int, int], ...] | None = None
 
 
-def channels_last_input(model: Any) -> bool:
-    """Whether the IR takes this ONNX model's N-D input channels last (see the module doc)."""
+def graph_input(model: Any) -> Any:
     consts = {t.name for t in model.graph.initializer}
-    inputs = [i for i in model.graph.input if i.name not in consts]
-    if len(inputs) != 1 or len(inputs[0].type.tensor_type.shape.dim) < 3:
-        return False
-    name = inputs[0].name
-    first = next((n for n in model.graph.node if name in n.input), None)
-    return first is not None and first.op_type not in ("Flatten", "Reshape")
+    return [i for i in model.graph.input if i.name not in consts][0]
 
 
-def flatten_permutation(shape: tuple[int, ...]) -> np.ndarray:
-    """For an IR tensor of channels-last ``shape``: the index into ONNX's channels-first
-    flattening of each element of the IR's flattening."""
-    channels_first = (shape[-1], *shape[:-1])
-    order = np.arange(int(np.prod(shape))).reshape(channels_first)
-    return np.moveaxis(order, 0, -1).reshape(-1)
+def input_layout(model: Any) -> Layout | None:
+    """How the IR holds the model's input: ``None`` when its first node flattens it (the IR
+    input is then the flat vector); otherwise channels first unless the first node past
+    element-wise ones transposes it or multiplies over its last axis (then ONNX's order)."""
+    first = graph_input(model)
+    rank = len(first.type.tensor_type.shape.dim) - 1
+    if rank <= 1:
+        return lay.identity(max(rank, 1))
+    consumers = [n for n in model.graph.node if first.name in n.input]
+    if consumers and consumers[0].op_type in ("Flatten", "Reshape"):
+        return None
+    name, node = first.name, consumers[0] if consumers else None
+    while node is not None and node.op_type in ELEMENTWISE:
+        name = node.output[0]
+        node = next((n for n in model.graph.node if name in n.input), None)
+    if node is not None and node.op_type in ("Transpose", "MatMul", "Softmax"):
+        return lay.identity(rank)
+    return lay.channels_first(rank)
 
 
 def ints(attrs: dict[str, Any], key: str, default: list[int]) -> list[int]:
@@ -117,9 +160,10 @@ class OnnxReader:
         onnx = onnx_module()
         self.path = path
         graph = model.graph
-        self.consts: dict[str, np.ndarray] = {
-            t.name: onnx.numpy_helper.to_array(t).astype(np.float64) for t in graph.initializer
+        self.raw: dict[str, np.ndarray] = {  # constants as ONNX types them
+            t.name: onnx.numpy_helper.to_array(t) for t in graph.initializer
         }
+        self.consts = {n: v.astype(np.float64) for n, v in self.raw.items()}
         self.quantized: dict[str, FixedType | None] = {}  # const name → nominal type
         inputs = [i for i in graph.input if i.name not in self.consts]
         if len(inputs) != 1 or len(graph.output) != 1:
@@ -134,14 +178,16 @@ class OnnxReader:
         self.any_quant = False
         self.uses = Counter(n for node in graph.node for n in node.input)
         self.uses.update(o.name for o in graph.output)
-        # The tensor the node being read reads: the layer it comes from, its IR shape, whether
-        # ONNX holds it channels first, and the permutation a Flatten of a channels-first
-        # tensor left for the next dense layer.
+        # The tensor the node being read reads: the layer it comes from, its IR shape, where
+        # its ONNX axes are in the IR, the permutation a Flatten of a tensor in another order
+        # left for the next dense layer, and padding waiting for a convolution.
         self.src = self.input.name
-        self.channels_first = channels_last_input(model)
+        self.input_layout = input_layout(model)
+        self.layout: Layout = self.input_layout or (0,)
         self.perm: np.ndarray | None = None
+        self.pads: tuple[tuple[int, int], ...] | None = None
         self.shape = self.input_shape()
-        self.state = {self.src: TensorState(self.src, self.shape, self.channels_first, None)}
+        self.state = {self.src: TensorState(self.src, self.shape, self.layout, None)}
 
     def input_shape(self) -> tuple[int, ...]:
         dims = self.input.type.tensor_type.shape.dim
@@ -151,13 +197,28 @@ class OnnxReader:
                 f"{self.path.name}: input {self.input.name!r} has shape {values}; only flat "
                 "inputs [batch, features] (or flattened right away) are supported for now"
             )
-        if channels_last_input(self.model):
-            return (*values[2:], values[1])
-        return (int(np.prod(values[1:])),)
+        dims = tuple(int(v) for v in values[1:])
+        if self.input_layout is None:
+            return (int(np.prod(dims)),)
+        order = np.argsort(lay.ir_axes(self.input_layout))
+        return tuple(dims[k] for k in order)
 
     @property
     def flat_input(self) -> bool:
-        return len(self.input.type.tensor_type.shape.dim) == 2
+        return self.input_layout is not None
+
+    @property
+    def channels_first(self) -> bool:
+        """Whether ONNX holds the current tensor ``[C, *spatial]`` and the IR ``(*spatial, C)``."""
+        rank = len(self.shape)
+        return rank >= 2 and self.layout == lay.channels_first(rank)
+
+    def onnx_shape(self) -> tuple[int, ...]:
+        """The current tensor's ONNX shape, without the batch."""
+        if self.src == self.input.name and self.input_layout is None:
+            dims = self.input.type.tensor_type.shape.dim[1:]
+            return tuple(int(d.dim_value) for d in dims)
+        return lay.onnx_shape(self.shape, self.layout)
 
     def weights(self, name: str) -> Weights:
         values = self.consts[name]
@@ -179,11 +240,11 @@ class OnnxReader:
             value = node_attrs(node).get("value")
             if value is None:
                 raise UnsupportedModelError(f"{where}: only tensor constants are supported")
-            self.consts[node.output[0]] = onnx.numpy_helper.to_array(value).astype(np.float64)
+            self.set_const(node.output[0], onnx.numpy_helper.to_array(value))
             return
         if op in QUANT_OPS:
             q = QuantNode(node, self.consts)
-            self.consts[node.output[0]] = q.apply(ins[0])
+            self.set_const(node.output[0], q.apply(ins[0]))
             nominal = None
             if q.exp.size == 1 and not (q.bits == 1 and q.signed):
                 nominal = q.fixed_type().with_modes()
@@ -193,21 +254,24 @@ class OnnxReader:
         if op == "BipolarQuant":
             scale = ins[1]
             power_of_two_exponent(scale, where)
-            self.consts[node.output[0]] = np.where(ins[0] >= 0, 1.0, -1.0) * scale
+            self.set_const(node.output[0], np.where(ins[0] >= 0, 1.0, -1.0) * scale)
             self.quantized[node.output[0]] = None
             self.any_quant = True
             return
-        if op in ("Identity", "Transpose"):
-            perm = node_attrs(node).get("perm")
-            out = ins[0] if op == "Identity" else np.transpose(ins[0], perm)
-            self.consts[node.output[0]] = out
-            if node.input[0] in self.quantized:
-                self.quantized[node.output[0]] = self.quantized[node.input[0]]
-            return
-        raise UnsupportedModelError(
-            f"{self.path.name}: {where} on constants is not supported; supported on weights: "
-            "Constant, Identity, Transpose, Quant, BipolarQuant"
-        )
+        if node.domain not in ("", "ai.onnx"):
+            raise UnsupportedModelError(
+                f"{self.path.name}: {where} of domain {node.domain!r} on constants is not "
+                "supported; supported on weights: Quant, BipolarQuant and the standard ONNX ops"
+            )
+        raw = [self.raw[n] if n else None for n in node.input]
+        out = evaluate(node, raw, self.model.opset_import, f"{self.path.name}: {where}")
+        self.set_const(node.output[0], out)
+        if op in SHAPE_ONLY and node.input[0] in self.quantized:
+            self.quantized[node.output[0]] = self.quantized[node.input[0]]
+
+    def set_const(self, name: str, value: np.ndarray) -> None:
+        self.raw[name] = value
+        self.consts[name] = np.asarray(value).astype(np.float64)
 
     def step(self, node: Any) -> None:
         op, where = node.op_type, where_of(node)
@@ -224,21 +288,33 @@ class OnnxReader:
             self.merge(node, name, where, [self.state[d] for d in data])
             return
         st = self.state[data[0]]
-        self.src, self.shape, self.channels_first, self.perm = (
+        self.src, self.shape, self.layout, self.perm, self.pads = (
             st.source,
             st.shape,
-            st.channels_first,
+            st.layout,
             st.perm,
+            st.pads,
         )
+        if op == "Shape":  # static: the batch counts as 1, the IR runs one event at a time
+            self.set_const(node.output[0], self.shape_of(node))
+            return
         if (
             data[0] == self.input.name
-            and not self.flat_input
-            and not self.channels_first
-            and op not in ("Flatten", "Reshape")
+            and self.input_layout is None
+            and op
+            not in (
+                "Flatten",
+                "Reshape",
+            )
         ):
             raise UnsupportedModelError(
                 f"{self.path.name}: {where} reads the {len(self.input.type.tensor_type.shape.dim)}"
                 "-D input directly; only flat inputs (or a Flatten/Reshape first) are supported"
+            )
+        if self.pads is not None and op != "Conv":
+            raise UnsupportedModelError(
+                f"{self.path.name}: {where} reads a padded tensor; trigc folds a Pad only into "
+                "the Conv that reads it"
             )
         handler = self.handlers.get(op)
         if handler is None:
@@ -250,50 +326,114 @@ class OnnxReader:
         for k in range(before, len(self.layers)):
             self.sources.append((self.src,) if k == before else (self.layers[k - 1].name,))
         source = self.layers[-1].name if len(self.layers) > before else self.src
-        self.state[node.output[0]] = TensorState(source, self.shape, self.channels_first, self.perm)
+        self.state[node.output[0]] = TensorState(
+            source, self.shape, self.layout, self.perm, self.pads
+        )
+
+    def shape_of(self, node: Any) -> np.ndarray:
+        shape = np.array([1, *self.onnx_shape()], dtype=np.int64)
+        attrs = node_attrs(node)
+        start, end = int(attrs.get("start", 0)), attrs.get("end")
+        return shape[start : None if end is None else int(end)]
+
+    def consumers(self, name: str) -> list[Any]:
+        return [n for n in self.model.graph.node if name in n.input]
 
     def features(self) -> int:
         """Features (channels of an N-D tensor) of the current tensor."""
         return int(self.shape[-1])
+
+    def feature_axis(self, onnx_axis: int, where: str) -> None:
+        """Check that ONNX axis ``onnx_axis`` (batch counted) is the IR's channels."""
+        k = onnx_axis % (len(self.layout) + 1) - 1
+        if k < 0 or self.layout[k] != len(self.shape) - 1:
+            raise UnsupportedModelError(
+                f"{self.path.name}: {where} works along ONNX axis {onnx_axis} of a tensor of "
+                f"ONNX shape {list(self.onnx_shape())}, which the IR does not hold as its "
+                "channels (last axis)"
+            )
 
     def per_feature(self, node: Any, where: str) -> Weights:
         other = [n for n in node.input if n in self.consts]
         if len(other) != 1:
             raise UnsupportedModelError(f"{where}: needs one constant operand")
         w = self.weights(other[0])
-        values = per_column(w.values, self.features(), where)
-        return Weights(self.take_perm(values), w.quantized, None)
+        return Weights(self.feature_values(w.values, where), w.quantized, None)
+
+    def feature_values(self, values: np.ndarray, where: str) -> np.ndarray:
+        """A constant that broadcasts against the current tensor as one value per IR
+        channel (per element of a flat tensor, in the IR's order)."""
+        values = np.asarray(values, dtype=np.float64)
+        shape = self.onnx_shape()
+        while values.ndim > len(shape) and values.shape[0] == 1:
+            values = values[0]  # the batch axis
+        try:
+            full = lay.to_ir(values, self.shape, self.layout)
+        except ValueError:
+            raise UnsupportedModelError(
+                f"{where}: constant of shape {list(np.shape(values))} does not broadcast "
+                f"against the tensor's ONNX shape {list(shape)}"
+            ) from None
+        per_channel = full.reshape(-1, self.features())
+        if not np.all(per_channel == per_channel[:1]):
+            raise UnsupportedModelError(
+                f"{where}: the constant varies along the spatial axes of a tensor of ONNX "
+                f"shape {list(shape)}; trigc supports one value per channel"
+            )
+        return self.take_perm(per_channel[0].copy())
 
     def dense_rows(self, kernel: Weights, where: str) -> Weights:
         """A dense kernel with its rows in the IR's order of the flat input; the layer's
-        output is a flat vector in the same order in ONNX and in the IR."""
-        if self.channels_first:
+        output is a flat vector in the same order in ONNX and in the IR.  On an N-D tensor
+        (a MatMul with leading axes) the kernel multiplies the IR's last axis."""
+        n_out = int(kernel.values.shape[1])
+        if kernel.values.shape[0] != self.features() or (
+            len(self.shape) == 1 and int(np.prod(self.onnx_shape())) != self.features()
+        ):
             raise UnsupportedModelError(
-                f"{self.path.name}: {where} reads a [batch, C, *spatial] tensor; Flatten it first"
+                f"{self.path.name}: {where} multiplies a tensor of ONNX shape "
+                f"{list(self.onnx_shape())} by a {list(kernel.values.shape)} weight; trigc "
+                "multiplies over the last axis (Flatten an N-D tensor first)"
             )
+        if len(self.shape) > 1:
+            self.feature_axis(-1, where)
+            self.shape = (*self.shape[:-1], n_out)
+            return kernel
         rows = self.take_perm(kernel.values)
         self.perm = None
-        self.shape = (int(kernel.values.shape[1]),)
+        self.shape = (n_out,)
+        self.layout = tuple(0 if a is not None else None for a in self.layout)
         return Weights(rows, kernel.quantized, kernel.nominal)
 
     def take_perm(self, values: np.ndarray) -> np.ndarray:
         """Rows (or per-feature values) of the next layer in the IR's element order."""
         return values if self.perm is None else np.asarray(values)[self.perm]
 
-    def flatten_channels_first(self, name: str, cls: str) -> None:
-        """Flatten a channels-first tensor: a reshape in the IR, the order kept in ``perm``."""
-        perm = flatten_permutation(self.shape)
-        self.perm = None if np.array_equal(perm, np.arange(perm.size)) else perm
-        self.layers.append(ReshapeLayer(name, cls, (-1,)))
-        self.shape = (int(np.prod(self.shape)),)
-        self.channels_first = False
+    def flatten(self, name: str, cls: str) -> None:
+        """Flatten to ``[batch, n]``: a reshape in the IR, the ONNX order kept in ``perm``."""
+        if self.src == self.input.name and self.input_layout is None:
+            return  # the IR's input is this flat vector
+        if len(self.shape) > 1:
+            perm = lay.flatten_permutation(self.shape, self.layout)
+            self.perm = None if np.array_equal(perm, np.arange(perm.size)) else perm
+            self.layers.append(ReshapeLayer(name, cls, (-1,)))
+            self.shape = (int(np.prod(self.shape)),)
+        self.layout = (0,)
+
+    def relabel(self, name: str, cls: str, shape: tuple[int, ...], layout: Layout) -> None:
+        """Hold the same elements, in the same IR order, under a new shape and layout."""
+        if shape != self.shape:
+            self.layers.append(ReshapeLayer(name, cls, shape))
+        self.shape, self.layout = shape, layout
 
     def window(self, where: str, attrs: dict[str, Any], kernel: list[int]) -> list[int]:
         """Check the attributes every windowed op shares; return the strides."""
-        if not self.channels_first:
+        if not self.channels_first or self.perm is not None:
             raise UnsupportedModelError(
-                f"{self.path.name}: {where} reads a flat tensor; windowed ops need the "
-                "[batch, C, *spatial] tensors of the model's input or of another windowed op"
+                f"{self.path.name}: {where} reads a tensor of ONNX shape "
+                f"{list(self.onnx_shape())} that the IR does not hold channels last; windowed "
+                "ops need the [batch, C, *spatial] tensors of the model's input, of another "
+                "windowed op, or of a Transpose to that order"
             )
         if len(kernel) != len(self.shape) - 1:
             raise UnsupportedModelError(
@@ -310,24 +450,24 @@ class OnnxReader:
     def merge(self, node: Any, name: str, where: str, states: list[TensorState]) -> None:
         """Add/Sub/Mul of two tensors of one shape, or Concat along one axis."""
         first = states[0]
-        if any(s.channels_first != first.channels_first or s.perm is not None for s in states):
+        if any(s.layout != first.layout or s.perm is not None or s.pads for s in states):
             raise UnsupportedModelError(
                 f"{self.path.name}: {where} merges tensors in different layouts (channels "
-                "first and flat, or flattened from channels-first tensors); merge before the "
-                "Flatten"
+                "first and flat, flattened from channels-first tensors, or padded); merge "
+                "before the Flatten"
             )
         shapes = [s.shape for s in states]
         shape = first.shape
         axis = None
         if node.op_type == "Concat":
-            rank = len(shape) + 1  # with the batch axis
+            rank = len(first.layout) + 1  # with the batch axis
             onnx_axis = int(node_attrs(node).get("axis", 1)) % rank
-            if onnx_axis == 0:
-                raise UnsupportedModelError(f"{where}: concatenation along the batch axis")
-            if first.channels_first:  # ONNX [batch, C, *spatial] → IR (*spatial, C)
-                axis = len(shape) - 1 if onnx_axis == 1 else onnx_axis - 2
-            else:
-                axis = onnx_axis - 1
+            ir_axis = first.layout[onnx_axis - 1] if onnx_axis else None
+            if ir_axis is None:
+                raise UnsupportedModelError(
+                    f"{where}: concatenation along the batch axis or an axis of size one"
+                )
+            axis = ir_axis
             shape = (*shape[:axis], sum(s[axis] for s in shapes), *shape[axis + 1 :])
         elif len(states) != 2 or shapes[0] != shapes[1]:
             raise UnsupportedModelError(
@@ -336,4 +476,4 @@ class OnnxReader:
             )
         self.layers.append(MergeLayer(name, MERGES[node.op_type], axis))
         self.sources.append(tuple(s.source for s in states))
-        self.state[node.output[0]] = TensorState(name, shape, first.channels_first, None)
+        self.state[node.output[0]] = TensorState(name, shape, first.layout, None)

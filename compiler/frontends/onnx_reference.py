@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import onnx_layout as lay
 from .onnx_quant import QUANT_OPS
-from .onnx_reader import channels_last_input
+from .onnx_reader import input_layout
 
 Runner = Callable[[np.ndarray], np.ndarray]
 
@@ -26,19 +27,20 @@ def is_qonnx(model: object) -> bool:
 
 def onnx_runner(path: Path) -> Runner:
     """A function from float32 inputs ``[batch, features]`` (the IR's input, flattened) to
-    float outputs; a channels-last IR input is transposed to the model's channels first."""
+    float outputs; the IR's input is laid out as the model's (:mod:`.onnx_layout`)."""
     import onnx  # noqa: PLC0415
 
     model = onnx.load(str(path))
     constants = {t.name for t in model.graph.initializer}
     graph_input = [v for v in model.graph.input if v.name not in constants][0]
     dims = tuple(d.dim_value for d in graph_input.type.tensor_type.shape.dim[1:])
-    channels_last = channels_last_input(model)
+    layout = input_layout(model)
 
     def shaped(x: np.ndarray) -> np.ndarray:
-        if channels_last:  # IR (*spatial, C) → ONNX (C, *spatial)
-            return np.moveaxis(x.reshape(len(x), *dims[1:], dims[0]), -1, 1)
-        return x.reshape(len(x), *dims)
+        if layout is None:  # the IR's input is the flattened ONNX input
+            return x.reshape(len(x), *dims)
+        shape = tuple(dims[k] for k in np.argsort(lay.ir_axes(layout)))  # the IR's
+        return lay.to_onnx(x.reshape(len(x), *shape), shape, layout)
 
     if is_qonnx(model):
         run_qonnx = _qonnx_runner(model)

@@ -1,15 +1,16 @@
-"""Handlers of the ONNX ops on N-D tensors: convolutions and pooling, read into layer records.
+"""Handlers of the ONNX ops on N-D tensors: convolutions, padding and pooling.
 
-Layout: ONNX tensors are channels first (``[batch, C, L]``, ``[batch, C, H, W]``), the IR's are
-channels last (``(L, C)``, ``(H, W, C)``), as Keras'.  A model whose input is N-D and whose first
-node is not a Flatten/Reshape therefore takes its input channels last: the firmware's input
-vector is the ONNX input transposed to ``[batch, *spatial, C]`` and flattened (``trigc verify``
-transposes it back for onnxruntime).  Convolution kernels ``(C_out, C_in, *k)`` are transposed
-to ``(*k, C_in, C_out)``.  A Flatten of a channels-first tensor orders its elements C, H, W,
-the IR's reshape H, W, C: the permutation between the two is kept and applied to the rows of
-the next Gemm/MatMul (and to per-feature constants before it), so the IR stays a plain reshape.
-Merges (Add/Sub/Mul of two tensors, Concat) read tensors in one layout with no permutation
-pending; Concat's ONNX axis becomes the IR's (channels: the IR's last axis).
+Layout: ONNX convolutions read channels first (``[batch, C, L]``, ``[batch, C, H, W]``), the
+IR's are channels last (``(L, C)``, ``(H, W, C)``), as Keras'.  A model whose N-D input feeds
+a convolution takes its input channels last: the firmware's input vector is the ONNX input
+transposed to ``[batch, *spatial, C]`` and flattened (``trigc verify`` transposes it back for
+onnxruntime); a model whose input is transposed first (tf2onnx, Keras 3's exporter) takes it
+in its own order.  Convolution kernels ``(C_out, C_in / group, *k)`` become ``(*k, C_in,
+C_out)`` (a grouped or depthwise kernel block-diagonal, zeros where groups do not meet).  A
+``Pad`` with zeros is folded into the convolution that reads it.  A Flatten of a channels-first
+tensor orders its elements C, H, W, the IR's reshape H, W, C: the permutation between the two
+is kept and applied to the rows of the next Gemm/MatMul (and to per-feature constants before
+it), so the IR stays a plain reshape (:mod:`.onnx_layout`).
 """
 
 from __future__ import annotations
@@ -20,31 +21,52 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from .layers import ConvLayer, Weights
-from .layers_tensor import PoolLayer, out_shape, same_pads, window_attrs
+from .layers_tensor import Padding, PoolLayer, out_shape, same_pads, window_attrs
 from .onnx_reader import OnnxReader, ints, node_attrs
+
+
+def grouped_kernel(values: np.ndarray, groups: int, c_in: int, where: str) -> np.ndarray:
+    """An ONNX kernel ``(C_out, C_in / groups, *k)`` as a full ``(C_out, C_in, *k)`` one."""
+    c_out, per_group = values.shape[0], values.shape[1]
+    if groups == 1:
+        return values
+    if c_in != per_group * groups or c_out % groups:
+        raise UnsupportedModelError(
+            f"{where}: {groups} groups do not divide {c_in} input and {c_out} output channels"
+        )
+    full = np.zeros((c_out, c_in, *values.shape[2:]))
+    out_per_group = c_out // groups
+    for g in range(groups):
+        o, i = (
+            slice(g * out_per_group, (g + 1) * out_per_group),
+            slice(g * per_group, (g + 1) * per_group),
+        )
+        full[o, i] = values[o]
+    return full
 
 
 def conv(r: OnnxReader, node: Any, name: str, where: str) -> None:
     attrs = node_attrs(node)
     w = r.weights(r.const_input(node, 1, where))
     kernel_size = list(w.values.shape[2:])
+    pending = r.pads
+    r.pads = None
     strides = r.window(where, attrs, kernel_size)
-    if attrs.get("group", 1) != 1:
-        raise UnsupportedModelError(f"{where}: grouped convolutions are not supported")
     pads = ints(attrs, "pads", [0] * 2 * len(kernel_size))
     per_axis = [[pads[i], pads[i + len(kernel_size)]] for i in range(len(kernel_size))]
+    if pending is not None:
+        per_axis = [[a + p[0], b + p[1]] for (a, b), p in zip(per_axis, pending, strict=True)]
     spatial = r.shape[:-1]
     same = [same_pads(n, k, s) for n, k, s in zip(spatial, kernel_size, strides, strict=True)]
+    padding: Padding
     if all(p == [0, 0] for p in per_axis):
         padding = "valid"
     elif per_axis == same:
         padding = "same"
     else:
-        raise UnsupportedModelError(
-            f"{where}: pads {pads} are neither none nor Keras' 'same' padding {same}; "
-            "trigc supports those two"
-        )
-    kernel = np.moveaxis(w.values, (0, 1), (-1, -2))  # (C_out, C_in, *k) → (*k, C_in, C_out)
+        padding = tuple((int(a), int(b)) for a, b in per_axis)
+    values = grouped_kernel(w.values, int(attrs.get("group", 1)), r.features(), where)
+    kernel = np.moveaxis(values, (0, 1), (-1, -2))  # (C_out, C_in, *k) → (*k, C_in, C_out)
     c_out = kernel.shape[-1]
     if len(node.input) > 2 and node.input[2]:
         b = r.weights(r.const_input(node, 2, where))
@@ -57,6 +79,38 @@ def conv(r: OnnxReader, node: Any, name: str, where: str) -> None:
     attrs_ir = window_attrs(where, r.shape, kernel_size, strides, padding)
     r.layers.append(layer)
     r.shape = out_shape(attrs_ir, c_out)
+
+
+def pad(r: OnnxReader, node: Any, name: str, where: str) -> None:
+    """Zeros around the spatial axes, kept for the Conv that reads the tensor."""
+    attrs = node_attrs(node)
+    mode = attrs.get("mode", b"constant")
+    mode = mode.decode() if isinstance(mode, bytes) else str(mode)
+    if len(node.input) > 1 and node.input[1]:
+        pads = [int(v) for v in r.consts[r.const_input(node, 1, where)].reshape(-1)]
+    else:
+        pads = ints(attrs, "pads", [])
+    value = float(attrs.get("value", 0.0))
+    if len(node.input) > 2 and node.input[2]:
+        value = float(r.consts[r.const_input(node, 2, where)].reshape(-1)[0])
+    if len(node.input) > 3 and node.input[3]:
+        raise UnsupportedModelError(f"{where}: Pad with axes is not supported")
+    rank = len(r.layout) + 1
+    if (
+        mode != "constant"
+        or value != 0
+        or len(pads) != 2 * rank
+        or any(pads[k] or pads[k + rank] for k in (0, 1))
+    ):
+        raise UnsupportedModelError(
+            f"{where}: only zero padding of the spatial axes (mode 'constant', value 0) is "
+            f"supported, got mode {mode!r}, value {value}, pads {pads}"
+        )
+    if not r.channels_first or any(p < 0 for p in pads):
+        raise UnsupportedModelError(
+            f"{where}: padding (pads {pads}) of a tensor that is not [batch, C, *spatial]"
+        )
+    r.pads = tuple((pads[k], pads[k + rank]) for k in range(2, rank))
 
 
 def _pool(r: OnnxReader, node: Any, name: str, where: str, op: str) -> None:

@@ -59,12 +59,12 @@ def test_unsupported_onnx_node(tmp_path, capsys):
     inits = [om._init("w", np.ones((4, 4)))]
     nodes = [
         helper.make_node("MatMul", ["input", "w"], ["h"], "mm"),
-        helper.make_node("Softmax", ["h"], ["output"], "/head/Softmax"),
+        helper.make_node("Erf", ["h"], ["output"], "/head/Erf"),
     ]
     path = om.save(om._model(nodes, inits, 4, 4, "s"), tmp_path / "s.onnx")
     code, _, err = _run(["compile", path, "-o", tmp_path / "out"], capsys)
     assert code == EXIT_USAGE
-    assert "s.onnx: node '/head/Softmax' (Softmax) is not supported. Supported ops:" in err
+    assert "s.onnx: node '/head/Erf' (Erf) is not supported. Supported ops:" in err
     assert _nothing_written(tmp_path)
 
 
