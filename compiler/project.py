@@ -209,6 +209,10 @@ def compile_project(
                 raise ProjectError(f"{loaded.files}: model and weights files need distinct names")
             for f in loaded.files:
                 shutil.copyfile(f, tmp / "source" / f.name)
+            for f in loaded.companions:  # named relative to the model file: keep the path
+                rel = f.relative_to(loaded.files[0].parent)
+                (tmp / "source" / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f, tmp / "source" / rel)
             source = tmp / "source" / loaded.files[0].name
         else:
             source = tmp / "source" / "model.keras"

@@ -28,8 +28,9 @@ def edge_cases(graph: Graph) -> np.ndarray:
     consumers = graph.consumers(inp.output.name)
     if consumers and consumers[0].op == "dense":
         w = consumers[0].consts["weight"].values
+        positions = n // len(w)  # a dense layer over the last axis of an N-D input
         for column in np.asarray(w, dtype=object).T:
-            positive = np.array([v > 0 for v in column])
+            positive = np.tile([v > 0 for v in column], positions)
             rows.append(np.where(positive, hi, lo))
             rows.append(np.where(positive, lo, hi))
     return np.clip(np.array(rows, dtype=np.int64), lo, hi).reshape((-1, *inp.output.shape))

@@ -44,21 +44,33 @@ def _read_onnx(path: Path, weights: Path | None, options: FrontendOptions, progr
         return from_onnx(path, options)
 
 
+def _onnx_external_data(path: Path) -> tuple[Path, ...]:
+    from .onnx_reader import external_data_files  # noqa: PLC0415  (imports onnx)
+
+    return external_data_files(path)
+
+
+def _no_companions(path: Path) -> tuple[Path, ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class FileFormat:
-    """A model file format: its name, its reader, and the reference verify runs it with."""
+    """A model file format: its name, its reader, the reference verify runs it with, and the
+    files a model file refers to (ONNX's external data, which PyTorch's exporter writes)."""
 
     name: str
     reader: Reader
     reference: str  # "keras" or "onnx": see trigc.compiler.frontends.{keras,onnx}_reference
     takes_weights: bool = False  # a separate weights file (--weights)
+    companions: Callable[[Path], tuple[Path, ...]] = _no_companions
 
 
 FORMATS: dict[str, FileFormat] = {
     ".keras": FileFormat("keras", _read_keras, "keras"),
     ".h5": FileFormat("keras2-h5", _read_legacy, "keras"),
     ".json": FileFormat("keras2-json", _read_legacy, "keras", takes_weights=True),
-    ".onnx": FileFormat("onnx", _read_onnx, "onnx"),
+    ".onnx": FileFormat("onnx", _read_onnx, "onnx", companions=_onnx_external_data),
 }
 """File suffix -> format: the one table of what trigc reads."""
 FORMAT_HELP = (
@@ -77,6 +89,7 @@ class LoadedModel:
     format: str
     files: tuple[Path, ...]
     approximated: tuple[str, ...] = field(default_factory=tuple)
+    companions: tuple[Path, ...] = ()  # files the model file names (next to it)
 
 
 def model_format(path: Path, weights: Path | None = None) -> FileFormat:
@@ -128,8 +141,9 @@ def _read(
     if path.is_dir():
         raise TrigcError(f"{path}: is a directory, not a model file ({FORMAT_HELP})")
     files = (path, Path(weights)) if weights is not None else (path,)
-    graph, approximated = _cached_read(fmt, files, options, progress)
-    return LoadedModel(graph, fmt.name, files, tuple(approximated))
+    companions = fmt.companions(path)
+    graph, approximated = _cached_read(fmt, files, companions, options, progress)
+    return LoadedModel(graph, fmt.name, files, tuple(approximated), companions)
 
 
 LIBRARIES = ("keras", "qkeras", "tensorflow", "onnx", "qonnx", "numpy", "h5py")
@@ -137,13 +151,19 @@ LIBRARIES = ("keras", "qkeras", "tensorflow", "onnx", "qonnx", "numpy", "h5py")
 
 
 def _cached_read(
-    fmt: FileFormat, files: tuple[Path, ...], options: FrontendOptions, progress: Progress
+    fmt: FileFormat,
+    files: tuple[Path, ...],
+    companions: tuple[Path, ...],
+    options: FrontendOptions,
+    progress: Progress,
 ) -> tuple[Graph, list[str]]:
     """The reader's result, from the cache when the same files were read with the same options,
     libraries and trigc source before (a re-compile then needs no Keras or ONNX import)."""
     weights = files[1] if len(files) > 1 else None
     try:
-        key = content_key(files, fmt.name, repr(options), package_versions(LIBRARIES))
+        key = content_key(
+            files + companions, fmt.name, repr(options), package_versions(LIBRARIES)
+        )
     except OSError:  # an unreadable or missing file: the reader says which, and how to fix it
         return fmt.reader(files[0], weights, options, progress)
     hit = read_entry("frontend", key, ".json")

@@ -58,6 +58,8 @@ HANDLERS: dict[str, Handler] = {
     "AveragePool": tensor.average_pool,
     "GlobalAveragePool": tensor.global_average_pool,
     "GlobalMaxPool": tensor.global_max_pool,
+    "ReduceMean": tensor.reduce_mean,
+    "ReduceMax": tensor.reduce_max,
 }
 """ONNX op type -> its handler (one tensor read; merges of several are the reader's)."""
 SUPPORTED_OPS = (
@@ -65,7 +67,8 @@ SUPPORTED_OPS = (
     "LeakyRelu (power-of-two slope), Clip (0, whole max), HardSigmoid, Sigmoid, Tanh, Softmax, "
     "BatchNormalization, Flatten, Reshape, Transpose, Squeeze, Unsqueeze, Identity, Dropout, "
     "Cast (float to float), Conv (1-D/2-D, grouped and depthwise), Pad (zeros, before a Conv), "
-    "MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Add/Sub/Mul of two tensors, "
+    "MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean/ReduceMax (over the "
+    "spatial axes), Add/Sub/Mul of two tensors, "
     "Concat, Quant and BipolarQuant (QONNX); any standard op on constants (shape arithmetic)"
 )
 

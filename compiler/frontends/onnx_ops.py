@@ -4,13 +4,14 @@ activations, quantizers, casts and reshapes (see :data:`trigc.compiler.frontends
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from ..errors import UnsupportedModelError
 from . import onnx_layout as lay
-from .layers import ActivationLayer, BatchNormLayer, DenseLayer, Weights
+from .layers import ActivationLayer, BatchNormLayer, ConvLayer, DenseLayer, Weights
 from .onnx_quant import power_of_two_exponent
 from .onnx_reader import WINDOWED, OnnxReader, QuantNode, node_attrs, onnx_module, per_column
 from .quantizers import ActivationSpec, leaky_relu_spec
@@ -36,9 +37,24 @@ def matmul(r: OnnxReader, node: Any, name: str, where: str) -> None:
     kernel = r.weights(r.const_input(node, 1, where))
     if kernel.values.ndim != 2:
         raise UnsupportedModelError(f"{where}: the weight must be a matrix")
+    spatial = len(r.shape) - 1
     kernel = r.dense_rows(kernel, where)
     zeros = Weights(np.zeros(kernel.values.shape[1]), True)
-    r.layers.append(DenseLayer(name, "MatMul", kernel, zeros))
+    if spatial == 0:
+        r.layers.append(DenseLayer(name, "MatMul", kernel, zeros))
+        return
+    if spatial > 2:
+        raise UnsupportedModelError(
+            f"{where}: a MatMul over the last axis of a tensor with {spatial} leading axes; "
+            "trigc supports one or two"
+        )
+    # The same product at every position: a convolution with a window of one element.
+    pointwise = Weights(
+        kernel.values.reshape((1,) * spatial + kernel.values.shape),
+        kernel.quantized,
+        kernel.nominal,
+    )
+    r.layers.append(ConvLayer(name, "MatMul", pointwise, zeros, (1,) * spatial, "valid"))
 
 
 def add(r: OnnxReader, node: Any, name: str, where: str) -> None:
@@ -46,13 +62,13 @@ def add(r: OnnxReader, node: Any, name: str, where: str) -> None:
     last = r.layers[-1] if r.layers else None
     data = next(n for n in node.input if n and n not in r.consts)
     if (
-        isinstance(last, DenseLayer)
+        isinstance(last, DenseLayer | ConvLayer)
         and last.cls == "MatMul"
         and last.name == r.src
         and r.uses[data] == 1  # the product is read by this Add only
         and not np.any(last.bias.values)
     ):
-        r.layers[-1] = DenseLayer(last.name, "MatMul+Add", last.kernel, b)
+        r.layers[-1] = replace(last, cls="MatMul+Add", bias=b)
         return
     r.layers.append(BatchNormLayer(name, "Add", np.ones_like(b.values), b.values))
 

@@ -79,6 +79,22 @@ def load_onnx_model(path: Path) -> Any:
         raise TrigcError(f"{path}: could not be read as an ONNX model ({exc})") from None
 
 
+def external_data_files(path: Path) -> tuple[Path, ...]:
+    """The external data files an ONNX file's initializers are stored in (beside it)."""
+    onnx = onnx_module()
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # not readable: the reader says so
+        return ()
+    names = set()
+    for tensor in model.graph.initializer:
+        if tensor.data_location == onnx.TensorProto.EXTERNAL:
+            entries = {e.key: e.value for e in tensor.external_data}
+            if entries.get("location"):
+                names.add(entries["location"])
+    return tuple(Path(path).parent / n for n in sorted(names))
+
+
 def where_of(node: Any) -> str:
     return f"node {node.name or node.output[0]!r} ({node.op_type})"
 

@@ -47,7 +47,13 @@ def onnx_runner(path: Path) -> Runner:
         return lambda x: run_qonnx(shaped(x))
     import onnxruntime as ort  # noqa: PLC0415
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    if _static_batch(model):  # exported for one batch size: let onnxruntime take any
+        batched = _with_batch(model, "batch")
+        session = ort.InferenceSession(
+            batched.SerializeToString(), providers=["CPUExecutionProvider"]
+        )
+    else:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
 
     def run(x: np.ndarray) -> np.ndarray:
@@ -57,19 +63,40 @@ def onnx_runner(path: Path) -> Runner:
     return run
 
 
+def _static_batch(model: object) -> bool:
+    graph = model.graph  # type: ignore[attr-defined]
+    constants = {t.name for t in graph.initializer}
+    values = [v for v in graph.input if v.name not in constants] + list(graph.output)
+    return any(v.type.tensor_type.shape.dim[0].HasField("dim_value") for v in values)
+
+
+def _with_batch(model: object, batch: int | str) -> object:
+    """A copy of ``model`` whose inputs and outputs have batch ``batch`` (a size or a name)
+    and no recorded intermediate shapes (exporters record them for the batch they ran)."""
+    fixed = type(model)()  # type: ignore[operator]
+    fixed.CopyFrom(model)
+    graph = fixed.graph
+    constants = {t.name for t in graph.initializer}
+    for value in [v for v in graph.input if v.name not in constants] + list(graph.output):
+        dim = value.type.tensor_type.shape.dim[0]
+        if isinstance(batch, int):
+            dim.dim_value = batch
+        else:
+            dim.dim_param = batch
+    del graph.value_info[:]
+    return fixed
+
+
 def _qonnx_runner(model: object) -> Runner:
     from qonnx.core.modelwrapper import ModelWrapper  # noqa: PLC0415
     from qonnx.core.onnx_exec import execute_onnx  # noqa: PLC0415
     from qonnx.transformation.infer_shapes import InferShapes  # noqa: PLC0415
 
     def run(x: np.ndarray) -> np.ndarray:
-        fixed = type(model)()  # type: ignore[operator]
-        fixed.CopyFrom(model)
-        graph = fixed.graph
+        fixed = _with_batch(model, len(x))
+        graph = fixed.graph  # type: ignore[attr-defined]
         constants = {t.name for t in graph.initializer}
         inputs = [v for v in graph.input if v.name not in constants]
-        for value in inputs + list(graph.output):
-            value.type.tensor_type.shape.dim[0].dim_value = len(x)
         wrapper = ModelWrapper(fixed).transform(InferShapes())
         out = execute_onnx(wrapper, {inputs[0].name: x.astype(np.float32)})
         return np.asarray(out[graph.output[0].name])

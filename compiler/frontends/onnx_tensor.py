@@ -148,3 +148,37 @@ def global_average_pool(r: OnnxReader, node: Any, name: str, where: str) -> None
 
 def global_max_pool(r: OnnxReader, node: Any, name: str, where: str) -> None:
     _global_pool(r, node, name, where, "max_pool")
+
+
+def _reduce(op: str):
+    """ReduceMean/ReduceMax over every spatial axis of a ``[batch, C, *spatial]`` tensor: a
+    global pooling (PyTorch's dynamo exporter writes ``AdaptiveAvgPool2d(1)`` this way)."""
+
+    def handler(r: OnnxReader, node: Any, name: str, where: str) -> None:
+        attrs = node_attrs(node)
+        if "axes" in attrs:
+            axes = [int(a) for a in attrs["axes"]]
+        elif len(node.input) > 1 and node.input[1]:
+            axes = [int(a) for a in r.consts[r.const_input(node, 1, where)].reshape(-1)]
+        else:
+            axes = []
+        rank = len(r.layout) + 1
+        spatial = list(range(2, rank))
+        if not r.channels_first or sorted(a % rank for a in axes) != spatial:
+            raise UnsupportedModelError(
+                f"{r.path.name}: {where} over axes {axes} of ONNX shape "
+                f"{list(r.onnx_shape())}; trigc reduces over all spatial axes of a "
+                "[batch, C, *spatial] tensor (a global pooling)"
+            )
+        keep = bool(attrs.get("keepdims", 1))
+        r.layers.append(PoolLayer(name, node.op_type, op, None, None, keepdims=keep))
+        if keep:
+            r.shape = (*(1 for _ in r.shape[:-1]), r.shape[-1])
+        else:
+            r.shape, r.layout = (r.shape[-1],), (0,)
+
+    return handler
+
+
+reduce_mean = _reduce("avg_pool")
+reduce_max = _reduce("max_pool")
