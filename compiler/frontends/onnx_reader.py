@@ -442,6 +442,17 @@ class OnnxReader:
             self.layers.append(ReshapeLayer(name, cls, shape))
         self.shape, self.layout = shape, layout
 
+    def to_channels_first(self, name: str, cls: str) -> None:
+        """Hold an ONNX ``[C, *spatial]`` tensor as the IR's ``(*spatial, C)`` where only a
+        reshape is needed (an Unsqueeze'd channel axis of one, say)."""
+        shape = self.onnx_shape()
+        if self.channels_first or self.perm is not None or len(shape) < 2:
+            return
+        target, layout = (*shape[1:], shape[0]), lay.channels_first(len(shape))
+        before = lay.flatten_permutation(self.shape, self.layout)
+        if np.array_equal(before, lay.flatten_permutation(target, layout)):
+            self.relabel(name, cls, target, layout)
+
     def window(self, where: str, attrs: dict[str, Any], kernel: list[int]) -> list[int]:
         """Check the attributes every windowed op shares; return the strides."""
         if not self.channels_first or self.perm is not None:

@@ -51,6 +51,7 @@ def conv(r: OnnxReader, node: Any, name: str, where: str) -> None:
     kernel_size = list(w.values.shape[2:])
     pending = r.pads
     r.pads = None
+    r.to_channels_first(f"{name}_in", "Conv")
     strides = r.window(where, attrs, kernel_size)
     pads = ints(attrs, "pads", [0] * 2 * len(kernel_size))
     per_axis = [[pads[i], pads[i + len(kernel_size)]] for i in range(len(kernel_size))]
@@ -106,6 +107,7 @@ def pad(r: OnnxReader, node: Any, name: str, where: str) -> None:
             f"{where}: only zero padding of the spatial axes (mode 'constant', value 0) is "
             f"supported, got mode {mode!r}, value {value}, pads {pads}"
         )
+    r.to_channels_first(f"{name}_in", "Pad")
     if not r.channels_first or any(p < 0 for p in pads):
         raise UnsupportedModelError(
             f"{where}: padding (pads {pads}) of a tensor that is not [batch, C, *spatial]"
@@ -116,6 +118,7 @@ def pad(r: OnnxReader, node: Any, name: str, where: str) -> None:
 def _pool(r: OnnxReader, node: Any, name: str, where: str, op: str) -> None:
     attrs = node_attrs(node)
     kernel = ints(attrs, "kernel_shape", [])
+    r.to_channels_first(f"{name}_in", node.op_type)
     strides = r.window(where, attrs, kernel)
     if any(ints(attrs, "pads", [])) or attrs.get("ceil_mode", 0):
         raise UnsupportedModelError(
