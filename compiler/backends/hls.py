@@ -55,7 +55,7 @@ from ..names import CPP_KEYWORDS
 from .hls_export import write_export_script
 from .hls_io import IO_FORMAT, HlsIo, Port
 from .hls_rules import RULES
-from .options import BackendOptions
+from .options import BackendOptions, HlsLayerSettings
 
 HLS_FLAVORS = {"vitis": "Vitis", "vivado": "Vivado"}
 # The C simulation bridge and hls4ml's weight files pass values through C doubles.
@@ -78,6 +78,8 @@ class Lowered:
     output_layers: list[str] = field(default_factory=list)
     # IR tensor name -> traced layer, where it is not layer_of's (views share their source's).
     traced_by: dict[str, str] = field(default_factory=dict)
+    # hls4ml layer name -> the model layers (IR node name and origin) it computes.
+    origin_of: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 # -- public entry point -----------------------------------------------------------------------
@@ -179,6 +181,7 @@ def _add(
     lowered.layer_config[layer["name"]] = config
     lowered.layer_of[node.output.name] = layer["name"]
     lowered.traced_by.pop(node.output.name, None)
+    lowered.origin_of[layer["name"]] = (node.name, node.origin)
 
 
 def _where(node: Node) -> str:
@@ -273,7 +276,7 @@ def build_model(graph: Graph, lowered: Lowered, options: BackendOptions, outdir:
         output_dir=str(outdir),
         project_name=options.project_name,
         backend=flavor,
-        io_type="io_parallel",
+        io_type=options.io_type,
         part=options.part,
         clock_period=options.clock_period_ns,
     )
@@ -285,17 +288,43 @@ def build_model(graph: Graph, lowered: Lowered, options: BackendOptions, outdir:
         "Model": {
             "Precision": UNUSED_PRECISION,
             "ReuseFactor": options.reuse_factor,
-            "Strategy": "Latency",
+            "Strategy": options.strategy,
             "BitExact": False,  # hls4ml's own bit-width optimisation must not touch our types
         },
-        "LayerName": lowered.layer_config,
+        "LayerName": _with_layer_settings(lowered, options),
     }
+    if options.layer_types:
+        config["HLSConfig"]["LayerType"] = {
+            cls: _settings_config(s) for cls, s in options.layer_types
+        }
     try:
         return hls4ml.model.ModelGraph.from_layer_list(
             config, lowered.layers, lowered.input_layers, lowered.output_layers
         )
     except Exception as exc:  # hls4ml raises bare Exceptions and assertion errors
         raise TrigcError(f"hls4ml could not build graph {graph.name!r}: {exc}") from exc
+
+
+def _settings_config(settings: HlsLayerSettings) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    if settings.reuse_factor is not None:
+        config["ReuseFactor"] = settings.reuse_factor
+    if settings.strategy is not None:
+        config["Strategy"] = settings.strategy
+    return config
+
+
+def _with_layer_settings(lowered: Lowered, options: BackendOptions) -> dict[str, dict[str, Any]]:
+    """Every hls4ml layer's config, with the reuse factor and strategy its model layer asks
+    for (by the IR node's name or the model layer it comes from)."""
+    by_name = dict(options.layers)
+    config = {}
+    for name, layer_config in lowered.layer_config.items():
+        node_name, origin = lowered.origin_of.get(name, (name, name))
+        settings = by_name.get(node_name) or by_name.get(origin)
+        extra = _settings_config(settings) if settings is not None else {}
+        config[name] = {**layer_config, **extra}
+    return config
 
 
 def _check_kept_layers(graph: Graph, lowered: Lowered, hls_model: Any) -> None:

@@ -25,11 +25,13 @@ PLACEHOLDER_TYPE = FixedType(1, 1)
 @dataclass(frozen=True)
 class FrontendOptions:
     """How to read a model: the input type when the model has no input quantizer, whether
-    inexact constants may be rounded, and the precision configuration for float layers."""
+    inexact constants may be rounded, the precision configuration for float layers, and
+    whether a float model without one is refused rather than given hls4ml's default."""
 
     input_type: FixedType | None = None
     allow_inexact: bool = False
     precision: PrecisionConfig | None = None
+    strict: bool = False  # refuse a float model without a configuration (no default)
 
 
 class GraphBuilder:

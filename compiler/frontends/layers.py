@@ -13,7 +13,7 @@ be exact fixed-point numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from .layers_tensor import (
     lower_pool,
     lower_reshape,
 )
+from .precision_config import PrecisionConfig
 from .quantizers import ActivationSpec, exact_mantissas
 
 # Extra fractional bits kept before rounding a float64 to a type: enough for every tie.
@@ -244,6 +245,35 @@ class Wiring:
         return layers[k + 1] if readers == [k + 1] and self.inputs[k + 1] == (name,) else None
 
 
+def is_float_model(layers: list[Layer]) -> bool:
+    """Whether no quantizer of the model produced any of its weights or activations."""
+    for layer in layers:
+        if isinstance(layer, DenseLayer | ConvLayer):
+            if layer.kernel.quantized or layer.bias.quantized or layer.activation_quantized:
+                return False
+        elif isinstance(layer, ActivationLayer) and layer.quantized:
+            return False
+    return True
+
+
+def float_model_rule(name: str, layers: list[Layer], options: FrontendOptions) -> FrontendOptions:
+    """The one rule for float models, in every frontend: without a precision configuration
+    they take hls4ml's default (``fixed<16,6>`` for every weight, bias, result and the input),
+    the approximation recorded; with ``strict`` they are refused instead.  Models with any
+    quantizer are read exactly and refuse float parts that cannot be exact."""
+    if options.precision is not None or not is_float_model(layers):
+        return options
+    if options.strict:
+        raise InexactError(
+            f"model {name!r} has no quantizer and no precision configuration, so its float "
+            "weights and outputs would be cast to hls4ml's default fixed<16,6> and the firmware "
+            "would approximate the model. Give the precisions with --config (hls4ml's "
+            "Model/LayerName Precision), quantize the model, or drop --strict to accept"
+            " the default."
+        )
+    return replace(options, precision=PrecisionConfig(source="hls4ml default (float model)"))
+
+
 def lower_layers(
     model_name: str,
     in_shape: tuple[int, ...],
@@ -259,6 +289,7 @@ def lower_layers(
     Returns the graph and the names of the layers whose float values or outputs were cast to
     the precision configuration (empty when the IR is exactly the model).
     """
+    options = float_model_rule(model_name, layers, options)
     b = GraphBuilder(model_name, options)
     cfg = options.precision
     in_type = options.input_type or (cfg.precision(input_name, "result") if cfg else None)

@@ -161,9 +161,7 @@ def _cached_read(
     libraries and trigc source before (a re-compile then needs no Keras or ONNX import)."""
     weights = files[1] if len(files) > 1 else None
     try:
-        key = content_key(
-            files + companions, fmt.name, repr(options), package_versions(LIBRARIES)
-        )
+        key = content_key(files + companions, fmt.name, repr(options), package_versions(LIBRARIES))
     except OSError:  # an unreadable or missing file: the reader says which, and how to fix it
         return fmt.reader(files[0], weights, options, progress)
     hit = read_entry("frontend", key, ".json")

@@ -24,7 +24,6 @@ from . import onnx_tensor as tensor
 from .builder import FrontendOptions
 from .layers import Wiring, lower_layers
 from .onnx_reader import Handler, OnnxReader, load_onnx_model
-from .precision_config import PrecisionConfig
 
 HANDLERS: dict[str, Handler] = {
     "Gemm": ops.gemm,
@@ -98,9 +97,6 @@ def from_onnx(path: Path, options: FrontendOptions | None = None) -> tuple[Graph
         )
     if not reader.layers or out.source == reader.input.name:
         raise UnsupportedModelError(f"{path.name}: the graph has no node trigc can compile")
-    if options.precision is None:
-        default = None if reader.any_quant else PrecisionConfig()
-        options = FrontendOptions(options.input_type, options.allow_inexact, default)
     name = identifier(model.graph.name or path.stem)
     chain = [(reader.input.name,)] + [(layer.name,) for layer in reader.layers[:-1]]
     wiring = None

@@ -174,7 +174,7 @@ def test_qbatchnormalization_with_quantizers_is_refused():
         ("gamma_quantizer", "beta_quantizer", "mean_quantizer", "variance_quantizer")
     )  # noqa: E501
     g = from_keras(model(**none), FrontendOptions(allow_inexact=True))
-    assert [n.op for n in g.nodes][-1] == "scale_shift"
+    assert any("qbn" in n.origin for n in g.nodes)  # read (a float model: folded into 'd')
 
 
 def test_float_keras_model_takes_the_config_precision():

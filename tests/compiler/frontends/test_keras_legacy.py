@@ -160,8 +160,11 @@ def test_float_layers_take_the_config_precision(tmp_path):
         lk.dense("fc2", rng.normal(0, 0.5, (5, 2)), rng.normal(0, 0.5, 2)),
     ]
     path = lk.write_h5(tmp_path / "f.h5", lk.sequential_config("f", 6, layers), layers)
-    with pytest.raises(InexactError, match="'fc1'"):
-        from_legacy_keras(path)  # float weights need a configuration (or --allow-inexact)
+    with pytest.raises(InexactError, match="no quantizer and no precision configuration"):
+        from_legacy_keras(path, options=FrontendOptions(strict=True))
+    g, approximated = from_legacy_keras(path)  # a float model: hls4ml's default, recorded
+    assert approximated == ["bn", "fc1", "fc2"]
+    assert {n.output.type for n in g.nodes if n.op == "dense"} == {FixedType(16, 6)}
     cfg = config_from_dict(
         {
             "Model": {"Precision": "fixed<16,6>"},
