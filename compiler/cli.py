@@ -98,8 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "model",
         type=Path,
+        nargs="?",
+        default=None,
         help="model file: .keras (Keras 3 / qkeras-v3), .h5 (Keras 2 / QKeras 0.9), .json "
-        "(Keras 2 architecture, with --weights) or .onnx (ONNX / QONNX)",
+        "(Keras 2 architecture, with --weights) or .onnx (ONNX / QONNX); default: the "
+        "--config file's KerasJson/KerasH5/KerasModel/OnnxModel",
     )
     c.add_argument(
         "--weights", type=Path, default=None, help="weights .h5 file of a Keras 2 .json model"
@@ -108,10 +111,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         type=Path,
         default=None,
-        help="hls4ml-style YAML config (Model/LayerName Precision, ReuseFactor) giving the "
-        "precision of float layers (ONNX float models default to fixed<16,6>)",
+        help="an hls4ml configuration file (as for `hls4ml convert -c`: the model, OutputDir, "
+        "ProjectName, Part, ClockPeriod, Backend, IOType, HLSConfig) or just its HLSConfig "
+        "(Model/LayerName/LayerType Precision, ReuseFactor, Strategy); float models without "
+        "one take hls4ml's default fixed<16,6>",
     )
-    c.add_argument("-o", "--output", type=Path, required=True, help="project directory")
+    c.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="project directory (or the config's OutputDir)",
+    )
+    c.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a float model that has no --config instead of using fixed<16,6>",
+    )
     c.add_argument(
         "--backend",
         type=_backends,
@@ -134,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="output the one-hot of the largest output (the first on ties) instead of the values",
     )
-    c.add_argument("--part", type=_part, default="xcvu9p-flga2104-2L-e", help="FPGA part")
+    c.add_argument(
+        "--part", type=_part, default=None, help="FPGA part (default xcvu9p-flga2104-2L-e)"
+    )
     c.add_argument(
         "--max-luts",
         type=_count(1),
@@ -160,8 +178,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--hls",
         choices=("Vitis", "Vivado"),
-        default="Vitis",
-        help="HLS tool flavour of the hls project",
+        default=None,
+        help="HLS tool flavour of the hls project (default Vitis)",
+    )
+    c.add_argument(
+        "--io-type",
+        choices=("io_parallel", "io_stream"),
+        default=None,
+        help="hls4ml IOType of the hls project (default io_parallel; the rtl backend is "
+        "always fully parallel)",
+    )
+    c.add_argument(
+        "--strategy",
+        choices=("Latency", "Resource"),
+        default=None,
+        help="hls4ml Strategy of the hls project (default: the config's, else Latency)",
     )
     c.add_argument("--project-name", default=None, help="top-level name (default: model name)")
     c.add_argument("--force", action="store_true", help="replace a non-project directory")
@@ -253,15 +284,10 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             args.clock_mhz = budget.clock_mhz
     if args.clock_mhz is not None:
         args.clock_period = 1000.0 / args.clock_mhz
-    elif args.clock_period is None:
-        args.clock_period = 5.0
-    precision = None
-    if args.config is not None:
-        from .frontends.precision_config import load_config  # noqa: PLC0415
+    from .compile_settings import resolve_compile_args  # noqa: PLC0415
 
-        precision = load_config(args.config)  # a bad config fails before anything is written
-    if args.reuse_factor is None:
-        args.reuse_factor = (precision.reuse_factor if precision else None) or 1
+    settings = resolve_compile_args(args)
+    precision = settings.precision
     project_name = identifier(args.project_name or args.model.stem)
     options = CompileOptions(
         backends=args.backend,
@@ -269,6 +295,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         allow_inexact=args.allow_inexact,
         precision=precision,
         argmax=args.argmax,
+        strict=args.strict,
         backend=BackendOptions(
             project_name=project_name,
             part=args.part,
@@ -276,8 +303,14 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             reuse_factor=args.reuse_factor,
             hls_flavor=args.hls,
             max_luts=args.max_luts,
+            io_type=args.io_type,
+            strategy=args.strategy,
+            layers=settings.layers,
+            layer_types=settings.layer_types,
         ),
     )
+    for warning in settings.warnings:
+        print(f"trigc compile: warning: {warning}", file=sys.stderr)
     progress = Progress() if args.quiet else Progress.to_stdout()
     project = compile_project(
         args.model, args.output, options, force=args.force, weights=args.weights, progress=progress

@@ -55,6 +55,7 @@ class CompileOptions:
     backend: BackendOptions = field(default_factory=BackendOptions)
     precision: PrecisionConfig | None = None  # --config: precision of float layers
     argmax: bool = False  # --argmax: one-hot of the largest output instead of the outputs
+    strict: bool = False  # --strict: refuse a float model without a configuration
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,12 +64,13 @@ class CompileOptions:
             "allow_inexact": self.allow_inexact,
             "precision_config": self.precision.to_json() if self.precision else None,
             "argmax": self.argmax,
+            "strict": self.strict,
             **asdict(self.backend),
         }
 
     @property
     def frontend(self) -> FrontendOptions:
-        return FrontendOptions(self.input_type, self.allow_inexact, self.precision)
+        return FrontendOptions(self.input_type, self.allow_inexact, self.precision, self.strict)
 
 
 def to_graph(model: Any, options: CompileOptions | None = None) -> Graph:

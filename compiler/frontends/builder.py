@@ -140,7 +140,7 @@ class GraphBuilder:
                 self._scale(spec, f"{name}_alpha", origin)
                 return
         if spec.kind == "function":
-            self._function(spec.function, name, origin)
+            self._function(spec.function, name, origin, spec.type)
             return
         node = self.add(name, spec.kind, shape, spec.type, origin)
         if spec.kind == "leaky_relu":
@@ -149,11 +149,11 @@ class GraphBuilder:
             self.set_attrs(node, max_value=spec.max_value)
         self._scale(spec, f"{name}_alpha", origin)
 
-    def _function(self, function: str, name: str, origin: str) -> None:
+    def _function(self, function: str, name: str, origin: str, out: FixedType | None) -> None:
         """A sigmoid, tanh or softmax as the model defines it (a real-valued ``function`` node,
         tabulated by the ``tabulate_functions`` pass); the model computes it in float, so the
         layer is recorded as approximated."""
-        node = self.add(name, "function", self.last.output.shape, None, origin)
+        node = self.add(name, "function", self.last.output.shape, out, origin)
         self.set_attrs(node, function=function)
         self.approximated.append(origin)
 

@@ -146,16 +146,28 @@ def cast_float(values: np.ndarray, t: FixedType, where: str) -> np.ndarray:
 
 
 class _Lowering:
-    def __init__(self, b: GraphBuilder) -> None:
+    def __init__(self, b: GraphBuilder, layers: list[Layer]) -> None:
         self.b = b
         self.cfg = b.options.precision
         self.approximated: list[str] = []
+        self.classes = {layer.name: layer.cls for layer in layers}
+
+    def config_type(self, layer: str, role: str) -> FixedType | None:
+        """The configuration's type for ``role`` of ``layer`` (by name, then by class)."""
+        assert self.cfg is not None
+        return self.cfg.precision(layer, role, self.classes.get(layer))
+
+    def function(self, spec: ActivationSpec, name: str, origin: str, config_name: str) -> None:
+        """A sigmoid/tanh/softmax whose result takes the configured precision, as in hls4ml."""
+        if self.cfg is not None and spec.type is None:
+            spec = replace(spec, type=self.config_type(config_name, "result"))
+        self.b.activation(spec, name, origin)
 
     def const(
         self, w: Weights, layer: str, role: str, where: str, fallback: FixedType = FALLBACK_TYPE
     ) -> Const:
         opts = self.b.options
-        target = self.cfg.precision(layer, role) if self.cfg and not w.quantized else None
+        target = self.config_type(layer, role) if self.cfg and not w.quantized else None
         if target is not None:
             self.approximated.append(layer)
             return Const(cast_float(w.values, target, where), target)
@@ -170,7 +182,7 @@ class _Lowering:
             return None
         if isinstance(nxt, ActivationLayer) and nxt.quantized:
             return None
-        t = self.cfg.precision(layer, "result")
+        t = self.config_type(layer, "result")
         if t is not None:
             self.approximated.append(layer)
         return t
@@ -191,7 +203,12 @@ class _Lowering:
         out_type = self.result_type(result_name, float_out, nxt if plain else None)
         shape = (*self.b.last.output.shape[:-1], kernel.values.shape[1])  # over the last axis
         self.b.add(d.name, "dense", shape, out_type, origin, consts)
-        if d.activation is not None:
+        if d.activation is not None and d.activation.kind == "function":
+            # hls4ml names a fused activation layer <layer>_<function>
+            self.function(
+                d.activation, f"{d.name}_act", d.name, f"{d.name}_{d.activation.function}"
+            )
+        elif d.activation is not None:
             self.b.activation(d.activation, f"{d.name}_act", d.name)
 
     def conv(self, c: ConvLayer, nxt: Layer | None) -> None:
@@ -297,7 +314,7 @@ def lower_layers(
     if wiring is not None:
         b.input_shared = sum(input_name in names for names in wiring.inputs) > 1
     produced = {input_name: b.nodes[0]}
-    low = _Lowering(b)
+    low = _Lowering(b, layers)
     i = 0
     while i < len(layers):
         layer = layers[i]
@@ -335,6 +352,8 @@ def lower_layers(
             low.dense(layer, None, nxt)
         elif isinstance(layer, BatchNormLayer):
             low.batchnorm(layer, nxt)
+        elif layer.spec.kind == "function":
+            low.function(layer.spec, layer.name, layer.name, layer.name)
         else:
             b.activation(layer.spec, layer.name, layer.name)
         produced[layer.name] = b.last

@@ -9,12 +9,15 @@ Users bring the configuration they already have for hls4ml, as YAML or a dict::
       fc1:
         Precision: {weight: fixed<8,3>, bias: fixed<8,3>, result: fixed<16,6,RND,SAT>}
 
-A whole hls4ml configuration file with the above under ``HLSConfig`` is accepted too.  trigc
-applies it only to what the model leaves open (float weights, float layer outputs); quantizers
-in the model always win.  ``accum`` is accepted and not used: trigc's accumulators are exact by
-construction (their width is inferred so that they never overflow).  ``auto`` means "let trigc
-infer the exact type".  ``Strategy`` may only be ``Latency`` (what trigc builds); per-layer
-reuse factors must equal the model's.
+A whole hls4ml configuration file with the above under ``HLSConfig`` is accepted too
+(:mod:`.hls4ml_file` reads its other keys).  trigc applies precisions only to what the model
+leaves open (float weights, float layer outputs, the result of every float layer, softmax
+included); quantizers in the model always win.  ``LayerType`` sections give precisions per layer
+class (``Dense`` also matches QKeras' ``QDense``).  ``Strategy`` (``Latency``/``Resource``) and
+``ReuseFactor``, for the model and per layer, choose hls4ml's implementations in the hls backend.
+``auto`` means "let trigc infer the exact type".  Keys trigc does not honour (``accum``: trigc's
+accumulators are exact by construction; softmax/sigmoid table settings: trigc uses hls4ml's
+default tables) are named in :attr:`PrecisionConfig.warnings`, never silently dropped.
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ class ConfigError(TrigcError):
 
 @dataclass(frozen=True)
 class LayerConfig:
-    """Precisions (``None``: infer) and reuse factor of one layer."""
+    """Precisions (``None``: infer), reuse factor and strategy of one layer."""
 
     precision: Mapping[str, FixedType | None] = field(default_factory=dict)
     reuse_factor: int | None = None
+    strategy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,26 +58,42 @@ class PrecisionConfig:
     reuse_factor: int | None = None
     layers: Mapping[str, LayerConfig] = field(default_factory=dict)
     source: str = "default"
+    strategy: str = "Latency"
+    layer_types: Mapping[str, LayerConfig] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
-    def precision(self, layer: str, role: str) -> FixedType | None:
-        """The type for ``role`` (weight, bias, scale, result) of ``layer``; None: infer."""
-        specific = self.layers.get(layer)
-        if specific is not None and role in specific.precision:
-            return specific.precision[role]
-        if specific is not None and role == "scale" and "weight" in specific.precision:
-            return specific.precision["weight"]
+    def precision(self, layer: str, role: str, cls: str | None = None) -> FixedType | None:
+        """The type for ``role`` (weight, bias, scale, result) of ``layer`` (of class
+        ``cls``): its ``LayerName`` entry, else its ``LayerType`` entry, else the model's
+        default; None: infer."""
+        for specific in (self.layers.get(layer), self._of_type(cls)):
+            if specific is not None and role in specific.precision:
+                return specific.precision[role]
+            if specific is not None and role == "scale" and "weight" in specific.precision:
+                return specific.precision["weight"]
         return self.default
+
+    def _of_type(self, cls: str | None) -> LayerConfig | None:
+        if cls is None:
+            return None
+        return self.layer_types.get(cls) or (
+            self.layer_types.get(cls[1:]) if cls.startswith("Q") else None
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able summary for the project manifest."""
+
+        def types(c: LayerConfig) -> dict[str, str]:
+            return {r: str(t) if t else "auto" for r, t in sorted(c.precision.items())}
+
         return {
             "source": self.source,
             "default": str(self.default) if self.default else "auto",
             "reuse_factor": self.reuse_factor,
-            "layers": {
-                name: {r: str(t) if t else "auto" for r, t in sorted(c.precision.items())}
-                for name, c in sorted(self.layers.items())
-            },
+            "strategy": self.strategy,
+            "layers": {name: types(c) for name, c in sorted(self.layers.items())},
+            "layer_types": {name: types(c) for name, c in sorted(self.layer_types.items())},
+            "warnings": list(self.warnings),
         }
 
 
@@ -98,7 +118,32 @@ def _reuse(value: Any, where: str) -> int | None:
     return value
 
 
-def _layer(name: str, cfg: Any, where: str) -> LayerConfig:
+# What trigc does not honour, and why: named in a warning whenever a configuration gives it.
+IGNORED_ROLES = {
+    "accum": "trigc's accumulators are exact by construction (never overflow)",
+    "table": "trigc tabulates with hls4ml's default tables (1024 entries, fixed<18,8>)",
+    "exp_table": "trigc tabulates with hls4ml's default tables (1024 entries, fixed<18,8>)",
+    "inv_table": "trigc tabulates with hls4ml's default tables (1024 entries, fixed<18,8>)",
+}
+LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy", "Trace")  # Trace: trigc traces every layer
+MODEL_KEYS = ("Precision", "ReuseFactor", "Strategy", "TraceOutput")
+STRATEGIES = {"latency": "Latency", "resource": "Resource"}
+
+
+def _strategy(cfg: Mapping[str, Any], where: str) -> str | None:
+    if "Strategy" not in cfg:
+        return None
+    strategy = STRATEGIES.get(str(cfg["Strategy"]).lower())
+    if strategy is None:
+        raise ConfigError(
+            f"{where}: Strategy {cfg['Strategy']!r} is not supported; the hls backend builds "
+            "hls4ml's Latency or Resource implementations (the rtl backend is always fully "
+            "parallel)"
+        )
+    return strategy
+
+
+def _layer(name: str, cfg: Any, where: str, warnings: list[str]) -> LayerConfig:
     if not isinstance(cfg, Mapping):
         raise ConfigError(f"{where}: layer {name!r} must map to Precision/ReuseFactor, got {cfg!r}")
     precision = cfg.get("Precision", {})
@@ -108,62 +153,74 @@ def _layer(name: str, cfg: Any, where: str) -> LayerConfig:
         types = {}
         for role, text in precision.items():
             key = _ROLE_ALIASES.get(str(role), str(role))
+            if key in IGNORED_ROLES:
+                warnings.append(
+                    f"{where} {name}.Precision.{role} is not used: {IGNORED_ROLES[key]}"
+                )
+                continue
             if key not in ROLES:
-                continue  # hls4ml roles trigc has no use for (table, ...)
+                warnings.append(f"{where} {name}.Precision.{role} is not used by trigc")
+                continue
             types[key] = _type(text, f"{where} {name}.Precision.{role}")
     else:
         raise ConfigError(f"{where}: {name}.Precision must be a string or a mapping")
-    _check_strategy(cfg, f"{where} {name}")
-    return LayerConfig(types, _reuse(cfg.get("ReuseFactor"), f"{where} {name}"))
-
-
-def _check_strategy(cfg: Mapping[str, Any], where: str) -> None:
-    strategy = str(cfg.get("Strategy", "Latency"))
-    if strategy.lower() != "latency":
-        raise ConfigError(
-            f"{where}: Strategy {strategy!r} is not supported; trigc builds fully unrolled "
-            "io_parallel designs with the Latency strategy. Remove Strategy or set it to Latency "
-            "(the reuse factor still applies to the hls project)."
-        )
+    for key in cfg:
+        if key not in LAYER_KEYS:
+            warnings.append(
+                f"{where} {name}.{key} is not honoured (trigc tabulates softmax/sigmoid/tanh "
+                "with hls4ml's default tables and the latency implementation)"
+                if key in ("table_size", "exp_table_t", "inv_table_t", "table_t", "implementation")
+                else f"{where} {name}.{key} is not used by trigc"
+            )
+    reuse = _reuse(cfg.get("ReuseFactor"), f"{where} {name}")
+    return LayerConfig(types, reuse, _strategy(cfg, f"{where} {name}"))
 
 
 def config_from_dict(cfg: Mapping[str, Any], source: str = "dict") -> PrecisionConfig:
-    """Read an hls4ml-style configuration (``Model`` / ``LayerName``, optionally under
-    ``HLSConfig``)."""
+    """Read an hls4ml-style configuration (``Model`` / ``LayerName`` / ``LayerType``,
+    optionally under ``HLSConfig``)."""
     if not isinstance(cfg, Mapping):
         raise ConfigError(f"{source}: an hls4ml configuration must be a mapping")
     if "HLSConfig" in cfg:
-        cfg = cfg["HLSConfig"]
+        cfg = cfg["HLSConfig"] or {}
     unknown = [k for k in cfg if k not in ("Model", "LayerName", "LayerType")]
     if unknown:
         raise ConfigError(
-            f"{source}: unknown section(s) {unknown}; trigc reads Model and LayerName "
-            "(as hls4ml does), optionally under HLSConfig"
+            f"{source}: unknown section(s) {unknown}; trigc reads Model, LayerName and "
+            "LayerType (as hls4ml does), optionally under HLSConfig"
         )
-    if "LayerType" in cfg:
-        raise ConfigError(
-            f"{source}: LayerType sections are not supported; give per-layer precisions under "
-            "LayerName"
-        )
+    warnings: list[str] = []
     model = cfg.get("Model", {}) or {}
     precision = model.get("Precision", str(DEFAULT_PRECISION))
     if isinstance(precision, Mapping):
+        for role in precision:
+            if role != "default":
+                warnings.append(f"{source} Model.Precision.{role} is not used by trigc")
         precision = precision.get("default", str(DEFAULT_PRECISION))
     default = _type(precision, f"{source} Model.Precision")
     reuse = _reuse(model.get("ReuseFactor"), f"{source} Model")
-    _check_strategy(model, f"{source} Model")
-    layers = {
-        str(name): _layer(str(name), c, source)
-        for name, c in (cfg.get("LayerName", {}) or {}).items()
-    }
-    for name, layer in layers.items():
-        if layer.reuse_factor is not None and layer.reuse_factor != (reuse or 1):
-            raise ConfigError(
-                f"{source}: layer {name!r} asks for ReuseFactor {layer.reuse_factor} but the "
-                f"model's is {reuse or 1}; trigc supports one reuse factor for the whole model "
-                "for now. Set Model.ReuseFactor instead."
-            )
-    return PrecisionConfig(default, reuse, layers, source)
+    strategy = _strategy(model, f"{source} Model") or "Latency"
+    for key in model:
+        if key not in MODEL_KEYS:
+            warnings.append(f"{source} Model.{key} is not used by trigc")
+    sections = {}
+    for section in ("LayerName", "LayerType"):
+        entries = cfg.get(section, {}) or {}
+        if not isinstance(entries, Mapping):
+            raise ConfigError(f"{source}: {section} must map layer names to their settings")
+        sections[section] = {
+            str(name): _layer(str(name), c, f"{source} {section}", warnings)
+            for name, c in entries.items()
+        }
+    return PrecisionConfig(
+        default,
+        reuse,
+        sections["LayerName"],
+        source,
+        strategy,
+        sections["LayerType"],
+        tuple(warnings),
+    )
 
 
 def load_config(path: Path) -> PrecisionConfig:
