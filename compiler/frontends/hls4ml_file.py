@@ -118,7 +118,7 @@ def hls4ml_file_from_dict(data: Mapping[str, Any], path: Path) -> Hls4mlFile:
     """Read the keys of an hls4ml configuration file (see the module doc)."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path.name}: an hls4ml configuration must be a mapping")
-    if not any(k in data for k in TOP_KEYS if k != "HLSConfig") and "HLSConfig" not in data:
+    if not any(k in data for k in (*TOP_KEYS, *NOT_USED)):
         precision = config_from_dict(data, path.name)  # precisions only
         return Hls4mlFile(path, precision, warnings=precision.warnings)
     warnings: list[str] = []

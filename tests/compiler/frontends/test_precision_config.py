@@ -53,13 +53,9 @@ def test_defaults_and_dicts():
     [
         ({"Model": {"Precision": "fixed<16>"}}, "Model.Precision"),
         ({"Model": {"ReuseFactor": 0}}, "ReuseFactor must be a positive integer"),
-        (
-            {"Model": {"ReuseFactor": 1}, "LayerName": {"fc": {"ReuseFactor": 4}}},
-            "one reuse factor for the whole model",
-        ),
-        ({"LayerType": {"Dense": {}}}, "LayerType sections are not supported"),
-        ({"Model": {"Strategy": "Resource"}}, "Strategy 'Resource' is not supported"),
-        ({"LayerName": {"fc": {"Strategy": "resource"}}}, "fc: Strategy 'resource' is not"),
+        ({"LayerType": {"Dense": 3}}, "layer 'Dense' must map to Precision"),
+        ({"Model": {"Strategy": "Unrolled"}}, "Strategy 'Unrolled' is not supported"),
+        ({"LayerName": {"fc": {"Strategy": "distributed"}}}, "fc: Strategy 'distributed' is not"),
         ({"OutputDir": "x"}, r"unknown section\(s\) \['OutputDir'\]"),
         ({"LayerName": {"fc": 3}}, "layer 'fc' must map to Precision"),
     ],
@@ -76,3 +72,38 @@ def test_bad_files(tmp_path):
     bad.write_text("Model: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+def test_strategies_reuse_factors_and_layer_types():
+    cfg = config_from_dict(
+        {
+            "Model": {"Precision": "fixed<16,6>", "ReuseFactor": 2, "Strategy": "resource"},
+            "LayerName": {"fc1": {"ReuseFactor": 4, "Strategy": "Latency"}},
+            "LayerType": {"Dense": {"Precision": {"weight": "fixed<8,2>"}}},
+        }
+    )
+    assert (cfg.strategy, cfg.reuse_factor) == ("Resource", 2)
+    assert (cfg.layers["fc1"].reuse_factor, cfg.layers["fc1"].strategy) == (4, "Latency")
+    assert cfg.precision("fc2", "weight", "Dense") == FixedType(8, 2)
+    assert cfg.precision("fc2", "weight", "QDense") == FixedType(8, 2)  # QKeras' class too
+    assert cfg.precision("fc2", "weight", "Conv1D") == FixedType(16, 6)
+    assert cfg.precision("fc2", "weight") == FixedType(16, 6)
+    assert cfg.warnings == ()
+
+
+def test_keys_trigc_does_not_honour_are_named():
+    cfg = config_from_dict(
+        {
+            "Model": {"Precision": "fixed<16,6>", "BramFactor": 100},
+            "LayerName": {
+                "fc1": {"Precision": {"accum": "fixed<32,16>", "weight": "fixed<8,2>"}},
+                "sm": {"table_size": 2048, "exp_table_t": "fixed<18,8>"},
+            },
+        },
+        "c.yml",
+    )
+    text = "\n".join(cfg.warnings)
+    assert "c.yml Model.BramFactor is not used" in text
+    assert "fc1.Precision.accum is not used: trigc's accumulators are exact" in text
+    assert "sm.table_size is not honoured" in text and "sm.exp_table_t is not honoured" in text
+    assert cfg.precision("fc1", "weight") == FixedType(8, 2)
