@@ -1,4 +1,4 @@
-"""The model suite of trigc: twelve small models, one per kind users bring, each built here,
+"""The model suite of trigc: fourteen small models, one per kind users bring, each built here,
 compiled with ``trigc compile --backend rtl,hls`` and checked with ``trigc verify --json``.
 
 Every comparison verify makes must be identical on every vector (the model's own framework
@@ -49,6 +49,8 @@ SUITE = [
     "qonnx",
     "legacy_json_h5",
     "legacy_h5_qkeras",
+    "depthwise_separable",
+    "depthwise_separable_float",
 ]
 AUTO_CONFIG = "Model:\n  Precision: auto\n"
 
@@ -73,7 +75,18 @@ class Outcome:
 
 def _keras_models(d: Path) -> dict[str, Model]:
     import keras
-    from qkeras import QActivation, QConv1D, QConv2D, QDense, binary, quantized_bits, ternary
+    from qkeras import (
+        QActivation,
+        QAveragePooling2D,
+        QConv1D,
+        QConv2D,
+        QDense,
+        QDepthwiseConv2D,
+        QSeparableConv2D,
+        binary,
+        quantized_bits,
+        ternary,
+    )
     from qkeras import quantized_relu as qrelu
 
     def q(bits: int, integer: int):
@@ -135,6 +148,44 @@ def _keras_models(d: Path) -> dict[str, Model]:
             L.Flatten(name="flat"),
             dense(3, "out"),
         ],
+        # zero padding folded into a depthwise convolution (multiplier 2), a separable
+        # convolution with 'same' padding, QKeras' average pooling
+        "depthwise_separable": lambda: [
+            keras.Input((8, 8, 2)),
+            QActivation(q(6, 2), **inq),
+            L.ZeroPadding2D(((1, 0), (0, 1)), name="zp"),
+            QDepthwiseConv2D(
+                3,
+                depth_multiplier=2,
+                depthwise_quantizer=q(4, 0),
+                bias_quantizer=q(4, 0),
+                name="dw",
+            ),
+            QActivation(qrelu(6, 2), name="relu1"),
+            QSeparableConv2D(
+                3,
+                3,
+                depthwise_quantizer=q(4, 0),
+                pointwise_quantizer=q(4, 0),
+                bias_quantizer=q(4, 0),
+                padding="same",
+                name="sep",
+            ),
+            QActivation(qrelu(6, 2), name="relu2"),
+            QAveragePooling2D(2, average_quantizer=q(8, 0), name="qap"),
+            L.Flatten(name="flat"),
+            dense(3, "out"),
+        ],
+        "depthwise_separable_float": lambda: [
+            keras.Input((16, 3)),
+            L.DepthwiseConv1D(3, name="dw1"),
+            L.ReLU(name="relu"),
+            L.SeparableConv1D(4, 3, name="sep1"),
+            L.ZeroPadding1D((2, 1), name="zp1"),
+            L.Conv1D(2, 3, name="c"),
+            L.Flatten(name="flat"),
+            L.Dense(3, name="d"),
+        ],
     }
     models = {}
     for k, (name, build) in enumerate(builds.items()):
@@ -152,6 +203,8 @@ def _keras_models(d: Path) -> dict[str, Model]:
             kernel.flat[smallest] = 0.0
             layer.set_weights([kernel, bias])
     models["pruned_dense"] = pruned
+    for layer in models["depthwise_separable_float"].layers:  # on a 1/16 grid: exact
+        layer.set_weights([np.round(w * 16) / 16 for w in layer.get_weights()])
     out = {}
     for name, model in models.items():
         model.save(d / f"{name}.keras")
@@ -233,6 +286,7 @@ def _all_models(d: Path) -> dict[str, Model]:
     auto = d / "auto.yml"
     auto.write_text(AUTO_CONFIG)
     float_onnx = ["--config", str(auto), "--input-type", "fixed<8,3>"]
+    models["depthwise_separable_float"].args.extend(float_onnx)
     models["onnx_from_keras"] = Model(_onnx_from_keras(d), float_onnx)
     models["onnx_from_pytorch"] = Model(_onnx_from_pytorch(d), float_onnx)
     models["qonnx"] = Model(om.save(om.qonnx_mlp(np.random.default_rng(33)), d / "qonnx.onnx"))

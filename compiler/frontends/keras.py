@@ -22,32 +22,34 @@ from ..errors import TrigcError, UnsupportedModelError
 from ..ir.graph import Graph
 from ..names import identifier
 from .builder import FrontendOptions
+from .keras_common import layer_where as _layer_where
+from .keras_common import quantized_weights as _weights
+from .keras_conv import CONV_HANDLERS
 from .keras_import import import_keras
 from .layers import (
     ActivationLayer,
     BatchNormLayer,
-    ConvLayer,
     DenseLayer,
     Layer,
     Weights,
     Wiring,
     lower_layers,
 )
-from .layers_tensor import MERGE_OPS, MergeLayer, PoolLayer, ReshapeLayer
+from .layers_tensor import MERGE_OPS, MergeLayer, ReshapeLayer
 from .quantizers import (
     ActivationSpec,
     activation_spec,
-    check_weight_quantizer,
     leaky_relu_spec,
-    nominal_type,
 )
 
 __all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model", "lower_keras"]
 
 SUPPORTED_LAYERS = (
     "InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, "
-    "QBatchNormalization, Dropout, Conv1D, Conv2D, QConv1D, QConv2D, MaxPooling1D/2D, "
-    "AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, Flatten, Reshape, "
+    "QBatchNormalization, Dropout, Conv1D, Conv2D, QConv1D, QConv2D, DepthwiseConv1D/2D, "
+    "QDepthwiseConv2D, SeparableConv1D/2D, QSeparableConv1D/2D, ZeroPadding1D/2D (before a "
+    "convolution), MaxPooling1D/2D, AveragePooling1D/2D, QAveragePooling2D, "
+    "GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, Flatten, Reshape, "
     "Add, Subtract, Multiply, Concatenate, Softmax, ReLU (max_value: a positive integer), "
     "LeakyReLU (power-of-two slope)"
 )
@@ -93,19 +95,6 @@ def load_keras_model(path: Path) -> Any:
             f"{path}: could not be read as a Keras 3 model ({reason[:300]}). trigc reads models "
             "saved with model.save('name.keras') by Keras 3 with qkeras-v3 layers."
         ) from None
-
-
-def _layer_where(layer: Any) -> str:
-    return f"layer {layer.name!r} ({type(layer).__name__})"
-
-
-def _weights(values: np.ndarray, q: Any, where: str, options: FrontendOptions) -> Weights:
-    """Weights passed through their QKeras quantizer (if any), with its nominal type."""
-    if q is None:
-        return Weights(values)
-    check_weight_quantizer(q, where, options.allow_inexact)
-    quantized = np.asarray(q(values.astype(np.float32)), dtype=np.float64)
-    return Weights(quantized, True, nominal_type(q))
 
 
 def _dense(layer: Any, options: FrontendOptions) -> DenseLayer:
@@ -155,54 +144,6 @@ def _batchnorm(layer: Any, options: FrontendOptions) -> BatchNormLayer:
     beta = weights.get("beta", np.zeros_like(mean))
     return BatchNormLayer.from_statistics(
         layer.name, type(layer).__name__, gamma, beta, mean, var, layer.epsilon, where
-    )
-
-
-def _conv(layer: Any, options: FrontendOptions) -> ConvLayer:
-    where = _layer_where(layer)
-    cfg = layer.get_config()
-    if cfg.get("data_format", "channels_last") != "channels_last":
-        raise UnsupportedModelError(f"{where}: only data_format='channels_last' is supported")
-    if any(d != 1 for d in cfg.get("dilation_rate", (1,))) or cfg.get("groups", 1) != 1:
-        raise UnsupportedModelError(f"{where}: dilated or grouped convolutions are not supported")
-    act = getattr(layer, "activation", None)
-    act_spec = activation_spec(act, where) if act is not None else None
-    weights = layer.get_weights()
-    kernel = np.asarray(weights[0], dtype=np.float64)
-    use_bias = cfg.get("use_bias", True)
-    bias = np.asarray(weights[1], dtype=np.float64) if use_bias else np.zeros(kernel.shape[-1])
-    kq = getattr(layer, "kernel_quantizer_internal", None)
-    bq = getattr(layer, "bias_quantizer_internal", None) if use_bias else None
-    return ConvLayer(
-        layer.name,
-        type(layer).__name__,
-        _weights(kernel, kq, f"{where} kernel_quantizer", options),
-        _weights(bias, bq, f"{where} bias_quantizer", options) if use_bias else Weights(bias, True),
-        tuple(int(v) for v in cfg["strides"]),
-        cfg["padding"],
-        act_spec,
-        act_spec is not None and act_spec.type is not None,
-    )
-
-
-def _pool(layer: Any, options: FrontendOptions) -> PoolLayer:
-    cls = type(layer).__name__
-    cfg = layer.get_config()
-    if cfg.get("data_format", "channels_last") != "channels_last":
-        raise UnsupportedModelError(
-            f"{_layer_where(layer)}: only data_format='channels_last' is supported"
-        )
-    op = "max_pool" if "Max" in cls else "avg_pool"
-    if cls.startswith("Global"):
-        return PoolLayer(layer.name, cls, op, None, None, keepdims=bool(cfg.get("keepdims")))
-    strides = cfg.get("strides") or cfg["pool_size"]
-    return PoolLayer(
-        layer.name,
-        cls,
-        op,
-        tuple(int(v) for v in cfg["pool_size"]),
-        tuple(int(v) for v in strides),
-        cfg["padding"],
     )
 
 
@@ -257,18 +198,7 @@ LAYER_HANDLERS = {
     "Activation": _activation_layer,
     "BatchNormalization": _batchnorm,
     "QBatchNormalization": _batchnorm,
-    "Conv1D": _conv,
-    "Conv2D": _conv,
-    "QConv1D": _conv,
-    "QConv2D": _conv,
-    "MaxPooling1D": _pool,
-    "MaxPooling2D": _pool,
-    "AveragePooling1D": _pool,
-    "AveragePooling2D": _pool,
-    "GlobalMaxPooling1D": _pool,
-    "GlobalMaxPooling2D": _pool,
-    "GlobalAveragePooling1D": _pool,
-    "GlobalAveragePooling2D": _pool,
+    **CONV_HANDLERS,
     "ReLU": _relu_layer,
     "Softmax": _softmax_layer,
     "LeakyReLU": _relu_layer,
@@ -346,10 +276,17 @@ def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Gra
             raise UnsupportedModelError(
                 f"{_layer_where(layer)} is not supported. Supported layers: {SUPPORTED_LAYERS}."
             )
-    specs: list[Layer] = [LAYER_HANDLERS[type(layer).__name__](layer, options) for layer in layers]
+    specs: list[Layer] = []
+    sources: list[tuple[str, ...]] = []
+    for layer in layers:  # a handler gives one record, or several read in a chain
+        read = LAYER_HANDLERS[type(layer).__name__](layer, options)
+        records = list(read) if isinstance(read, tuple) else [read]
+        for k, record in enumerate(records):
+            specs.append(record)
+            sources.append(reads[layer.name] if k == 0 else (records[k - 1].name,))
     if not specs:
         raise UnsupportedModelError(f"model {model.name!r} has no layer trigc can compile")
-    wiring = Wiring(tuple(reads[layer.name] for layer in layers), output)
+    wiring = Wiring(tuple(sources), output)
     return lower_layers(identifier(model.name), in_shape, INPUT_NAME, specs, options, wiring)
 
 

@@ -24,12 +24,14 @@ from .builder import DEFAULT_INPUT_TYPE, FALLBACK_TYPE, FrontendOptions, GraphBu
 from .layers_tensor import (
     MergeLayer,
     Padding,
+    PadLayer,
     PoolLayer,
     ReshapeLayer,
     conv_node,
     lower_merge,
     lower_pool,
     lower_reshape,
+    padded,
 )
 from .precision_config import PrecisionConfig
 from .quantizers import ActivationSpec, exact_mantissas
@@ -126,6 +128,7 @@ Layer = (
     | ReshapeLayer
     | MergeLayer
     | PoolLayer
+    | PadLayer
 )
 
 
@@ -211,8 +214,17 @@ class _Lowering:
         elif d.activation is not None:
             self.b.activation(d.activation, f"{d.name}_act", d.name)
 
-    def conv(self, c: ConvLayer, nxt: Layer | None) -> None:
+    def conv(self, c: ConvLayer, nxt: Layer | None, pad: PadLayer | None = None) -> None:
         where = f"layer {c.name!r} ({c.cls})"
+        if pad is not None:
+            in_shape = self.b.last.output.shape
+            if len(pad.pads) != len(in_shape) - 1:
+                raise UnsupportedModelError(
+                    f"layer {pad.name!r} ({pad.cls}) pads {len(pad.pads)} axes of a tensor of "
+                    f"shape {in_shape}"
+                )
+            kernel = c.kernel.values.shape[:-2]
+            c = replace(c, padding=padded(c.padding, pad.pads, in_shape, kernel, c.strides))
         consts = {
             "weight": self.const(c.kernel, c.name, "weight", f"{where} kernel"),
             "bias": self.const(c.bias, c.name, "bias", f"{where} bias"),
@@ -260,6 +272,28 @@ class Wiring:
         name = layers[k].name
         readers = [j for j, names in enumerate(self.inputs) if name in names]
         return layers[k + 1] if readers == [k + 1] and self.inputs[k + 1] == (name,) else None
+
+
+def _pads_before_convolutions(layers: list[Layer], wiring: Wiring | None) -> dict[str, PadLayer]:
+    """Convolution name → the zero padding it reads; a padding read by anything else (or by
+    more than one layer) is refused."""
+    sources = (
+        wiring.inputs
+        if wiring is not None
+        else tuple((layers[k - 1].name,) if k else ("",) for k in range(len(layers)))
+    )
+    out = {}
+    for layer in layers:
+        if not isinstance(layer, PadLayer):
+            continue
+        readers = [layers[j] for j, names in enumerate(sources) if layer.name in names]
+        if len(readers) != 1 or not isinstance(readers[0], ConvLayer):
+            raise UnsupportedModelError(
+                f"layer {layer.name!r} ({layer.cls}) is supported in front of one convolution "
+                "only (it is folded into the convolution's padding)"
+            )
+        out[readers[0].name] = layer
+    return out
 
 
 def is_float_model(layers: list[Layer]) -> bool:
@@ -315,6 +349,7 @@ def lower_layers(
         b.input_shared = sum(input_name in names for names in wiring.inputs) > 1
     produced = {input_name: b.nodes[0]}
     low = _Lowering(b, layers)
+    pads = _pads_before_convolutions(layers, wiring)
     i = 0
     while i < len(layers):
         layer = layers[i]
@@ -323,6 +358,10 @@ def lower_layers(
         else:
             srcs = [produced[name] for name in wiring.inputs[i]]
             b.cursor, nxt = srcs[0], wiring.successor(i, layers)
+        if isinstance(layer, PadLayer):  # no node: the convolution reading it pads
+            produced[layer.name] = srcs[0]
+            i += 1
+            continue
         if isinstance(layer, MergeLayer):
             lower_merge(b, layer, srcs)
         elif isinstance(layer, ReshapeLayer):
@@ -330,7 +369,7 @@ def lower_layers(
         elif isinstance(layer, PoolLayer):
             lower_pool(b, layer)
         elif isinstance(layer, ConvLayer):
-            low.conv(layer, nxt)
+            low.conv(layer, nxt, pads.get(layer.name))
         elif isinstance(layer, DenseLayer):
             fold = (
                 cfg is not None

@@ -42,6 +42,16 @@ class MergeLayer:
 
 
 @dataclass(frozen=True)
+class PadLayer:
+    """Zero padding ``(before, after)`` per spatial axis; folded into the convolution that
+    reads it (its only reader)."""
+
+    name: str
+    cls: str
+    pads: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
 class PoolLayer:
     """Max or average pooling; ``pool=None`` pools globally (``keepdims`` keeps the axes)."""
 
@@ -62,6 +72,23 @@ def same_pads(size: int, kernel: int, stride: int) -> list[int]:
 
 Padding = str | tuple[tuple[int, int], ...]
 """``'valid'``, Keras' ``'same'``, or explicit zeros ``(before, after)`` per spatial axis."""
+
+
+def padded(
+    padding: Padding, extra: tuple[tuple[int, int], ...], in_shape, kernel, strides
+) -> Padding:
+    """A convolution's padding after zero padding ``extra`` in front of it (Keras' ``'same'``
+    is then computed on the padded size)."""
+    if isinstance(padding, tuple):
+        base = padding
+    elif padding == "valid":
+        base = tuple((0, 0) for _ in extra)
+    else:
+        sizes = [n + a + b for n, (a, b) in zip(in_shape[:-1], extra, strict=True)]
+        base = tuple(
+            tuple(same_pads(n, k, s)) for n, k, s in zip(sizes, kernel, strides, strict=True)
+        )
+    return tuple((a + x, b + y) for (a, b), (x, y) in zip(base, extra, strict=True))
 
 
 def window_attrs(

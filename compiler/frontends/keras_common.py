@@ -1,0 +1,25 @@
+"""What the Keras layer handlers share: where a layer is, and its weights through their
+QKeras quantizers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .builder import FrontendOptions
+from .layers import Weights
+from .quantizers import check_weight_quantizer, nominal_type
+
+
+def layer_where(layer: Any) -> str:
+    return f"layer {layer.name!r} ({type(layer).__name__})"
+
+
+def quantized_weights(values: np.ndarray, q: Any, where: str, options: FrontendOptions) -> Weights:
+    """Weights passed through their QKeras quantizer (if any), with its nominal type."""
+    if q is None:
+        return Weights(values)
+    check_weight_quantizer(q, where, options.allow_inexact)
+    quantized = np.asarray(q(values.astype(np.float32)), dtype=np.float64)
+    return Weights(quantized, True, nominal_type(q))
