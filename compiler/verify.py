@@ -363,12 +363,14 @@ def _check_keras(check: Check) -> Checked:
         except TrigcError as exc:
             if project.source_format == "keras":
                 raise
-            # A Keras 2 file that Keras 3 cannot load: trigc read it without Keras, so the
-            # firmware comparisons still stand; say plainly that the model itself was not run.
+            # A Keras 2 file that Keras 3 cannot load: trigc read it without Keras; the file
+            # as read, evaluated in float64 NumPy, is the reference instead (labelled so).
             notes.append(
-                f"Keras 3 could not load this Keras 2 file, Keras comparison skipped: {exc}"
+                f"Keras 3 could not load this Keras 2 file ({exc}); the reference is trigc's "
+                "float64 NumPy evaluation of the file as trigc read it ('numpy'): it checks "
+                "the lowering, the types and every firmware, not the reading of the file"
             )
-            return None
+            return _check_numpy(check)
     with check.progress.phase("run keras", "" if keras_ref.loaded else "cached"):
         exact = _compare_reference(project, "keras", keras_ref.runner("run64"), x, reference, notes)
     comparisons = [exact]
@@ -389,6 +391,20 @@ def _check_keras(check: Check) -> Checked:
                 + "). The reference that decides is the model in float64."
             )
     return comparisons, lambda bad: keras_diagnosis(project, keras_ref.model(), bad)
+
+
+def _check_numpy(check: Check) -> Checked:
+    """A Keras 2 file as trigc read it, in float64 NumPy, against the IR."""
+    from .frontends.keras_legacy import legacy_numpy_runner  # noqa: PLC0415
+
+    project = check.project
+    with check.progress.phase("run numpy"):
+        runner = legacy_numpy_runner(project.source_model, project.source_weights)
+        comparison = _compare_reference(
+            project, "numpy", runner, check.x, check.reference, check.notes
+        )
+    check.notes.extend(float_risks(project.graph, FLOAT64_BITS, "the float64 NumPy reference"))
+    return [comparison], lambda bad: []
 
 
 def _check_onnx(check: Check) -> Checked:

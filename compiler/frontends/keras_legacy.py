@@ -17,6 +17,7 @@ quantizers), Dropout, (Q)Conv1D/2D, max/average/global pooling 1D/2D, Flatten an
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -357,14 +358,10 @@ HANDLERS = {
 _SKIPPED = ("InputLayer", "Dropout")
 
 
-def from_legacy_keras(
-    path: Path, weights: Path | None = None, options: FrontendOptions | None = None
-) -> tuple[Graph, list[str]]:
-    """Read a Keras 2 ``.h5`` (or ``.json`` + weights) into an untyped IR graph.
-
-    Returns the graph and the layers the precision configuration approximated.
-    """
-    options = options or FrontendOptions()
+def read_legacy_layers(
+    path: Path, weights: Path | None = None
+) -> tuple[str, tuple[int, ...], str, list[Layer]]:
+    """The model's name, input shape, input name and layer records (a chain), as read."""
     config, stored = read_legacy_files(path, weights)
     name, raw_layers = _chain(config, Path(path))
     input_name, in_shape = _input_shape(raw_layers, Path(path))
@@ -382,4 +379,33 @@ def from_legacy_keras(
     ]
     if not layers:
         raise UnsupportedModelError(f"{path}: the model has no layer trigc can compile")
+    return name, in_shape, input_name, layers
+
+
+def from_legacy_keras(
+    path: Path, weights: Path | None = None, options: FrontendOptions | None = None
+) -> tuple[Graph, list[str]]:
+    """Read a Keras 2 ``.h5`` (or ``.json`` + weights) into an untyped IR graph.
+
+    Returns the graph and the layers the precision configuration approximated.
+    """
+    options = options or FrontendOptions()
+    name, in_shape, input_name, layers = read_legacy_layers(path, weights)
     return lower_layers(identifier(name), in_shape, input_name, layers, options)
+
+
+def legacy_numpy_runner(
+    path: Path, weights: Path | None = None
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The file as read, evaluated in float64 NumPy (:mod:`.numpy_reference`): a function from
+    flat float inputs ``[batch, n]`` to flat outputs."""
+    from .numpy_reference import evaluate  # noqa: PLC0415
+
+    _, in_shape, input_name, layers = read_legacy_layers(path, weights)
+    sources = [(input_name,)] + [(layer.name,) for layer in layers[:-1]]
+
+    def run(x: np.ndarray) -> np.ndarray:
+        shaped = np.asarray(x, dtype=np.float64).reshape(len(x), *in_shape)
+        return evaluate(layers, sources, input_name, layers[-1].name, shaped)
+
+    return run

@@ -300,11 +300,16 @@ def is_float_model(layers: list[Layer]) -> bool:
     """Whether no quantizer of the model produced any of its weights or activations."""
     for layer in layers:
         if isinstance(layer, DenseLayer | ConvLayer):
-            if layer.kernel.quantized or layer.bias.quantized or layer.activation_quantized:
+            bias = layer.bias.quantized and np.any(layer.bias.values)  # not a missing bias
+            if layer.kernel.quantized or bias or _quantizes(layer.activation):
                 return False
-        elif isinstance(layer, ActivationLayer) and layer.quantized:
+        elif isinstance(layer, ActivationLayer) and (layer.quantized or _quantizes(layer.spec)):
             return False
     return True
+
+
+def _quantizes(spec: ActivationSpec | None) -> bool:
+    return spec is not None and (spec.type is not None or spec.kind == "binary")
 
 
 def float_model_rule(name: str, layers: list[Layer], options: FrontendOptions) -> FrontendOptions:

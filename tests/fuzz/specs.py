@@ -64,8 +64,24 @@ class ModelSpec:
         return self.layers + branch_layers + self.tail
 
     @property
+    def quantized(self) -> bool:
+        """Whether any quantizer is in the model (else it is a float model: trigc gives it
+        hls4ml's default fixed<16,6> and declares the reference inexact)."""
+        if self.input_quant is not None:
+            return True
+        for lay in self.all_layers():
+            if lay.get("kq") is not None:
+                return True
+            if isinstance(lay.get("activation"), Q):
+                return True
+        return False
+
+    @property
     def approximates(self) -> bool:
-        """Whether trigc must declare the Keras reference inexact (hls4ml's tables)."""
+        """Whether trigc must declare the Keras reference inexact (hls4ml's tables, or the
+        default precision of a float model)."""
+        if not self.quantized:
+            return True
         for lay in self.all_layers():
             act = lay.get("activation")
             if lay.kind == "softmax" or act in ("sigmoid", "tanh", "softmax"):
