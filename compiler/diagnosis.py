@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import events
 from .ir.executor import run_int
 from .ir.graph import Graph
 
@@ -21,7 +22,7 @@ def trace_diagnosis(
     graph: Graph, name: str, traced: dict[str, np.ndarray], x_int: np.ndarray
 ) -> list[str]:
     """Tensor-by-tensor comparison of a traced simulation and the IR on one vector."""
-    ir_values = run_int(graph, x_int[None], keep_all=True)
+    ir_values = run_int(graph, *_inputs(graph, x_int), keep_all=True)
     lines = [f"tensor-by-tensor ({name} vs IR) on that vector:"]
     for node in graph.nodes:
         if node.output.name not in traced:
@@ -39,26 +40,47 @@ def trace_diagnosis(
     return lines
 
 
+def _inputs(graph: Graph, x_int: np.ndarray) -> list[np.ndarray]:
+    """One event (a row, or the one input in its shape) as the executor's inputs."""
+    return events.split(events.input_slots(graph), np.asarray(x_int)[None])
+
+
 def first_mismatch_text(
     graph: Graph, name: str, i: int, outputs: np.ndarray, x: np.ndarray, reference: np.ndarray
 ) -> list[str]:
-    """The input and both outputs of vector ``i``, where ``name``'s ``outputs`` first differ."""
-    in_t = graph.inputs[0].output.type
-    out_t = graph.tensor(graph.outputs[0]).type
-    return [
-        f"first vector where {name} differs from the IR: #{i}",
-        f"  input ({in_t}): {in_t.to_float(x[i]).tolist()}",
-        f"  IR output ({out_t}): {out_t.to_float(reference[i]).tolist()}",
-        f"  {name} output: {out_t.to_float(outputs[i]).tolist()}",
-    ]
+    """The inputs and both outputs of vector ``i``, where ``name``'s ``outputs`` first differ;
+    with several outputs, each one, and which of them differ."""
+    ins, outs = events.input_slots(graph), events.output_slots(graph)
+    lines = [f"first vector where {name} differs from the IR: #{i}"]
+    for slot, value in zip(ins, events.split(ins, np.asarray(x)[i : i + 1]), strict=True):
+        label = "input" if len(ins) == 1 else f"input {slot.name!r}"
+        lines.append(
+            f"  {label} ({slot.type}): {slot.type.to_float(value[0]).reshape(-1).tolist()}"
+        )
+    ir = events.split(outs, np.asarray(reference)[i : i + 1])
+    got = events.split(outs, np.asarray(outputs)[i : i + 1])
+    for slot, want, have in zip(outs, ir, got, strict=True):
+        label = "output" if len(outs) == 1 else f"output {slot.name!r}"
+        same = (
+            ""
+            if len(outs) == 1
+            else (" (identical)" if np.array_equal(want, have) else " (DIFFERS)")
+        )
+        lines.append(
+            f"  IR {label} ({slot.type}): {slot.type.to_float(want[0]).reshape(-1).tolist()}"
+        )
+        lines.append(f"  {name} {label}{same}: {slot.type.to_float(have[0]).reshape(-1).tolist()}")
+    return lines
 
 
 def keras_diagnosis(project: Project, keras_ref: KerasReference, x_int: np.ndarray) -> list[str]:
     """Layer-by-layer comparison of Keras (float64) and the IR on one vector."""
     graph = project.graph
-    keras_outs = keras_ref.layer_outputs(graph.inputs[0].output.type.to_float(x_int[None]))
+    ins = events.input_slots(graph)
+    x_float = events.to_float(ins, np.asarray(x_int)[None]).reshape(1, *np.shape(x_int))
+    keras_outs = keras_ref.layer_outputs(x_float)
     layers = [layer for layer in keras_ref.model64.layers if layer.name in keras_outs]
-    ir_values = run_int(graph, x_int[None], keep_all=True)
+    ir_values = run_int(graph, *_inputs(graph, x_int), keep_all=True)
     lines = ["layer-by-layer (Keras layer vs the last IR node made from it):"]
     seen = set()
     for node in reversed(graph.nodes):

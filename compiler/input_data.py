@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import events
 from .errors import TrigcError
 from .ir.fixed import FixedType, cast
 from .ir.graph import Graph
@@ -172,11 +173,16 @@ def quantize_values(values: np.ndarray, t: FixedType) -> tuple[np.ndarray, int]:
 def read_vectors(
     graph: Graph, spec: str | Path, branches: list[str] | None = None, quantize: bool = False
 ) -> InputVectors:
-    """Input mantissas for ``graph`` from a ``--inputs`` spec (see the module docstring)."""
-    (node,) = graph.inputs
-    shape, t = node.output.shape, node.output.type
+    """Input mantissas for ``graph`` from a ``--inputs`` spec (see the module docstring).
+
+    A model with several inputs takes event rows: every input flattened, side by side in the
+    model's order (:mod:`trigc.compiler.events`), one row per event."""
     path = _split(str(spec))[0]
     values = read_values(spec, branches)
+    if len(graph.inputs) > 1:
+        return _event_rows(graph, values, spec, path, quantize)
+    (node,) = graph.inputs
+    shape, t = node.output.shape, node.output.type
     if values.ndim == len(shape):
         values = values[None]
     if values.size and values.shape[1:] != shape:
@@ -188,6 +194,12 @@ def read_vectors(
                 f"{path}: vectors of shape {values.shape[1:]}, the model takes {shape} "
                 f"(--inputs {spec})"
             )
+    _check_values(values, spec, path)
+    mantissas, moved = _on_grid(values, t, path, quantize)
+    return InputVectors(mantissas, moved, str(spec))
+
+
+def _check_values(values: np.ndarray, spec: str | Path, path: Path) -> None:
     if len(values) == 0:
         raise TrigcError(f"{path}: holds no vectors (--inputs {spec})")
     bad = ~np.isfinite(values)
@@ -195,9 +207,14 @@ def read_vectors(
         raise TrigcError(
             f"--inputs {spec}: vector {int(np.argwhere(bad)[0][0])} is NaN or infinite"
         )
+
+
+def _on_grid(
+    values: np.ndarray, t: FixedType, path: Path, quantize: bool
+) -> tuple[np.ndarray, int | None]:
+    """Real values → mantissas of ``t``: rounded with ``quantize``, else exactly or refused."""
     if quantize:
-        mantissas, moved = quantize_values(values, t)
-        return InputVectors(mantissas, moved, str(spec))
+        return quantize_values(values, t)
     try:
         mantissas = t.from_float_exact(values, f"{path}: input")
         if mantissas.size and mantissas.min() < t.lowest_int:
@@ -209,4 +226,27 @@ def read_vectors(
             f"{exc}; values must lie on the grid of the input type {t} (give --quantize-inputs "
             "to round them with its rounding and overflow modes)"
         ) from None
-    return InputVectors(mantissas, None, str(spec))
+    return mantissas, None
+
+
+def _event_rows(
+    graph: Graph, values: np.ndarray, spec: str | Path, path: Path, quantize: bool
+) -> InputVectors:
+    slots = events.input_slots(graph)
+    total = events.width(slots)
+    if values.ndim == 1 and values.size == total:
+        values = values[None]
+    if values.ndim != 2 or values.shape[1] != total:
+        layout = ", ".join(f"{s.name} {list(s.shape)}" for s in slots)
+        raise TrigcError(
+            f"{path}: vectors of shape {values.shape[1:]}; the model takes {len(slots)} inputs "
+            f"({layout}): rows of {total} values, the inputs flattened side by side in this "
+            f"order (--inputs {spec})"
+        )
+    _check_values(values, spec, path)
+    parts, moved = [], 0
+    for slot, part in zip(slots, events.split(slots, values), strict=True):
+        mantissas, n = _on_grid(part.reshape(len(part), -1), slot.type, path, quantize)
+        parts.append(mantissas)
+        moved += n or 0
+    return InputVectors(events.join(parts), moved if quantize else None, str(spec))

@@ -8,13 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from .errors import TrigcError
-from .ir.graph import Graph
+from .ir.graph import Graph, Node
 
 
-def edge_cases(graph: Graph) -> np.ndarray:
+def edge_cases(graph: Graph, inp: Node | None = None) -> np.ndarray:
     """Zeros, minimum, maximum, alternating extremes, and for the first dense layer the
-    inputs that drive each neuron to its largest and smallest value (saturating it)."""
-    (inp,) = graph.inputs
+    inputs that drive each neuron to its largest and smallest value (saturating it), of
+    input ``inp`` (default: the graph's only input)."""
+    if inp is None:
+        (inp,) = graph.inputs
     t, n = inp.output.type, inp.output.size
     lo, hi = t.lowest_int, t.max_int  # a narrow (SAT_SYM) input never holds -2**(W-1)
     rows = [
@@ -36,10 +38,11 @@ def edge_cases(graph: Graph) -> np.ndarray:
     return np.clip(np.array(rows, dtype=np.int64), lo, hi).reshape((-1, *inp.output.shape))
 
 
-def random_vectors(graph: Graph, count: int, seed: int) -> np.ndarray:
+def random_vectors(graph: Graph, count: int, seed: int, inp: Node | None = None) -> np.ndarray:
     """``count`` random vectors: a third over the whole input range, a third within 1/8 of
     it and a third within 1/64, so that both saturating and ordinary values occur."""
-    (inp,) = graph.inputs
+    if inp is None:
+        (inp,) = graph.inputs
     t = inp.output.type
     rng = np.random.default_rng(seed)
     out = np.empty((count, inp.output.size), dtype=np.int64)
@@ -74,14 +77,28 @@ def check_memory(graph: Graph, count: int) -> None:
 
 def make_vectors(graph: Graph, count: int, seed: int = 0) -> tuple[np.ndarray, int]:
     """``count`` input mantissa vectors (edge cases first); returns them and the edge count."""
-    if len(graph.inputs) != 1:
-        raise TrigcError("verification of multi-input graphs is not supported yet")
     if count < 1 or seed < 0:
         raise TrigcError(f"need at least 1 vector and a seed >= 0 (got {count}, {seed})")
     check_memory(graph, count)
-    edges = edge_cases(graph)[:count]
-    rest = random_vectors(graph, max(count - len(edges), 0), seed)
-    return np.concatenate([edges, rest]), len(edges)
+    if len(graph.inputs) == 1:
+        edges = edge_cases(graph)[:count]
+        rest = random_vectors(graph, max(count - len(edges), 0), seed)
+        return np.concatenate([edges, rest]), len(edges)
+    # Several inputs: event rows (trigc.compiler.events), each input's own edge cases side
+    # by side (zeros where one input has fewer), then each input's own random values.
+    per_input = [edge_cases(graph, inp).reshape(-1, inp.output.size) for inp in graph.inputs]
+    n_edges = min(max(len(e) for e in per_input), count)
+    edges = [
+        np.concatenate([e, np.zeros((max(n_edges - len(e), 0), e.shape[1]), np.int64)])[:n_edges]
+        for e in per_input
+    ]
+    n_rest = max(count - n_edges, 0)
+    rest = [
+        random_vectors(graph, n_rest, seed + 7919 * k, inp).reshape(n_rest, -1)
+        for k, inp in enumerate(graph.inputs)
+    ]
+    rows = [np.concatenate([e, r]) for e, r in zip(edges, rest, strict=True)]
+    return np.concatenate(rows, axis=1), n_edges
 
 
 def read_npy(path: Path) -> np.ndarray:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import events
 from .caches import content_key, package_versions, read_entry, write_entry
 from .diagnosis import first_mismatch_text, keras_diagnosis, trace_diagnosis
 from .errors import ProjectError, TrigcError
 from .float_risks import FLOAT32_BITS, FLOAT64_BITS, float_risks
 from .input_data import read_vectors
-from .ir.executor import run_int
 from .ir.graph import Graph
 from .progress import Progress
 from .project import Project, open_project
@@ -68,11 +68,8 @@ class VerifyResult:
 
 
 def _as_mantissas(graph: Graph, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Float outputs → mantissas, and a mask of rows that lie on the output grid."""
-    t = graph.tensor(graph.outputs[0]).type
-    scaled = np.ldexp(np.asarray(values, dtype=np.float64), t.frac)
-    on_grid = np.all(scaled == np.round(scaled), axis=tuple(range(1, scaled.ndim)))
-    return np.round(scaled).astype(np.int64), on_grid
+    """Float output rows → mantissas, and a mask of rows that lie on every output's grid."""
+    return events.to_mantissas(events.output_slots(graph), values)
 
 
 def _missing_source(project: Project) -> ProjectError:
@@ -111,10 +108,13 @@ def _on_grid_runner(
     project: Project, run: Callable[[np.ndarray], np.ndarray]
 ) -> Callable[[np.ndarray], np.ndarray]:
     """Integer inputs → the reference's outputs as mantissas (off-grid rows never match)."""
-    in_type = project.graph.inputs[0].output.type
+    slots = events.input_slots(project.graph)
 
     def run_int(x_int: np.ndarray) -> np.ndarray:
-        y = run(in_type.to_float(x_int))
+        x_float = (
+            slots[0].type.to_float(x_int) if len(slots) == 1 else events.to_float(slots, x_int)
+        )
+        y = run(x_float)
         mantissas, on_grid = _as_mantissas(project.graph, y.reshape(len(x_int), -1))
         mantissas[~on_grid] = np.iinfo(np.int64).min  # never equal to a real output
         return mantissas
@@ -234,7 +234,7 @@ def verify_project(
 
         def run_ir() -> np.ndarray:
             with progress.phase("run ir"):
-                return run_int(graph, x)[graph.outputs[0]]
+                return events.run_rows(graph, x)
 
         reference = Reference(pool.submit(run_ir))
         checks = {}
@@ -354,7 +354,7 @@ def _check_keras(check: Check) -> Checked:
     if not project.source_model.is_file():
         raise _missing_source(project)
     keras_ref = CachedReference(project)
-    x_float = project.graph.inputs[0].output.type.to_float(x)
+    x_float = events.to_float(events.input_slots(project.graph), x).reshape(x.shape)
     methods = ("run64", "run32") if project.reference_exact else ("run64",)
     if not all(keras_ref.cached(m, x_float) for m in methods):
         try:
@@ -376,7 +376,8 @@ def _check_keras(check: Check) -> Checked:
     comparisons = [exact]
     if project.reference_exact:
         notes.extend(float_risks(project.graph, FLOAT64_BITS, "the float64 Keras reference"))
-        run32 = _on_grid_runner(project, keras_ref.runner("run32"))
+        float32 = keras_ref.runner("run32")
+        run32 = _on_grid_runner(project, lambda v: _as_firmware_outputs(project, float32(v)))
         as_run = _compare("keras-float32", run32, x, reference)
         as_run.informative = True
         comparisons.append(as_run)
@@ -422,6 +423,16 @@ def _check_onnx(check: Check) -> Checked:
     return [comparison], lambda bad: []
 
 
+def _as_firmware_outputs(project: Project, y: np.ndarray) -> np.ndarray:
+    """The model's outputs as the firmware gives them: with ``--argmax``, the one-hot of each
+    output's largest value."""
+    if not project.argmax:
+        return y
+    slots = events.output_slots(project.graph)
+    parts = events.split(slots, np.asarray(y).reshape(len(y), -1))
+    return events.join([onehot_argmax(part.reshape(len(part), -1)) for part in parts])
+
+
 def _compare_reference(
     project: Project,
     name: str,
@@ -437,17 +448,20 @@ def _compare_reference(
 
     def run_and_keep(x_float: np.ndarray) -> np.ndarray:
         y = run(x_float)
-        if project.argmax:  # the firmware outputs the one-hot of the model's largest output
-            y = onehot_argmax(y)
+        y = _as_firmware_outputs(project, y)
         outputs.append(y.reshape(len(x_float), -1))
         return outputs[-1]
 
     comparison = _compare(name, _on_grid_runner(project, run_and_keep), x, reference)
     if project.reference_exact:
         return comparison
-    out_t = graph.tensor(graph.outputs[0]).type
-    ir_values = out_t.to_float(reference.values[: len(x)]).reshape(len(x), -1)
+    slots = events.output_slots(graph)
+    out_t = slots[0].type
+    ir_values = events.to_float(slots, reference.values[: len(x)])
     diffs = np.abs(ir_values - outputs[0])
+    lsbs = np.concatenate([np.full(s.size, float(s.type.lsb)) for s in slots])
+    worst = int(np.argmax(np.max(diffs, axis=0) / lsbs)) if diffs.size else 0
+    out_t = events.slot_of_column(slots, worst)[0].type if diffs.size else out_t
     diff, median = float(np.max(diffs, initial=0)), float(np.median(diffs))
     layers = ", ".join(project.manifest.model.approximated_layers)
     notes.append(
@@ -470,12 +484,18 @@ def _check_hls(check: Check) -> Checked:
         sim.build()
     with check.progress.phase("run hls-csim"):
         bar = check.progress.bar("hls-csim", len(check.x))
+        ins = events.input_slots(check.project.graph)
         comparison = _compare(
-            "hls-csim", lambda v: sim.predict_int([v], bar)[0], check.x, check.reference
+            "hls-csim",
+            lambda v: events.join(sim.predict_int(events.split(ins, v), bar)),
+            check.x,
+            check.reference,
         )
 
     def diagnose(bad: np.ndarray) -> list[str]:
-        return trace_diagnosis(check.project.graph, "hls-csim", sim.trace_int([bad[None]]), bad)
+        graph = check.project.graph
+        traced = sim.trace_int(events.split(events.input_slots(graph), bad[None]))
+        return trace_diagnosis(graph, "hls-csim", traced, bad)
 
     return [comparison], diagnose
 
@@ -487,7 +507,13 @@ def _check_rtl(check: Check) -> Checked:
     built = build_harness(rtl_dir)
     check.progress.record("build verilator", built.seconds, "cached" if built.cached else "")
     with check.progress.phase("run rtl"):
-        comparison = _compare("rtl", lambda v: run_rtl(rtl_dir, [v])[0], check.x, check.reference)
+        ins = events.input_slots(check.project.graph)
+        comparison = _compare(
+            "rtl",
+            lambda v: events.join(run_rtl(rtl_dir, events.split(ins, v))),
+            check.x,
+            check.reference,
+        )
     return [comparison], lambda bad: []
 
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from ..backends.rtl.manifest import load_rtl_manifest
 from ..errors import TrigcError
+from ..events import run_rows
 from ..input_data import read_vectors
-from ..ir.executor import run_int
 from ..project import Project
 from ..stimuli import make_vectors
 from .events import CaptureResult, check_capture, events_to_board
@@ -63,9 +63,8 @@ def write_patterns(
         x = read_vectors(graph, inputs, branches, quantize_inputs).mantissas
     else:
         x = make_vectors(graph, events, seed)[0]
-    out = run_int(graph, x)
     n = len(x)
-    y = [out[k].reshape(n, -1) for k in graph.outputs]
+    y = [run_rows(graph, x).reshape(n, -1)]
     board = project.path / BOARD_DIR
     board.mkdir(exist_ok=True)
     in_name, out_name = pattern_names(fmt)

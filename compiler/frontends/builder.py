@@ -49,9 +49,9 @@ class GraphBuilder:
         self.cursor: Node | None = None
         # Layers whose IR approximates the model (lookup tables for sigmoid and tanh).
         self.approximated: list[str] = []
-        # Whether several layers read the model input (a quantizer on one of them then
-        # cannot define the input type for all).
-        self.input_shared = False
+        # The model inputs several layers read (a quantizer on one of them then cannot
+        # define the input type for all).
+        self.shared_inputs: set[str] = set()
 
     @property
     def last(self) -> Node:
@@ -74,14 +74,20 @@ class GraphBuilder:
         self.used.add(name)
         return name
 
-    def add_input(self, shape: tuple[int, ...], in_type: FixedType, origin: str = "input") -> Node:
-        """The graph's input node ``model_input``."""
-        self.used.add("model_input")
+    def add_input(
+        self,
+        shape: tuple[int, ...],
+        in_type: FixedType,
+        origin: str = "input",
+        name: str = "model_input",
+    ) -> Node:
+        """An input node of the graph (``model_input`` when the model has one)."""
+        name = self.unique(name)
         node = Node(
-            "model_input",
+            name,
             "input",
             (),
-            Tensor("model_input", shape, in_type),
+            Tensor(name, shape, in_type),
             {},
             {"precision": PRECISION_MODEL},
             origin,
@@ -123,11 +129,16 @@ class GraphBuilder:
         shape = self.last.output.shape
         if spec.kind == "identity":
             return
-        at_input = self.last.op == "input" and len(self.nodes) == 1 and not self.input_shared
+        inp = self.last
+        at_input = (
+            inp.op == "input"
+            and inp.origin not in self.shared_inputs
+            and not any(inp.output.name in n.inputs for n in self.nodes)
+        )
         if spec.kind == "requantize" and at_input:
             if self.options.input_type is None:
-                inp = self.nodes[0]
-                self.nodes[0] = Node(
+                k = self.nodes.index(inp)
+                self.nodes[k] = Node(
                     inp.name,
                     "input",
                     (),
@@ -136,7 +147,7 @@ class GraphBuilder:
                     {"precision": PRECISION_MODEL},
                     origin,
                 )
-                self.cursor = None
+                self.cursor = self.nodes[k]
                 self._scale(spec, f"{name}_alpha", origin)
                 return
         if spec.kind == "function":

@@ -228,13 +228,23 @@ def _graph_nodes(model: Any) -> set[int]:
     return seen
 
 
-def _walk(model: Any) -> tuple[list[Any], dict[str, tuple[str, ...]], str]:
-    """The layers in topological order, what each reads (the input is :data:`INPUT_NAME`)
-    and the output layer.
+def _input_names(model: Any) -> list[str]:
+    """The names the IR gives the model's inputs: :data:`INPUT_NAME` for a single input (what
+    a precision configuration calls it), else the Keras ``Input`` layers' names."""
+    if len(model.inputs) == 1:
+        return [INPUT_NAME]
+    return [_producer(t) for t in model.inputs]
+
+
+def _walk(model: Any) -> tuple[list[Any], dict[str, tuple[str, ...]], list[str]]:
+    """The layers in topological order, what each reads (inputs by :func:`_input_names`)
+    and the output layers.
 
     Skipped layers (Dropout) pass their input through: readers of theirs read it instead.
     """
-    alias: dict[str, str] = {_producer(model.inputs[0]): INPUT_NAME}
+    alias: dict[str, str] = dict(
+        zip((_producer(t) for t in model.inputs), _input_names(model), strict=True)
+    )
     layers, reads = [], {}
     in_graph = _graph_nodes(model)
     for layer in model.layers:
@@ -253,8 +263,8 @@ def _walk(model: Any) -> tuple[list[Any], dict[str, tuple[str, ...]], str]:
             continue
         layers.append(layer)
         reads[layer.name] = names
-    output = _producer(model.outputs[0])
-    return layers, reads, alias.get(output, output)
+    outputs = [alias.get(o, o) for o in map(_producer, model.outputs)]
+    return layers, reads, outputs
 
 
 def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Graph, list[str]]:
@@ -263,13 +273,14 @@ def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Gra
     Returns the graph and the layers a precision configuration approximated.
     """
     options = options or FrontendOptions()
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
+    shapes = [tuple(int(d) for d in t.shape[1:]) for t in model.inputs]
+    names = _input_names(model)
+    layers, reads, outputs = _walk(model)
+    if len(set(outputs)) != len(outputs) or any(o in names for o in outputs):
         raise UnsupportedModelError(
-            f"model {model.name!r} has {len(model.inputs)} inputs and {len(model.outputs)} "
-            "outputs; trigc supports one input and one output for now"
+            f"model {model.name!r}: an output is another output or an input; each output must "
+            "be computed by its own layer"
         )
-    in_shape = tuple(int(d) for d in model.inputs[0].shape[1:])
-    layers, reads, output = _walk(model)
     for layer in layers:  # refuse unsupported layers before converting anything
         name = type(layer).__name__
         if name not in LAYER_HANDLERS and name not in SKIPPED_LAYERS:
@@ -286,8 +297,9 @@ def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Gra
             sources.append(reads[layer.name] if k == 0 else (records[k - 1].name,))
     if not specs:
         raise UnsupportedModelError(f"model {model.name!r} has no layer trigc can compile")
-    wiring = Wiring(tuple(sources), output)
-    return lower_layers(identifier(model.name), in_shape, INPUT_NAME, specs, options, wiring)
+    wiring = Wiring(tuple(sources), outputs[0], tuple(outputs[1:]))
+    more = tuple(zip(names[1:], shapes[1:], strict=True))
+    return lower_layers(identifier(model.name), shapes[0], names[0], specs, options, wiring, more)
 
 
 def from_keras(model: Any, options: FrontendOptions | None = None) -> Graph:

@@ -123,16 +123,41 @@ class KerasReference:
         self.model = model
         self.model64 = float64_copy(model)
 
+    def _inputs(self, x: np.ndarray) -> Any:
+        """The model's input(s) from event rows (several inputs: flattened side by side, in
+        the model's order, see trigc.compiler.events)."""
+        if len(self.model.inputs) == 1:
+            return x
+        rows = np.asarray(x).reshape(len(x), -1)
+        out, start = [], 0
+        for t in self.model.inputs:
+            shape = tuple(int(d) for d in t.shape[1:])
+            size = int(np.prod(shape))
+            out.append(rows[:, start : start + size].reshape(len(rows), *shape))
+            start += size
+        return out
+
+    @staticmethod
+    def _rows(y: Any, n: int) -> np.ndarray:
+        """The model's output(s) as event rows."""
+        if isinstance(y, list | tuple):
+            return np.concatenate([np.asarray(o, np.float64).reshape(n, -1) for o in y], axis=1)
+        return np.asarray(y, dtype=np.float64)
+
     def run64(self, x: np.ndarray) -> np.ndarray:
         """The model evaluated in float64 (exact while sums fit in 53 bits)."""
+        out = []
         with _floatx("float64"):
-            out = [np.asarray(self.model64(x[i : i + 4096])) for i in range(0, len(x), 4096)]
+            for i in range(0, len(x), 4096):
+                chunk = x[i : i + 4096]
+                out.append(self._rows(self.model64(self._inputs(chunk)), len(chunk)))
         return np.concatenate(out).astype(np.float64) if out else np.zeros((0,))
 
     def run32(self, x: np.ndarray) -> np.ndarray:
         """The model as Keras runs it: float32."""
-        y = self.model.predict(x.astype(np.float32), batch_size=4096, verbose=0)
-        return np.asarray(y, dtype=np.float64)
+        inputs = self._inputs(np.asarray(x, dtype=np.float32))
+        y = self.model.predict(inputs, batch_size=4096, verbose=0)
+        return self._rows(y, len(x))
 
     def layer_outputs(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's output of the float64 model, by layer name (for diagnosis)."""
@@ -141,7 +166,7 @@ class KerasReference:
         layers = [layer for layer in self.model64.layers if type(layer).__name__ != "InputLayer"]
         with _floatx("float64"):
             probe = keras.Model(self.model64.inputs, [layer.output for layer in layers])
-            outputs = probe(x)
+            outputs = probe(self._inputs(x))
         if not isinstance(outputs, list | tuple):
             outputs = [outputs]
         return {

@@ -264,6 +264,11 @@ class Wiring:
 
     inputs: tuple[tuple[str, ...], ...]
     output: str
+    more_outputs: tuple[str, ...] = ()  # a model with several outputs: the others, in order
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return (self.output, *self.more_outputs)
 
     def successor(self, k: int, layers: list[Layer]) -> Layer | None:
         """Layer ``k + 1`` if it is the only reader of layer ``k`` (and reads nothing else)."""
@@ -337,22 +342,32 @@ def lower_layers(
     layers: list[Layer],
     options: FrontendOptions,
     wiring: Wiring | None = None,
+    more_inputs: tuple[tuple[str, tuple[int, ...]], ...] = (),
 ) -> tuple[Graph, list[str]]:
     """Lower layers in topological order to an (untyped) IR graph.
 
     Without ``wiring`` the layers form a chain.  With it, ``wiring.inputs[k]`` names the
-    layers (or ``input_name``) layer ``k`` reads and ``wiring.output`` the output layer.
+    layers (or inputs) layer ``k`` reads and ``wiring.outputs`` the output layers.  A model
+    with several inputs gives the others as ``more_inputs`` (name, shape), in order; its
+    input nodes are then named after them (one input: ``model_input``).
     Returns the graph and the names of the layers whose float values or outputs were cast to
     the precision configuration (empty when the IR is exactly the model).
     """
     options = float_model_rule(model_name, layers, options)
     b = GraphBuilder(model_name, options)
     cfg = options.precision
-    in_type = options.input_type or (cfg.precision(input_name, "result") if cfg else None)
-    b.add_input(in_shape, in_type or DEFAULT_INPUT_TYPE, input_name)
+    inputs = [(input_name, in_shape), *more_inputs]
+    if len(inputs) > 1 and wiring is None:
+        raise UnsupportedModelError(f"model {model_name!r}: several inputs need a wiring")
+    produced = {}
+    for name, shape in inputs:
+        in_type = options.input_type or (cfg.precision(name, "result") if cfg else None)
+        node_name = "model_input" if len(inputs) == 1 else name
+        produced[name] = b.add_input(shape, in_type or DEFAULT_INPUT_TYPE, name, node_name)
     if wiring is not None:
-        b.input_shared = sum(input_name in names for names in wiring.inputs) > 1
-    produced = {input_name: b.nodes[0]}
+        b.shared_inputs = {
+            name for name, _ in inputs if sum(name in names for names in wiring.inputs) > 1
+        }
     low = _Lowering(b, layers)
     pads = _pads_before_convolutions(layers, wiring)
     i = 0
@@ -402,6 +417,9 @@ def lower_layers(
             b.activation(layer.spec, layer.name, layer.name)
         produced[layer.name] = b.last
         i += 1
-    out = produced[wiring.output] if wiring is not None else b.last
-    graph = Graph(b.model_name, tuple(b.nodes), (out.output.name,))
+    outs = [produced[name] for name in wiring.outputs] if wiring is not None else [b.last]
+    names = tuple(out.output.name for out in outs)
+    if len(set(names)) != len(names):
+        raise UnsupportedModelError(f"model {model_name!r}: two outputs are the same tensor")
+    graph = Graph(b.model_name, tuple(b.nodes), names)
     return graph, sorted(set(low.approximated) | set(b.approximated))

@@ -83,23 +83,31 @@ def from_onnx(path: Path, options: FrontendOptions | None = None) -> tuple[Graph
     options = options or FrontendOptions()
     model = load_onnx_model(path)
     reader = OnnxReader(model, path, HANDLERS, SUPPORTED_OPS)
-    in_shape = reader.shape
     for node in model.graph.node:
         if all(n in reader.consts for n in node.input if n):
             reader.fold(node)
         else:
             reader.step(node)
-    out = reader.state.get(model.graph.output[0].name)
-    if out is None:
-        raise UnsupportedModelError(
-            f"{path.name}: the graph output {model.graph.output[0].name!r} is not computed from "
-            "the input by supported nodes"
-        )
-    if not reader.layers or out.source == reader.input.name:
+    outs = []
+    for value in model.graph.output:
+        out = reader.state.get(value.name)
+        if out is None:
+            raise UnsupportedModelError(
+                f"{path.name}: the graph output {value.name!r} is not computed from the "
+                "inputs by supported nodes"
+            )
+        outs.append(out.source)
+    if not reader.layers or any(o in reader.input_shapes for o in outs):
         raise UnsupportedModelError(f"{path.name}: the graph has no node trigc can compile")
     name = identifier(model.graph.name or path.stem)
     chain = [(reader.input.name,)] + [(layer.name,) for layer in reader.layers[:-1]]
     wiring = None
-    if reader.sources != chain or out.source != reader.layers[-1].name:
-        wiring = Wiring(tuple(reader.sources), out.source)
-    return lower_layers(name, in_shape, reader.input.name, reader.layers, options, wiring)
+    if len(outs) > 1 or len(reader.inputs) > 1 or reader.sources != chain:
+        wiring = Wiring(tuple(reader.sources), outs[0], tuple(outs[1:]))
+    elif outs[0] != reader.layers[-1].name:
+        wiring = Wiring(tuple(reader.sources), outs[0])
+    first = reader.input.name
+    more = tuple((v.name, reader.input_shapes[v.name]) for v in reader.inputs[1:])
+    return lower_layers(
+        name, reader.input_shapes[first], first, reader.layers, options, wiring, more
+    )

@@ -224,7 +224,7 @@ def flatten(r: OnnxReader, node: Any, name: str, where: str) -> None:
 
 def reshape(r: OnnxReader, node: Any, name: str, where: str) -> None:
     target = r.consts[r.const_input(node, 1, where)].astype(np.int64).tolist()
-    if r.src == r.input.name and r.input_layout is None:
+    if r.reads_flattened_input():
         n = int(np.prod(r.onnx_shape()))
         if len(target) != 2 or target[1] not in (n, -1):
             raise UnsupportedModelError(

@@ -133,16 +133,28 @@ class TensorState:
     pads: tuple[tuple[int, int], ...] | None = None
 
 
-def graph_input(model: Any) -> Any:
+def graph_inputs(model: Any) -> list[Any]:
+    """The graph's data inputs (not the initializers some exporters list as inputs too)."""
     consts = {t.name for t in model.graph.initializer}
-    return [i for i in model.graph.input if i.name not in consts][0]
+    return [i for i in model.graph.input if i.name not in consts]
 
 
-def input_layout(model: Any) -> Layout | None:
-    """How the IR holds the model's input: ``None`` when its first node flattens it (the IR
-    input is then the flat vector); otherwise channels first unless the first node past
-    element-wise ones transposes it or multiplies over its last axis (then ONNX's order)."""
-    first = graph_input(model)
+def graph_input(model: Any) -> Any:
+    return graph_inputs(model)[0]
+
+
+def input_dims(value: Any) -> tuple[int | None, ...]:
+    """An input's shape without the batch axis (None: a dimension without a size)."""
+    dims = value.type.tensor_type.shape.dim[1:]
+    return tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
+
+
+def input_layout(model: Any, value: Any | None = None) -> Layout | None:
+    """How the IR holds input ``value`` (default: the first): ``None`` when its first node
+    flattens it (the IR input is then the flat vector); otherwise channels first unless the
+    first node past element-wise ones transposes it or multiplies over its last axis (then
+    ONNX's order)."""
+    first = value if value is not None else graph_input(model)
     rank = len(first.type.tensor_type.shape.dim) - 1
     if rank <= 1:
         return lay.identity(max(rank, 1))
@@ -156,6 +168,14 @@ def input_layout(model: Any) -> Layout | None:
     if node is not None and node.op_type in ("Transpose", "MatMul", "Softmax"):
         return lay.identity(rank)
     return lay.channels_first(rank)
+
+
+def ir_input_shape(dims: tuple[int, ...], layout: Layout | None) -> tuple[int, ...]:
+    """The IR shape of an input of ONNX ``dims`` held in ``layout``."""
+    if layout is None:
+        return (int(np.prod(dims)),)
+    order = np.argsort(lay.ir_axes(layout))
+    return tuple(int(dims[k]) for k in order)
 
 
 def ints(attrs: dict[str, Any], key: str, default: list[int]) -> list[int]:
@@ -181,13 +201,10 @@ class OnnxReader:
         }
         self.consts = {n: v.astype(np.float64) for n, v in self.raw.items()}
         self.quantized: dict[str, FixedType | None] = {}  # const name → nominal type
-        inputs = [i for i in graph.input if i.name not in self.consts]
-        if len(inputs) != 1 or len(graph.output) != 1:
-            raise UnsupportedModelError(
-                f"{path.name}: the graph has {len(inputs)} inputs and {len(graph.output)} "
-                "outputs; trigc supports one input and one output for now"
-            )
-        self.input = inputs[0]
+        self.inputs = [i for i in graph.input if i.name not in self.consts]
+        if not self.inputs:
+            raise UnsupportedModelError(f"{path.name}: the graph has no input")
+        self.input = self.inputs[0]
         self.model = model
         self.layers: list[Layer] = []
         self.sources: list[tuple[str, ...]] = []  # what each layer reads (layers or input)
@@ -197,31 +214,33 @@ class OnnxReader:
         # The tensor the node being read reads: the layer it comes from, its IR shape, where
         # its ONNX axes are in the IR, the permutation a Flatten of a tensor in another order
         # left for the next dense layer, and padding waiting for a convolution.
+        self.input_layouts: dict[str, Layout | None] = {}
+        self.input_shapes: dict[str, tuple[int, ...]] = {}
+        self.state: dict[str, TensorState] = {}
+        for value in self.inputs:
+            dims = input_dims(value)
+            if not dims or any(d is None for d in dims):
+                raise UnsupportedModelError(
+                    f"{path.name}: input {value.name!r} has shape [batch, {list(dims)}]; every "
+                    "axis but the batch needs a size"
+                )
+            layout = input_layout(model, value)
+            shape = ir_input_shape(dims, layout)  # type: ignore[arg-type]
+            self.input_layouts[value.name] = layout
+            self.input_shapes[value.name] = shape
+            self.state[value.name] = TensorState(value.name, shape, layout or (0,), None)
         self.src = self.input.name
-        self.input_layout = input_layout(model)
+        self.reading = self.input.name  # the ONNX tensor the node being read reads
+        self.input_layout = self.input_layouts[self.input.name]
         self.layout: Layout = self.input_layout or (0,)
         self.perm: np.ndarray | None = None
         self.pads: tuple[tuple[int, int], ...] | None = None
-        self.shape = self.input_shape()
-        self.state = {self.src: TensorState(self.src, self.shape, self.layout, None)}
+        self.shape = self.input_shapes[self.input.name]
 
-    def input_shape(self) -> tuple[int, ...]:
-        dims = self.input.type.tensor_type.shape.dim
-        values = [d.dim_value if d.HasField("dim_value") else None for d in dims]
-        if len(values) < 2 or any(v is None for v in values[1:]):
-            raise UnsupportedModelError(
-                f"{self.path.name}: input {self.input.name!r} has shape {values}; only flat "
-                "inputs [batch, features] (or flattened right away) are supported for now"
-            )
-        dims = tuple(int(v) for v in values[1:])
-        if self.input_layout is None:
-            return (int(np.prod(dims)),)
-        order = np.argsort(lay.ir_axes(self.input_layout))
-        return tuple(dims[k] for k in order)
-
-    @property
-    def flat_input(self) -> bool:
-        return self.input_layout is not None
+    def reads_flattened_input(self) -> bool:
+        """Whether the current tensor is an input the IR takes flattened (its first node
+        flattens it)."""
+        return self.reading in self.input_layouts and self.input_layouts[self.reading] is None
 
     @property
     def channels_first(self) -> bool:
@@ -231,9 +250,9 @@ class OnnxReader:
 
     def onnx_shape(self) -> tuple[int, ...]:
         """The current tensor's ONNX shape, without the batch."""
-        if self.src == self.input.name and self.input_layout is None:
-            dims = self.input.type.tensor_type.shape.dim[1:]
-            return tuple(int(d.dim_value) for d in dims)
+        if self.reads_flattened_input():
+            value = next(v for v in self.inputs if v.name == self.reading)
+            return tuple(int(d) for d in input_dims(value))  # type: ignore[arg-type]
         return lay.onnx_shape(self.shape, self.layout)
 
     def weights(self, name: str) -> Weights:
@@ -304,6 +323,7 @@ class OnnxReader:
             self.merge(node, name, where, [self.state[d] for d in data])
             return
         st = self.state[data[0]]
+        self.reading = data[0]
         self.src, self.shape, self.layout, self.perm, self.pads = (
             st.source,
             st.shape,
@@ -314,18 +334,11 @@ class OnnxReader:
         if op == "Shape":  # static: the batch counts as 1, the IR runs one event at a time
             self.set_const(node.output[0], self.shape_of(node))
             return
-        if (
-            data[0] == self.input.name
-            and self.input_layout is None
-            and op
-            not in (
-                "Flatten",
-                "Reshape",
-            )
-        ):
+        if self.reads_flattened_input() and op not in ("Flatten", "Reshape"):
             raise UnsupportedModelError(
-                f"{self.path.name}: {where} reads the {len(self.input.type.tensor_type.shape.dim)}"
-                "-D input directly; only flat inputs (or a Flatten/Reshape first) are supported"
+                f"{self.path.name}: {where} reads the {len(self.onnx_shape()) + 1}-D input "
+                f"{self.reading!r} directly; only flat inputs, or N-D inputs that a Flatten/"
+                "Reshape or a windowed node reads first, are supported"
             )
         if self.pads is not None and op != "Conv":
             raise UnsupportedModelError(
@@ -427,7 +440,7 @@ class OnnxReader:
 
     def flatten(self, name: str, cls: str) -> None:
         """Flatten to ``[batch, n]``: a reshape in the IR, the ONNX order kept in ``perm``."""
-        if self.src == self.input.name and self.input_layout is None:
+        if self.reads_flattened_input():
             return  # the IR's input is this flat vector
         if len(self.shape) > 1:
             perm = lay.flatten_permutation(self.shape, self.layout)

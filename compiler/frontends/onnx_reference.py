@@ -14,7 +14,7 @@ import numpy as np
 
 from . import onnx_layout as lay
 from .onnx_quant import QUANT_OPS
-from .onnx_reader import input_layout
+from .onnx_reader import graph_inputs, input_dims, input_layout, ir_input_shape
 
 Runner = Callable[[np.ndarray], np.ndarray]
 
@@ -26,25 +26,37 @@ def is_qonnx(model: object) -> bool:
 
 
 def onnx_runner(path: Path) -> Runner:
-    """A function from float32 inputs ``[batch, features]`` (the IR's input, flattened) to
-    float outputs; the IR's input is laid out as the model's (:mod:`.onnx_layout`)."""
+    """A function from float32 event rows (the IR's inputs, each flattened, side by side; one
+    input may keep its own shape) to float output rows; each IR input is laid out as the
+    model's (:mod:`.onnx_layout`)."""
     import onnx  # noqa: PLC0415
 
     model = onnx.load(str(path))
-    constants = {t.name for t in model.graph.initializer}
-    graph_input = [v for v in model.graph.input if v.name not in constants][0]
-    dims = tuple(d.dim_value for d in graph_input.type.tensor_type.shape.dim[1:])
-    layout = input_layout(model)
+    feeds = []  # (name, ONNX dims, layout, IR shape)
+    for value in graph_inputs(model):
+        dims = tuple(int(d) for d in input_dims(value))  # type: ignore[arg-type]
+        layout = input_layout(model, value)
+        feeds.append((value.name, dims, layout, ir_input_shape(dims, layout)))
 
-    def shaped(x: np.ndarray) -> np.ndarray:
-        if layout is None:  # the IR's input is the flattened ONNX input
-            return x.reshape(len(x), *dims)
-        shape = tuple(dims[k] for k in np.argsort(lay.ir_axes(layout)))  # the IR's
-        return lay.to_onnx(x.reshape(len(x), *shape), shape, layout)
+    def shaped(x: np.ndarray) -> dict[str, np.ndarray]:
+        rows = np.asarray(x).reshape(len(x), -1)
+        out, start = {}, 0
+        for name, dims, layout, shape in feeds:
+            size = int(np.prod(shape))
+            part = rows[:, start : start + size]
+            start += size
+            if layout is None:  # the IR's input is the flattened ONNX input
+                out[name] = part.reshape(len(x), *dims)
+            else:
+                out[name] = lay.to_onnx(part.reshape(len(x), *shape), shape, layout)
+        return out
+
+    def joined(ys: list[np.ndarray], n: int) -> np.ndarray:
+        return np.concatenate([np.asarray(y, np.float64).reshape(n, -1) for y in ys], axis=1)
 
     if is_qonnx(model):
         run_qonnx = _qonnx_runner(model)
-        return lambda x: run_qonnx(shaped(x))
+        return lambda x: joined(run_qonnx(shaped(x)), len(x))
     import onnxruntime as ort  # noqa: PLC0415
 
     if _static_batch(model):  # exported for one batch size: let onnxruntime take any
@@ -54,11 +66,10 @@ def onnx_runner(path: Path) -> Runner:
         )
     else:
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
 
     def run(x: np.ndarray) -> np.ndarray:
-        feed = {name: np.ascontiguousarray(shaped(x), dtype=np.float32)}
-        return np.asarray(session.run(None, feed)[0])
+        feed = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in shaped(x).items()}
+        return joined(session.run(None, feed), len(x))
 
     return run
 
@@ -87,18 +98,17 @@ def _with_batch(model: object, batch: int | str) -> object:
     return fixed
 
 
-def _qonnx_runner(model: object) -> Runner:
+def _qonnx_runner(model: object) -> Callable[[dict[str, np.ndarray]], list[np.ndarray]]:
     from qonnx.core.modelwrapper import ModelWrapper  # noqa: PLC0415
     from qonnx.core.onnx_exec import execute_onnx  # noqa: PLC0415
     from qonnx.transformation.infer_shapes import InferShapes  # noqa: PLC0415
 
-    def run(x: np.ndarray) -> np.ndarray:
-        fixed = _with_batch(model, len(x))
+    def run(feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+        n = len(next(iter(feed.values())))
+        fixed = _with_batch(model, n)
         graph = fixed.graph  # type: ignore[attr-defined]
-        constants = {t.name for t in graph.initializer}
-        inputs = [v for v in graph.input if v.name not in constants]
         wrapper = ModelWrapper(fixed).transform(InferShapes())
-        out = execute_onnx(wrapper, {inputs[0].name: x.astype(np.float32)})
-        return np.asarray(out[graph.output[0].name])
+        out = execute_onnx(wrapper, {k: v.astype(np.float32) for k, v in feed.items()})
+        return [np.asarray(out[value.name]) for value in graph.output]
 
     return run
