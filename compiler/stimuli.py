@@ -94,7 +94,7 @@ def make_vectors(graph: Graph, count: int, seed: int = 0) -> tuple[np.ndarray, i
     ]
     n_rest = max(count - n_edges, 0)
     rest = [
-        random_vectors(graph, n_rest, seed + 7919 * k, inp).reshape(n_rest, -1)
+        random_vectors(graph, n_rest, seed + 7919 * k, inp).reshape(n_rest, inp.output.size)
         for k, inp in enumerate(graph.inputs)
     ]
     rows = [np.concatenate([e, r]) for e, r in zip(edges, rest, strict=True)]

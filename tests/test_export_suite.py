@@ -27,7 +27,15 @@ pytestmark = [
     ),
 ]
 TORCH = [f"{m}_{e}" for m in em.TORCH_MODELS for e in ("torchscript", "dynamo")]
-SUITE = [*TORCH, "keras_tf_cnn", "brevitas_mlp", "brevitas_binary", "torch_softmax_head"]
+TWO_HEADS = ["two_heads_torchscript", "two_heads_dynamo"]  # two inputs, two outputs
+SUITE = [
+    *TORCH,
+    *TWO_HEADS,
+    "keras_tf_cnn",
+    "brevitas_mlp",
+    "brevitas_binary",
+    "torch_softmax_head",
+]
 APPROXIMATE = {"torch_softmax_head"}
 
 
@@ -59,6 +67,9 @@ def _models(d: Path) -> dict[str, Model]:
         for dynamo in (False, True):
             path = em.torch_export(name, d, dynamo)
             models[path.stem] = Model(path, exact)
+    for dynamo in (False, True):
+        path = em.torch_two_heads(d, dynamo)
+        models[path.stem] = Model(path, exact)
     models["keras_tf_cnn"] = Model(em.keras_tf_export(d), exact)
     models["brevitas_mlp"] = Model(em.brevitas_export("mlp", d))
     models["brevitas_binary"] = Model(em.brevitas_export("binary", d))

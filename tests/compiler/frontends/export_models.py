@@ -210,3 +210,44 @@ def brevitas_export(name: str, directory: Path, seed: int = 11) -> Path:
 
 def on_grid(values: np.ndarray, scale: int = 16) -> np.ndarray:
     return np.round(np.asarray(values) * scale) / scale
+
+
+def torch_two_heads(directory: Path, dynamo: bool, seed: int = 0) -> Path:
+    """Particles [8] and event-level features [3] in; a tagger [4] and a regression [1] out."""
+    import torch
+
+    nn = torch.nn
+
+    class TwoHeads(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.p, self.e = nn.Linear(8, 6), nn.Linear(3, 2)
+            self.fc, self.tag, self.reg = nn.Linear(8, 8), nn.Linear(8, 4), nn.Linear(8, 1)
+
+        def forward(self, parts, event):
+            h = torch.cat([torch.relu(self.p(parts)), torch.relu(self.e(event))], dim=1)
+            h = torch.relu(self.fc(h))
+            return self.tag(h), self.reg(h)
+
+    torch.manual_seed(seed)
+    model = TwoHeads().eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.round(p * 16) / 16)
+    path = directory / f"two_heads_{'dynamo' if dynamo else 'torchscript'}.onnx"
+    batch = torch.export.Dim("batch")
+    kwargs = (
+        {"dynamic_shapes": ({0: batch}, {0: batch})}
+        if dynamo
+        else {"dynamic_axes": {n: {0: "batch"} for n in ("parts", "event", "tag", "reg")}}
+    )
+    torch.onnx.export(
+        model,
+        (torch.zeros(2, 8), torch.zeros(2, 3)),
+        str(path),
+        dynamo=dynamo,
+        input_names=["parts", "event"],
+        output_names=["tag", "reg"],
+        **kwargs,
+    )
+    return path
