@@ -19,7 +19,7 @@ is left for hls4ml to infer:
 * ``max_pool``/``avg_pool``: ``MaxPooling``/``AveragePooling`` whose accumulator is exact
   (hls4ml divides by the power-of-two window size, exact with that many more fractional bits);
 * ``add``/``subtract``/``multiply``: ``Merge`` (full-precision ``ap_fixed`` result, one cast);
-  ``concatenate`` of 1-D tensors: ``Concatenate``;
+  ``concatenate``: ``Concatenate`` (hls4ml's ``concatenate1d``/``2d``/``3d`` on any axis);
 * ``reshape``: a cast as ``requantize`` (io_parallel arrays are flat), preceded by a
   ``Reshape`` view when a later layer reads the shape;
 * ``leaky_relu``/``binary``/``relu_max``: ``LeakyReLU`` with an exact one-bit slope,

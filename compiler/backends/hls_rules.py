@@ -68,8 +68,10 @@ def _merge(node: Node, in_type: FixedType) -> LayerFields:
 
 
 def _concatenate(node: Node, in_type: FixedType) -> LayerFields:
-    # _check_concatenate allows 1-D tensors only: the two arrays end to end, each element cast.
-    return {"class_name": "Concatenate", "op": "concatenate1d", "axis": -1}, {}
+    # hls4ml's concatenate1d/2d/3d on the tensors' own shapes; its axis counts the batch.
+    rank = len(node.output.shape)
+    axis = int(node.attrs.get("axis", rank - 1)) % rank
+    return {"class_name": "Concatenate", "op": f"concatenate{rank}d", "axis": axis + 1}, {}
 
 
 def _window_fields(node: Node, in_shape: tuple[int, ...], prefix: str) -> dict[str, Any]:
@@ -245,10 +247,9 @@ def _check_relu_max(graph: Graph, node: Node, where: str) -> None:
 
 def _check_concatenate(graph: Graph, node: Node, where: str) -> None:
     shape = _shape_of_input(graph, node)
-    if len(shape) != 1:
+    if len(shape) > 3:
         raise TrigcError(
-            f"{where}: the hls backend concatenates 1-D tensors only, got shape {shape} "
-            f"(axis {node.attrs.get('axis', 0)}); flatten both inputs first."
+            f"{where}: hls4ml concatenates tensors of at most 3 axes, got shape {shape}"
         )
 
 
