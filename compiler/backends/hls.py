@@ -54,7 +54,7 @@ from ..ir.graph import Graph, Node
 from ..names import CPP_KEYWORDS
 from .hls_export import write_export_script
 from .hls_io import IO_FORMAT, HlsIo, Port
-from .hls_rules import RULES
+from .hls_rules import RULES, rearrange_fields
 from .options import BackendOptions, HlsLayerSettings
 
 HLS_FLAVORS = {"vitis": "Vitis", "vivado": "Vivado"}
@@ -63,7 +63,13 @@ DOUBLE_MANTISSA_BITS = 53
 # hls4ml's default precision; only reaches types our layers never use (activation tables).
 UNUSED_PRECISION = "ap_fixed<16,6>"
 # hls4ml's own names a layer must not take, besides the C++ keywords.
-_CPP_RESERVED = CPP_KEYWORDS | {"input", "result"}
+# hls4ml keeps a layer's output variable among its attributes, under the layer's name: a layer
+# named like one of its attributes would read its own output for it.
+_HLS4ML_ATTRIBUTES = {
+    "perm", "axis", "op", "activation", "algorithm", "n_chan", "n_in", "n_out", "n_filt",
+    "target_shape", "data_format", "align_corners", "inputs", "outputs", "class_name", "name",
+}  # fmt: skip
+_CPP_RESERVED = CPP_KEYWORDS | {"input", "result"} | _HLS4ML_ATTRIBUTES
 
 
 @dataclass
@@ -131,6 +137,9 @@ def hls4ml_layers(graph: Graph) -> Lowered:
             node_op = "requantize"  # the flat array stays; the cast is all that may remain
             if _needs_view(graph, node):
                 srcs = [_add_view(lowered, names, node, srcs[0], in_type)]
+        elif node.op == "rearrange":  # hls4ml's layer keeps the input type; then the cast
+            srcs = [_add_rearrange(lowered, names, node, srcs[0], in_type)]
+            node_op = "requantize"
         else:
             node_op = node.op
         if node_op == "requantize" and _same_format(in_type, node.output.type):
@@ -164,6 +173,21 @@ def _add_view(lowered: Lowered, names: _HlsNames, node: Node, src: str, in_type:
     lowered.layer_config[name] = {"Precision": {"result": in_type.to_hls()}}
     lowered.layer_of[node.output.name] = name
     lowered.traced_by[node.output.name] = src  # the same values, traced by the source layer
+    return name
+
+
+def _add_rearrange(
+    lowered: Lowered, names: _HlsNames, node: Node, src: str, in_type: FixedType
+) -> str:
+    """The hls4ml layer moving the data (its output has the input's type); a cast to the
+    node's type follows only where the two differ."""
+    same = _same_format(in_type, node.output.type)
+    name = names.make(node.name if same else f"{node.name}_move")
+    lowered.layers.append({"name": name, "inputs": [src], **rearrange_fields(node)})
+    lowered.layer_config[name] = {"Precision": {"result": in_type.to_hls()}, "Trace": True}
+    lowered.layer_of[node.output.name] = name
+    lowered.traced_by.pop(node.output.name, None)
+    lowered.origin_of[name] = (node.name, node.origin)
     return name
 
 

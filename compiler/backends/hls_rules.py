@@ -74,6 +74,58 @@ def _concatenate(node: Node, in_type: FixedType) -> LayerFields:
     return {"class_name": "Concatenate", "op": f"concatenate{rank}d", "axis": axis + 1}, {}
 
 
+def rearrange_fields(node: Node) -> dict[str, Any]:
+    """The hls4ml layer of a ``rearrange``: Transpose, ZeroPadding1D/2D, Cropping1D/2D or
+    UpSampling1D/2D (hls4ml's nearest Resize), channels last."""
+    a, out = node.attrs, node.output.shape
+    in_shape = tuple(a["in_shape"])
+    kind = a["kind"]
+    if kind == "transpose":
+        return {"class_name": "Transpose", "perm": [int(p) for p in a["perm"]]}
+    dims = len(in_shape) - 1
+    fields: dict[str, Any] = {"data_format": "channels_last", "n_chan": in_shape[-1]}
+    axes = ("width",) if dims == 1 else ("height", "width")
+    for i, axis in enumerate(axes):
+        fields |= {f"in_{axis}": in_shape[i], f"out_{axis}": out[i]}
+    sides = {"width": ("left", "right"), "height": ("top", "bottom")}
+    if kind in ("pad", "crop"):
+        key = "pad" if kind == "pad" else "crop"
+        for i, axis in enumerate(axes):
+            before, after = sides[axis]
+            amounts = a[f"{kind}s"][i]
+            fields |= {f"{key}_{before}": int(amounts[0]), f"{key}_{after}": int(amounts[1])}
+        cls = "ZeroPadding" if kind == "pad" else "Cropping"
+        return {"class_name": f"{cls}{dims}D", **fields}
+    if dims == 1:
+        fields |= {"in_height": 1, "out_height": 1}
+    for i, axis in enumerate(axes):
+        fields[f"{axis}_factor"] = int(a["factors"][i])
+    return {"class_name": f"UpSampling{dims}D", "algorithm": "nearest", **fields}
+
+
+def _check_rearrange(graph: Graph, node: Node, where: str) -> None:
+    rank = len(node.attrs["in_shape"])
+    if node.attrs["kind"] != "transpose" and rank not in (2, 3):
+        raise TrigcError(f"{where}: hls4ml pads, crops and upsamples 1-D and 2-D feature maps")
+    if node.attrs["kind"] == "transpose" and rank not in (2, 3):
+        raise TrigcError(f"{where}: hls4ml transposes tensors of 2 or 3 axes")
+    if node.attrs["kind"] == "transpose" and _flattened_into_dense(graph, node):
+        raise TrigcError(
+            f"{where}: a transpose flattened into a dense layer: hls4ml's optimizer "
+            "(RemoveTransposeBeforeFlatten) would drop it and reorder the dense weights as if "
+            "it undid a channels-first conversion, which this one does not; put another layer "
+            "between the Permute and the Flatten, or use the rtl backend"
+        )
+
+
+def _flattened_into_dense(graph: Graph, node: Node) -> bool:
+    for reader in graph.consumers(node.output.name):
+        if reader.op == "reshape" and len(reader.output.shape) == 1:
+            if any(n.op == "dense" for n in graph.consumers(reader.output.name)):
+                return True
+    return False
+
+
 def _window_fields(node: Node, in_shape: tuple[int, ...], prefix: str) -> dict[str, Any]:
     """hls4ml's geometry keys of a 1-D or 2-D window (``prefix``: ``filt``/``pool``)."""
     a, out = node.attrs, node.output.shape
@@ -273,6 +325,7 @@ RULES: dict[str, HlsRule] = {
     "subtract": HlsRule(_merge),
     "multiply": HlsRule(_merge),
     "concatenate": HlsRule(_concatenate, check=_check_concatenate),
+    "rearrange": HlsRule(_requantize, check=_check_rearrange),  # hls.py adds the data layer
     "conv": HlsRule(_conv, config=_conv_config),
     "max_pool": HlsRule(_pool),
     "avg_pool": HlsRule(_pool),

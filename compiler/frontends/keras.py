@@ -24,7 +24,7 @@ from ..names import identifier
 from .builder import FrontendOptions
 from .keras_common import layer_where as _layer_where
 from .keras_common import quantized_weights as _weights
-from .keras_conv import CONV_HANDLERS
+from .keras_conv import CONV_HANDLERS, REARRANGE_HANDLERS
 from .keras_import import import_keras
 from .layers import (
     ActivationLayer,
@@ -47,8 +47,9 @@ __all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model", "l
 SUPPORTED_LAYERS = (
     "InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, "
     "QBatchNormalization, Dropout, Conv1D, Conv2D, QConv1D, QConv2D, DepthwiseConv1D/2D, "
-    "QDepthwiseConv2D, SeparableConv1D/2D, QSeparableConv1D/2D, ZeroPadding1D/2D (before a "
-    "convolution), MaxPooling1D/2D, AveragePooling1D/2D, QAveragePooling2D, "
+    "QDepthwiseConv2D, SeparableConv1D/2D, QSeparableConv1D/2D, ZeroPadding1D/2D, "
+    "Cropping1D/2D, UpSampling1D/2D (nearest), Permute, MaxPooling1D/2D, AveragePooling1D/2D, "
+    "QAveragePooling2D, "
     "GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, Flatten, Reshape, "
     "Add, Subtract, Multiply, Concatenate, Softmax, ReLU (max_value: a positive integer), "
     "LeakyReLU (power-of-two slope)"
@@ -199,6 +200,7 @@ LAYER_HANDLERS = {
     "BatchNormalization": _batchnorm,
     "QBatchNormalization": _batchnorm,
     **CONV_HANDLERS,
+    **REARRANGE_HANDLERS,
     "ReLU": _relu_layer,
     "Softmax": _softmax_layer,
     "LeakyReLU": _relu_layer,

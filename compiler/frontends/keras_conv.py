@@ -1,11 +1,13 @@
 """Keras handlers of windowed layers: (Q)Conv1D/2D, depthwise and separable convolutions,
-zero padding and pooling, read into :mod:`.layers` records.
+zero padding, pooling, and the layers that only move data (Permute, Cropping1D/2D,
+UpSampling1D/2D: :class:`.layers_tensor.RearrangeLayer`), read into :mod:`.layers` records.
 
 Depthwise kernels ``(*k, C, multiplier)`` become full convolution kernels ``(*k, C,
 C * multiplier)``, block-diagonal (output channel ``c * multiplier + m`` reads input channel
 ``c`` only; the zeros cost nothing in the RTL).  A separable convolution is its depthwise
 convolution (``<name>_depthwise``, no bias) followed by the pointwise one (``<name>``).  Zero
-padding is a :class:`.layers_tensor.PadLayer`, folded into the convolution that reads it.
+padding is a :class:`.layers_tensor.PadLayer`, folded into the convolution that reads it
+(elsewhere it pads the tensor itself).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..errors import InexactError, UnsupportedModelError
 from .builder import FrontendOptions
 from .keras_common import layer_where, quantized_weights
 from .layers import ConvLayer, Weights
-from .layers_tensor import PadLayer, PoolLayer
+from .layers_tensor import PadLayer, PoolLayer, RearrangeLayer
 from .quantizers import activation_spec
 
 
@@ -234,3 +236,46 @@ CONV_HANDLERS: dict[str, Any] = {
     ),
 }
 """Keras class → handler of the windowed layers (a separable convolution gives two records)."""
+
+
+def _permute(layer: Any, options: FrontendOptions) -> RearrangeLayer:
+    """Permute(dims): Keras counts the axes from 1, without the batch."""
+    dims = [int(d) - 1 for d in layer.get_config()["dims"]]
+    return RearrangeLayer(layer.name, "Permute", "transpose", (("perm", dims),))
+
+
+def _pairs(value: Any, axes: int) -> list[list[int]]:
+    """Keras' int / (a, b) / ((a, b), (c, d)) padding or cropping per spatial axis."""
+    if isinstance(value, int):
+        return [[value, value]] * axes
+    if axes == 1:
+        return [[int(value[0]), int(value[1])]]
+    return [[int(v), int(v)] if isinstance(v, int) else [int(v[0]), int(v[1])] for v in value]
+
+
+def _cropping(layer: Any, options: FrontendOptions) -> RearrangeLayer:
+    cls = type(layer).__name__
+    crops = _pairs(layer.get_config()["cropping"], 1 if cls.endswith("1D") else 2)
+    return RearrangeLayer(layer.name, cls, "crop", (("crops", crops),))
+
+
+def _upsampling(layer: Any, options: FrontendOptions) -> RearrangeLayer:
+    cls, cfg = type(layer).__name__, layer.get_config()
+    if cfg.get("interpolation", "nearest") != "nearest":
+        raise UnsupportedModelError(
+            f"{layer_where(layer)}: interpolation {cfg['interpolation']!r}; trigc upsamples "
+            "with 'nearest' (repeated values)"
+        )
+    size = cfg["size"]
+    factors = [int(size)] if cls.endswith("1D") else [int(s) for s in np.atleast_1d(size)]
+    if cls.endswith("2D") and len(factors) == 1:
+        factors = factors * 2
+    return RearrangeLayer(layer.name, cls, "upsample", (("factors", factors),))
+
+
+REARRANGE_HANDLERS: dict[str, Any] = {
+    "Permute": _permute,
+    **dict.fromkeys(("Cropping1D", "Cropping2D"), _cropping),
+    **dict.fromkeys(("UpSampling1D", "UpSampling2D"), _upsampling),
+}
+"""Keras class → handler of the layers that only move data."""

@@ -26,10 +26,12 @@ from .layers_tensor import (
     Padding,
     PadLayer,
     PoolLayer,
+    RearrangeLayer,
     ReshapeLayer,
     conv_node,
     lower_merge,
     lower_pool,
+    lower_rearrange,
     lower_reshape,
     padded,
 )
@@ -129,6 +131,7 @@ Layer = (
     | MergeLayer
     | PoolLayer
     | PadLayer
+    | RearrangeLayer
 )
 
 
@@ -280,8 +283,8 @@ class Wiring:
 
 
 def _pads_before_convolutions(layers: list[Layer], wiring: Wiring | None) -> dict[str, PadLayer]:
-    """Convolution name → the zero padding it reads; a padding read by anything else (or by
-    more than one layer) is refused."""
+    """Convolution name → the zero padding it reads and folds into its own; a padding read
+    by anything else (or by more than one layer) stays a tensor of its own."""
     sources = (
         wiring.inputs
         if wiring is not None
@@ -292,12 +295,8 @@ def _pads_before_convolutions(layers: list[Layer], wiring: Wiring | None) -> dic
         if not isinstance(layer, PadLayer):
             continue
         readers = [layers[j] for j, names in enumerate(sources) if layer.name in names]
-        if len(readers) != 1 or not isinstance(readers[0], ConvLayer):
-            raise UnsupportedModelError(
-                f"layer {layer.name!r} ({layer.cls}) is supported in front of one convolution "
-                "only (it is folded into the convolution's padding)"
-            )
-        out[readers[0].name] = layer
+        if len(readers) == 1 and isinstance(readers[0], ConvLayer):
+            out[readers[0].name] = layer
     return out
 
 
@@ -370,6 +369,7 @@ def lower_layers(
         }
     low = _Lowering(b, layers)
     pads = _pads_before_convolutions(layers, wiring)
+    folded = {pad.name for pad in pads.values()}
     i = 0
     while i < len(layers):
         layer = layers[i]
@@ -378,8 +378,16 @@ def lower_layers(
         else:
             srcs = [produced[name] for name in wiring.inputs[i]]
             b.cursor, nxt = srcs[0], wiring.successor(i, layers)
-        if isinstance(layer, PadLayer):  # no node: the convolution reading it pads
+        if isinstance(layer, PadLayer) and layer.name in folded:  # the convolution pads
             produced[layer.name] = srcs[0]
+            i += 1
+            continue
+        if isinstance(layer, PadLayer):  # zeros in the tensor itself
+            pairs = [[int(a), int(c)] for a, c in layer.pads]
+            layer = RearrangeLayer(layer.name, layer.cls, "pad", (("pads", pairs),))
+        if isinstance(layer, RearrangeLayer):
+            lower_rearrange(b, layer)
+            produced[layer.name] = b.last
             i += 1
             continue
         if isinstance(layer, MergeLayer):

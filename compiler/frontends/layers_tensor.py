@@ -42,6 +42,33 @@ class MergeLayer:
 
 
 @dataclass(frozen=True)
+class RearrangeLayer:
+    """Data movement only (:mod:`trigc.compiler.ir.ops.rearrange`): ``kind`` transpose (with
+    ``perm``), pad (``pads``), crop (``crops``) or upsample (``factors``)."""
+
+    name: str
+    cls: str
+    kind: str
+    params: tuple[tuple[str, object], ...]
+
+
+def lower_rearrange(b: GraphBuilder, layer: RearrangeLayer) -> None:
+    """A ``rearrange`` node, its shape checked against the input's."""
+    from ..ir.ops.rearrange import rearranged_shape  # noqa: PLC0415
+
+    in_shape = b.last.output.shape
+    attrs = {"kind": layer.kind, **dict(layer.params), "in_shape": list(in_shape)}
+    try:
+        shape = rearranged_shape(attrs, in_shape)
+    except Exception as exc:  # IRError, a wrong number of axes
+        raise UnsupportedModelError(
+            f"layer {layer.name!r} ({layer.cls}) on a tensor of shape {in_shape}: {exc}"
+        ) from None
+    node = b.add(layer.name, "rearrange", shape, None, layer.name)
+    b.set_attrs(node, **attrs)
+
+
+@dataclass(frozen=True)
 class PadLayer:
     """Zero padding ``(before, after)`` per spatial axis; folded into the convolution that
     reads it (its only reader)."""

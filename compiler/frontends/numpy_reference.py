@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import UnsupportedModelError
 from ..ir.fixed import FixedType
+from ..ir.ops.rearrange import rearranged_shape, source_index
 from .layers import (
     ActivationLayer,
     BatchNormLayer,
@@ -32,6 +33,7 @@ from .layers_tensor import (
     MergeLayer,
     PadLayer,
     PoolLayer,
+    RearrangeLayer,
     ReshapeLayer,
     padded,
     window_attrs,
@@ -160,6 +162,12 @@ def evaluate(
             y = _pool(h, layer)
         elif isinstance(layer, MergeLayer):
             y = _merge(xs, layer)
+        elif isinstance(layer, RearrangeLayer):
+            attrs = {"kind": layer.kind, **dict(layer.params)}
+            index = source_index(attrs, h.shape[1:])
+            flat = np.concatenate([h.reshape(len(h), -1), np.zeros((len(h), 1))], axis=1)
+            out = flat[:, np.where(index >= 0, index, flat.shape[1] - 1)]
+            y = out.reshape(len(h), *rearranged_shape(attrs, h.shape[1:]))
         else:  # pragma: no cover - every record type is handled above
             raise UnsupportedModelError(f"the NumPy reference cannot run {type(layer).__name__}")
         values[layer.name] = y

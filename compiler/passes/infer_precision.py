@@ -2,7 +2,8 @@
 
 Ranges come from the actual constants and the input types (interval arithmetic per element,
 see :mod:`trigc.compiler.ir.ranges`), so a pruned or small-weight layer gets a narrow accumulator.
-Types fixed by the model (quantizers) are kept, with their rounding and overflow modes.
+Types fixed by the model (quantizers) are kept, with their rounding and overflow modes; ops that
+only move data (``keeps_input_type``) take their input's type as it is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..ir.ops.base import cast_interval
 def run(graph: Graph) -> Graph:
     """Resolve every ``precision="infer"`` node to its exact, never-overflowing type."""
     after_cast = {}
+    types = {}
     nodes = []
     for node in graph.nodes:
         op = get_op(node.op)
@@ -25,7 +27,10 @@ def run(graph: Graph) -> Graph:
         else:
             r = op.exact_range(node, [after_cast[name] for name in node.inputs])
         if node.attrs.get("precision") == PRECISION_INFER:
-            new_type = smallest_type(r.min, r.max, r.frac)
+            if op.keeps_input_type:  # data movement: the input's type, modes and all
+                new_type = types[node.inputs[0]]
+            else:
+                new_type = smallest_type(r.min, r.max, r.frac)
             node = node.with_output_type(new_type)
             node = type(node)(
                 node.name,
@@ -37,5 +42,6 @@ def run(graph: Graph) -> Graph:
                 node.origin,
             )
         after_cast[node.output.name] = cast_interval(r, node.output.type)
+        types[node.output.name] = node.output.type
         nodes.append(node)
     return graph.replace_nodes(nodes)

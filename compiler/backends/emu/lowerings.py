@@ -17,6 +17,7 @@ from ...ir.fixed import FixedType, cast
 from ...ir.graph import Node
 from ...ir.ops.conv import window_index
 from ...ir.ops.lut import index_shift, index_type
+from ...ir.ops.rearrange import source_index
 from .arith import INT32, INT64, EmuError, cast_code, holding
 from .code import Context, element_loop, event_loop
 from .linear import conv_outputs, dense_outputs, lower_linear
@@ -193,6 +194,24 @@ def _concatenate(ctx: Context, node: Node) -> None:
     ctx.step(node, lines)
 
 
+def _rearrange(ctx: Context, node: Node) -> None:
+    """Each output element copies one input element (or is zero): a table of sources."""
+    src = ctx.graph.tensor(node.inputs[0])
+    index = source_index(node.attrs, src.shape)
+    table = ctx.table(f"{node.name}_from", INT32, index)
+    exact = ctx.exact_of(node)
+    work = holding(min(exact.min, 0), max(exact.max, 0), ctx.what(node))
+    c = ctx.output_cast(node)
+    x = ctx.buffer(src.name)
+    y = ctx.define(node)
+    body = [
+        f"const int s = {table}[k];",
+        f"const {work.name} v = s >= 0 ? {work.name}({x}[s][e]) : {work.name}(0);",
+        f"{y}[k][e] = {c.text};",
+    ]
+    ctx.step(node, element_loop(node.output.size, body))
+
+
 def _pool(ctx: Context, node: Node) -> None:
     src = ctx.graph.tensor(node.inputs[0])
     channels = src.shape[-1]
@@ -312,6 +331,7 @@ LOWERINGS: dict[str, Lowering] = {
     "multiply": _merge,
     "scale_shift": _scale_shift,
     "concatenate": _concatenate,
+    "rearrange": _rearrange,
     "max_pool": _pool,
     "avg_pool": _pool,
     "lut": _lut,

@@ -24,6 +24,7 @@ from ...ir.fixed import FixedType
 from ...ir.graph import Graph, Node, Tensor
 from ...ir.ops.conv import ConvOp, window_index
 from ...ir.ops.lut import index_shift, index_type
+from ...ir.ops.rearrange import source_index
 from ...names import verilog_identifier
 from .argmax import argmax_onehot
 from .cast import cast_value
@@ -160,6 +161,14 @@ def _concatenate(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) 
     return TensorValues(tuple(concatenate(parts, shapes, axis)), frac)
 
 
+def _rearrange(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
+    """Wiring: each output is one input element or the constant zero."""
+    (x,) = xs
+    index = source_index(node.attrs, tuple(node.attrs["in_shape"]))
+    zero = Value.constant(0)
+    return TensorValues(tuple(x.values[i] if i >= 0 else zero for i in index), x.frac)
+
+
 def _add(nl: Netlist, node: Node, xs: list[TensorValues], sharing: str) -> TensorValues:
     (a, b), frac = _aligned_inputs(xs)
     values = add(nl, a, b, node.op == "subtract", verilog_identifier(node.name))
@@ -275,6 +284,7 @@ LOWERINGS: dict[str, tuple[Lowering, bool]] = {
     "relu": (_relu, True),
     "reshape": (_identity, False),
     "concatenate": (_concatenate, False),
+    "rearrange": (_rearrange, False),
     "add": (_add, False),
     "subtract": (_add, False),
     "multiply": (_multiply, False),

@@ -2,7 +2,8 @@
 
 ``base`` holds what every op builds on (:class:`~.base.Op`, :class:`~.base.Exact`,
 :class:`~.base.Interval` and the shared integer helpers); ``core`` the input, dense, ReLU,
-requantize and scale-shift ops; ``tensor`` reshapes, pooling windows and merges; ``conv``
+requantize and scale-shift ops; ``tensor`` reshapes, pooling windows and merges;
+``rearrange`` transposes, zero padding, cropping and upsampling (data movement only); ``conv``
 convolutions; ``activation`` the other activations and argmax; ``lut`` table lookups and
 softmax; ``function`` the real-valued activations frontends write before they are tabulated.
 To add an op: subclass :class:`~.base.Op` in its family's module, add an instance to the
@@ -18,11 +19,20 @@ from .conv import CONV_OPS
 from .core import CORE_OPS
 from .function import FUNCTION_OPS
 from .lut import LUT_OPS
+from .rearrange import REARRANGE_OPS
 from .tensor import TENSOR_OPS
 
 OPS: dict[str, Op] = {
     op.name: op
-    for op in (*CORE_OPS, *TENSOR_OPS, *CONV_OPS, *ACTIVATION_OPS, *LUT_OPS, *FUNCTION_OPS)
+    for op in (
+        *CORE_OPS,
+        *TENSOR_OPS,
+        *REARRANGE_OPS,
+        *CONV_OPS,
+        *ACTIVATION_OPS,
+        *LUT_OPS,
+        *FUNCTION_OPS,
+    )
 }
 
 

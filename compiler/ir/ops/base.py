@@ -97,6 +97,7 @@ class Op:
     name = ""
     arity = 1
     const_names: tuple[str, ...] = ()
+    keeps_input_type = False  # precision inference gives the output the input's type
     same_shape = False
     """True for ops whose output has the shape of their (first) input."""
     real_valued = False
