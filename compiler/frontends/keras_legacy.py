@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
+from ..ir.fixed import FixedType
 from ..ir.graph import Graph
 from ..names import identifier
 from .builder import FrontendOptions
@@ -41,7 +43,8 @@ from .qkeras_config import SavedQuantizer, quantize_weights, saved_quantizer
 from .quantizers import ActivationSpec, activation_spec, check_bits, nominal_type
 
 SUPPORTED_LAYERS = (
-    "InputLayer, Dense, QDense, Activation, QActivation, BatchNormalization, "
+    "InputLayer, Dense, QDense, BinaryDense, TernaryDense (hls4ml's legacy binary/ternary "
+    "layers), Activation, QActivation, BatchNormalization, "
     "QBatchNormalization (without quantizers), Dropout, Conv1D, Conv2D, QConv1D, QConv2D, "
     "MaxPooling1D/2D, AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, "
     "Flatten, Reshape"
@@ -259,6 +262,30 @@ def _dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
     )
 
 
+def binarize(values: np.ndarray) -> np.ndarray:
+    """hls4ml's ``BinaryQuantizer(bits=2)`` of its legacy ``BinaryDense``: ``x >= 0 ? 1 : -1``."""
+    return np.where(np.asarray(values) >= 0, 1.0, -1.0)
+
+
+def ternarize(values: np.ndarray) -> np.ndarray:
+    """hls4ml's ``TernaryQuantizer`` of its legacy ``TernaryDense``: 1 above 0.5, -1 at or
+    below -0.5, else 0."""
+    v = np.asarray(values)
+    return np.where(v > 0.5, 1.0, np.where(v <= -0.5, -1.0, 0.0))
+
+
+def _binary_dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
+    """hls4ml's legacy ``BinaryDense``/``TernaryDense`` (custom Keras 2 layers of its binary
+    and ternary examples): a dense layer whose kernel and bias hls4ml quantizes to ±1
+    (ternary: -1, 0, 1) as it reads the file; trigc reads them the same way."""
+    d = _dense(layer, weights)
+    quantize = binarize if layer["class_name"] == "BinaryDense" else ternarize
+    two = FixedType(2, 2)  # -2..1: holds -1, 0 and 1
+    kernel = Weights(quantize(d.kernel.values), True, two)
+    bias = Weights(quantize(d.bias.values), True, two)
+    return replace(d, kernel=kernel, bias=bias)
+
+
 def _batchnorm(layer: dict[str, Any], weights: LegacyWeights) -> BatchNormLayer:
     cfg, where = layer["config"], _where(layer)
     used = [q for q in _BN_QUANTIZERS if cfg.get(q)]
@@ -342,6 +369,8 @@ def _reshape(layer: dict[str, Any], weights: LegacyWeights) -> ReshapeLayer:
 HANDLERS = {
     "Dense": _dense,
     "QDense": _dense,
+    "BinaryDense": _binary_dense,
+    "TernaryDense": _binary_dense,
     "BatchNormalization": _batchnorm,
     "QBatchNormalization": _batchnorm,
     "Activation": _activation_layer,

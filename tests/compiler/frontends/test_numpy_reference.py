@@ -45,3 +45,35 @@ def test_a_file_keras_3_cannot_rebuild_is_checked_against_numpy(tmp_path):
     assert numpy_ref.identical == numpy_ref.total == 1000
     assert any("Keras 3 could not load this Keras 2 file" in n for n in result.notes)
     assert result.ok
+
+
+def _binary_ternary_file(tmp_path):
+    """hls4ml's legacy BinaryDense and TernaryDense layers (custom Keras 2 classes, which
+    Keras 3 cannot rebuild), written as Keras 2 saves them."""
+    rng = np.random.default_rng(13)
+    layers = [
+        lk.qactivation("in_q", "quantized_bits(6,2,alpha=1)"),
+        lk.dense("bin", rng.normal(0, 1, (10, 8)), rng.normal(0, 1, 8)),
+        lk.qactivation("act", "quantized_relu(4,2)"),
+        lk.dense("ter", rng.normal(0, 1, (8, 4)), rng.normal(0, 1, 4)),
+    ]
+    layers[1].class_name = "BinaryDense"
+    layers[3].class_name = "TernaryDense"
+    return lk.write_h5(tmp_path / "bnn.h5", lk.sequential_config("bnn", 10, layers), layers)
+
+
+def test_binary_and_ternary_dense_weights_are_read_as_hls4ml_reads_them(tmp_path):
+    graph, _ = from_legacy_keras(_binary_ternary_file(tmp_path))
+    weights = {n.name: n.consts["weight"] for n in graph.nodes if n.op == "dense"}
+    assert set(np.unique(weights["bin"].type.to_float(weights["bin"].values))) == {-1.0, 1.0}
+    assert set(np.unique(weights["ter"].type.to_float(weights["ter"].values))) <= {-1.0, 0.0, 1.0}
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_binary_and_ternary_dense_compile_and_verify(tmp_path):
+    h5 = _binary_ternary_file(tmp_path)
+    project = compile_project(h5, tmp_path / "p", CompileOptions(backends=("hls", "rtl")))
+    result = verify_project(project, vectors=1000, csim_vectors=300, protocol_sims=())
+    compared = {c.name: (c.identical, c.total) for c in result.comparisons}
+    assert compared == {"numpy": (1000, 1000), "hls-csim": (300, 300), "rtl": (1000, 1000)}
