@@ -246,6 +246,7 @@ def reshape(r: OnnxReader, node: Any, name: str, where: str) -> None:
     if len(rest) == 1:
         r.flatten(name, "Reshape")
         return
+    r.to_onnx_order(f"{name}_order", "Reshape")
     if r.perm is not None or not lay.is_identity_order(r.shape, r.layout):
         raise UnsupportedModelError(
             f"{where}: reshape to {target} of a tensor whose elements the IR holds in another "

@@ -24,7 +24,7 @@ from ..errors import TrigcError, UnsupportedModelError
 from ..ir.fixed import FixedType
 from . import onnx_layout as lay
 from .layers import Layer, Weights
-from .layers_tensor import MergeLayer, ReshapeLayer
+from .layers_tensor import MergeLayer, RearrangeLayer, ReshapeLayer
 from .onnx_fold import evaluate
 from .onnx_layout import Layout
 from .onnx_quant import QUANT_OPS, QuantNode, power_of_two_exponent
@@ -465,6 +465,27 @@ class OnnxReader:
         before = lay.flatten_permutation(self.shape, self.layout)
         if np.array_equal(before, lay.flatten_permutation(target, layout)):
             self.relabel(name, cls, target, layout)
+            return
+        if None in self.layout or len(shape) > 3:
+            return  # the windowed op explains what it needs
+        # Move the data: the IR axes holding ONNX's spatial axes, then its channels.
+        order = [self.layout[k] for k in range(1, len(shape))] + [self.layout[0]]
+        self.layers.append(
+            RearrangeLayer(name, cls, "transpose", (("perm", [int(a) for a in order]),))
+        )
+        self.shape, self.layout = target, layout
+
+    def to_onnx_order(self, name: str, cls: str) -> None:
+        """Make the IR hold the current tensor in ONNX's own element order (a transpose of
+        the data where a relabelling cannot do it)."""
+        if lay.is_identity_order(self.shape, self.layout) or self.perm is not None:
+            return
+        if None in self.layout or len(self.shape) > 3:
+            return
+        order = [int(a) for a in lay.ir_axes(self.layout)]
+        self.layers.append(RearrangeLayer(name, cls, "transpose", (("perm", order),)))
+        self.shape = tuple(int(self.shape[a]) for a in order)
+        self.layout = lay.identity(len(self.shape))
 
     def window(self, where: str, attrs: dict[str, Any], kernel: list[int]) -> list[int]:
         """Check the attributes every windowed op shares; return the strides."""

@@ -46,7 +46,19 @@ def _torch_modules() -> dict[str, tuple[Callable[[], object], tuple[int, ...]]]:
             h = self.pool(torch.relu(self.conv(x.unsqueeze(1))))
             return self.fc(torch.flatten(h, 1))
 
+    class ViewConv(nn.Module):  # a Linear's output seen as [batch, 4, 16]: data must move
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(8, 64)
+            self.conv = nn.Conv1d(4, 2, 3)
+            self.out = nn.Linear(28, 3)
+
+        def forward(self, x):
+            h = torch.relu(self.conv(self.fc(x).view(x.size(0), 4, 16)))
+            return self.out(torch.flatten(h, 1))
+
     return {
+        "view_conv1d": (ViewConv, (8,)),
         # Transpose of the input, ReLU6 as Clip
         "permute_conv1d": (
             lambda: nn.Sequential(
@@ -92,6 +104,7 @@ def _torch_modules() -> dict[str, tuple[Callable[[], object], tuple[int, ...]]]:
 
 
 TORCH_MODELS = (
+    "view_conv1d",
     "permute_conv1d",
     "grouped_pad_conv2d",
     "depthwise_conv2d",
