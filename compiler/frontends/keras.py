@@ -278,6 +278,8 @@ def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Gra
     shapes = [tuple(int(d) for d in t.shape[1:]) for t in model.inputs]
     names = _input_names(model)
     layers, reads, outputs = _walk(model)
+    if not layers:
+        raise UnsupportedModelError(f"model {model.name!r} has no layer trigc can compile")
     if len(set(outputs)) != len(outputs) or any(o in names for o in outputs):
         raise UnsupportedModelError(
             f"model {model.name!r}: an output is another output or an input; each output must "

@@ -111,15 +111,14 @@ def test_csim_trace_matches_every_tensor(built):
         assert np.array_equal(traced[name], values), name
 
 
-def test_hls_refuses_concatenating_2d_tensors():
+def test_hls_concatenates_2d_tensors_on_their_own_axis():
     from trigc.compiler.backends.hls import hls4ml_layers
-    from trigc.compiler.errors import TrigcError
 
     x = Node("x", "input", (), Tensor("x", (2, 3), T(8, 3)), attrs=MODEL)
     cat = node("cat", "concatenate", ("x", "x"), (2, 6), "fixed<8,3>", axis=1)
     graph = check_legal(Graph("g", (x, cat), ("cat",)))
-    with pytest.raises(TrigcError, match=r"'cat'.*1-D tensors only"):
-        hls4ml_layers(graph)
+    (layer,) = [la for la in hls4ml_layers(graph).layers if la["class_name"] == "Concatenate"]
+    assert (layer["op"], layer["axis"]) == ("concatenate2d", 2)  # hls4ml counts the batch
     assert run_int(graph, np.arange(6).reshape(1, 2, 3))["cat"].tolist() == [
         [[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]
     ]
