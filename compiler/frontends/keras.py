@@ -1,12 +1,12 @@
 """Keras 3 / QKeras (qkeras-v3) frontend: a model in memory or a ``.keras`` file → IR.
 
-Supported: Sequential and functional models with one input and one output whose layers are
-InputLayer, QDense, Dense, QActivation, Activation, BatchNormalization, QBatchNormalization
-(without parameter quantizers), Dropout (identity at inference), (Q)Conv1D/2D, max/average
-and global pooling, Flatten, Reshape, Add, Subtract, Multiply and Concatenate
-(:data:`SUPPORTED_LAYERS`).  The layers are read into the frontend-neutral records of
-:mod:`.layers` and lowered there, as the other frontends do; each IR node's ``origin`` names its
-layer.  Anything else is refused with the layer's name, class and the list of what is supported.
+Supported: Sequential and functional models, with one or several inputs and outputs, of the
+layers in :data:`SUPPORTED_LAYERS` (dense, convolution, depthwise and separable convolution,
+pooling, padding, cropping, upsampling and permutation, merges, activations and quantizers).
+The layers are read into the frontend-neutral records of :mod:`.layers` (windowed ones by
+:mod:`.keras_conv`) and lowered there, as the other frontends do; each IR node's ``origin``
+names its layer.  Anything else is refused with the layer's name, class and the list of what
+is supported.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from ..errors import TrigcError, UnsupportedModelError
 from ..ir.fixed import FixedType
 from ..ir.graph import Graph
 from ..names import identifier
+from . import keras_legacy_windows as windows
 from .builder import FrontendOptions
 from .layers import (
     ActivationLayer,
@@ -46,6 +47,8 @@ SUPPORTED_LAYERS = (
     "InputLayer, Dense, QDense, BinaryDense, TernaryDense (hls4ml's legacy binary/ternary "
     "layers), Activation, QActivation, BatchNormalization, "
     "QBatchNormalization (without quantizers), Dropout, Conv1D, Conv2D, QConv1D, QConv2D, "
+    "DepthwiseConv1D/2D, QDepthwiseConv2D, SeparableConv1D/2D, QSeparableConv1D/2D, "
+    "ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D (nearest), Permute, "
     "MaxPooling1D/2D, AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, "
     "Flatten, Reshape"
 )
@@ -366,6 +369,20 @@ def _reshape(layer: dict[str, Any], weights: LegacyWeights) -> ReshapeLayer:
     return ReshapeLayer(cfg["name"], "Reshape", _ints(cfg["target_shape"]))
 
 
+def _arrays(layer: dict[str, Any], weights: LegacyWeights, names: tuple[str, ...]) -> dict:
+    return dict(zip(names, weights.of(layer, names), strict=True))
+
+
+def _depthwise(layer: dict[str, Any], weights: LegacyWeights) -> ConvLayer:
+    arrays = _arrays(layer, weights, ("depthwise_kernel", "bias"))
+    return windows.depthwise(layer, arrays, _weights, _activation)
+
+
+def _separable(layer: dict[str, Any], weights: LegacyWeights) -> tuple[ConvLayer, ConvLayer]:
+    arrays = _arrays(layer, weights, ("depthwise_kernel", "pointwise_kernel", "bias"))
+    return windows.separable(layer, arrays, _weights, _activation)
+
+
 HANDLERS = {
     "Dense": _dense,
     "QDense": _dense,
@@ -383,6 +400,14 @@ HANDLERS = {
     },
     "Flatten": _reshape,
     "Reshape": _reshape,
+    **dict.fromkeys(("DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D"), _depthwise),
+    **dict.fromkeys(
+        ("SeparableConv1D", "SeparableConv2D", "QSeparableConv1D", "QSeparableConv2D"), _separable
+    ),
+    **dict.fromkeys(("ZeroPadding1D", "ZeroPadding2D"), lambda la, w: windows.zero_padding(la)),
+    **dict.fromkeys(("Cropping1D", "Cropping2D"), lambda la, w: windows.cropping(la)),
+    **dict.fromkeys(("UpSampling1D", "UpSampling2D"), lambda la, w: windows.upsampling(la)),
+    "Permute": lambda la, w: windows.permute(la),
 }
 _SKIPPED = ("InputLayer", "Dropout")
 
@@ -401,11 +426,12 @@ def read_legacy_layers(
                 f"{Path(path).name}: {_where(layer)} is not supported. "
                 f"Supported layers: {SUPPORTED_LAYERS}."
             )
-    layers: list[Layer] = [
-        HANDLERS[layer["class_name"]](layer, stored)
-        for layer in raw_layers
-        if layer["class_name"] not in _SKIPPED
-    ]
+    layers: list[Layer] = []
+    for layer in raw_layers:
+        if layer["class_name"] in _SKIPPED:
+            continue
+        read = HANDLERS[layer["class_name"]](layer, stored)
+        layers.extend(read if isinstance(read, tuple) else [read])  # separable: two
     if not layers:
         raise UnsupportedModelError(f"{path}: the model has no layer trigc can compile")
     return name, in_shape, input_name, layers

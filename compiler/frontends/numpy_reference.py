@@ -139,19 +139,17 @@ def evaluate(
     """The outputs (float64) of ``layers`` on inputs ``x`` of shape ``(batch, *in_shape)``;
     layer ``k`` reads the tensors named ``sources[k]``."""
     values: dict[str, np.ndarray] = {input_name: np.asarray(x, dtype=np.float64)}
-    pads = {}
     for layer, names in zip(layers, sources, strict=True):
         xs = [values[n] for n in names]
         h = xs[0]
-        if isinstance(layer, PadLayer):
-            values[layer.name] = h
-            pads[layer.name] = layer
+        if isinstance(layer, PadLayer):  # zeros in the tensor (the IR folds them instead)
+            values[layer.name] = np.pad(h, [(0, 0), *layer.pads, (0, 0)])
             continue
         if isinstance(layer, DenseLayer):
             y = h @ layer.kernel.values + layer.bias.values
             y = activate(y, layer.activation) if layer.activation is not None else y
         elif isinstance(layer, ConvLayer):
-            y = _conv(h, layer, pads.get(names[0]))
+            y = _conv(h, layer, None)
         elif isinstance(layer, BatchNormLayer):
             y = h * layer.scale + layer.shift
         elif isinstance(layer, ActivationLayer):

@@ -77,3 +77,66 @@ def test_binary_and_ternary_dense_compile_and_verify(tmp_path):
     result = verify_project(project, vectors=1000, csim_vectors=300, protocol_sims=())
     compared = {c.name: (c.identical, c.total) for c in result.comparisons}
     assert compared == {"numpy": (1000, 1000), "hls-csim": (300, 300), "rtl": (1000, 1000)}
+
+
+def _keras3_h5(tmp_path):
+    """Keras 3's own ``model.save('m.h5')`` (the legacy HDF5 format) of depthwise, separable,
+    padding, upsampling, cropping and permutation layers."""
+    import keras
+    from qkeras import QActivation, QDense, QDepthwiseConv2D, quantized_bits
+
+    def q(bits, integer):
+        return quantized_bits(bits, integer, alpha=1)
+
+    L = keras.layers
+    keras.utils.set_random_seed(21)
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 2)),
+            QActivation(q(6, 2), name="in_q"),
+            L.ZeroPadding2D(((1, 0), (0, 1)), name="zp"),
+            QDepthwiseConv2D(
+                3,
+                depth_multiplier=2,
+                depthwise_quantizer=q(4, 0),
+                bias_quantizer=q(4, 0),
+                name="dw",
+            ),
+            L.UpSampling2D(2, name="up"),
+            L.Cropping2D(((1, 1), (0, 2)), name="crop"),
+            L.SeparableConv2D(2, 3, name="sep"),
+            L.Permute((2, 1, 3), name="permute"),
+            L.MaxPooling2D(2, name="mp"),
+            L.Flatten(name="flat"),
+            QDense(3, kernel_quantizer=q(6, 0), bias_quantizer=q(6, 0), name="out"),
+        ],
+        name="windows",
+    )
+    sep = model.get_layer("sep")
+    sep.set_weights([np.round(w * 8) / 8 for w in sep.get_weights()])  # exact float weights
+    path = tmp_path / "windows.h5"
+    model.save(path)
+    return path
+
+
+@pytest.mark.slow
+def test_a_keras_2_file_of_windowed_layers_equals_keras_and_numpy(tmp_path):
+    h5 = _keras3_h5(tmp_path)
+    graph, approximated = from_legacy_keras(h5)
+    assert approximated == []
+    graph, _ = run_pipeline(graph)
+    assert [n.op for n in graph.nodes].count("rearrange") == 3
+    project = compile_project(h5, tmp_path / "p", CompileOptions(backends=("rtl",)))
+    result = verify_project(
+        project, vectors=500, representations=("keras", "rtl"), protocol_sims=()
+    )
+    assert {c.name: c.identical for c in result.comparisons if c.name != "keras-float32"} == {
+        "keras": 500,
+        "rtl": 500,
+    }
+    x, _ = make_vectors(graph, 500, 0)
+    y = legacy_numpy_runner(h5)(graph.inputs[0].output.type.to_float(x))
+    out_t = graph.tensor(graph.outputs[0]).type
+    assert np.array_equal(
+        np.ldexp(y, out_t.frac), run_int(graph, x)[graph.outputs[0]].reshape(500, -1)
+    )

@@ -1,0 +1,143 @@
+"""Keras 2 files: the windowed and data-movement layers beyond plain convolution and pooling,
+read from their saved configs and weights as :mod:`.keras_conv` reads live Keras 3 layers.
+
+DepthwiseConv1D/2D and SeparableConv1D/2D (and QKeras' Q versions: ``depthwise_quantizer``,
+``pointwise_quantizer``, ``bias_quantizer``), ZeroPadding1D/2D, Cropping1D/2D,
+UpSampling1D/2D (nearest) and Permute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import TrigcError, UnsupportedModelError
+from .keras_conv import block_diagonal
+from .layers import ConvLayer, Weights
+from .layers_tensor import PadLayer, RearrangeLayer
+
+WeightsOf = Callable[[np.ndarray, Any, str, bool], Weights]
+"""How the legacy reader quantizes a weight array with its saved quantizer config."""
+
+
+def _where(layer: dict[str, Any]) -> str:
+    return f"layer {layer['config']['name']!r} ({layer['class_name']})"
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    return tuple(int(v) for v in (value if isinstance(value, list | tuple) else [value]))
+
+
+def _pairs(value: Any, axes: int) -> list[list[int]]:
+    if isinstance(value, int):
+        return [[value, value]] * axes
+    if axes == 1:
+        return [[int(value[0]), int(value[1])]]
+    return [[int(v), int(v)] if isinstance(v, int) else [int(v[0]), int(v[1])] for v in value]
+
+
+def _axes(layer: dict[str, Any]) -> int:
+    return 1 if layer["class_name"].endswith("1D") else 2
+
+
+def _config(layer: dict[str, Any]) -> dict[str, Any]:
+    cfg = layer["config"]
+    if cfg.get("data_format") not in (None, "channels_last"):
+        raise UnsupportedModelError(
+            f"{_where(layer)}: only data_format='channels_last' is supported"
+        )
+    if any(d != 1 for d in _ints(cfg.get("dilation_rate", 1))):
+        raise UnsupportedModelError(f"{_where(layer)}: dilated convolutions are not supported")
+    return cfg
+
+
+def depthwise(
+    layer: dict[str, Any], arrays: dict[str, np.ndarray | None], weights_of: WeightsOf, activation
+) -> ConvLayer:
+    """DepthwiseConv1D/2D, QDepthwiseConv2D."""
+    cfg, where = _config(layer), _where(layer)
+    kernel = arrays.get("depthwise_kernel")
+    if kernel is None:
+        raise TrigcError(f"{where}: no depthwise_kernel in the weights")
+    if kernel.ndim == _axes(layer) + 1:
+        kernel = kernel[..., None]
+    w = weights_of(kernel, cfg.get("depthwise_quantizer"), f"{where} depthwise_quantizer", True)
+    full = Weights(block_diagonal(w.values), w.quantized, w.nominal)
+    spec, quantized = activation(cfg.get("activation", "linear"), where)
+    return ConvLayer(
+        cfg["name"],
+        layer["class_name"],
+        full,
+        _bias(arrays, cfg, where, full.values.shape[-1], weights_of),
+        _ints(cfg.get("strides", 1)),
+        str(cfg.get("padding", "valid")),
+        spec,
+        quantized,
+    )
+
+
+def _bias(arrays, cfg, where, n, weights_of) -> Weights:
+    bias = arrays.get("bias")
+    if bias is None or not cfg.get("use_bias", True):
+        return Weights(np.zeros(n), True)
+    return weights_of(bias, cfg.get("bias_quantizer"), f"{where} bias_quantizer", False)
+
+
+def separable(
+    layer: dict[str, Any], arrays: dict[str, np.ndarray | None], weights_of: WeightsOf, activation
+) -> tuple[ConvLayer, ConvLayer]:
+    """SeparableConv1D/2D, QSeparableConv1D/2D: the depthwise, then the pointwise convolution."""
+    cfg, where = _config(layer), _where(layer)
+    dk, pk = arrays.get("depthwise_kernel"), arrays.get("pointwise_kernel")
+    if dk is None or pk is None:
+        raise TrigcError(f"{where}: no depthwise_kernel/pointwise_kernel in the weights")
+    d = weights_of(dk, cfg.get("depthwise_quantizer"), f"{where} depthwise_quantizer", True)
+    p = weights_of(pk, cfg.get("pointwise_quantizer"), f"{where} pointwise_quantizer", True)
+    full = Weights(block_diagonal(d.values), d.quantized, d.nominal)
+    spec, quantized = activation(cfg.get("activation", "linear"), where)
+    first = ConvLayer(
+        f"{cfg['name']}_depthwise",
+        layer["class_name"],
+        full,
+        Weights(np.zeros(full.values.shape[-1]), True),
+        _ints(cfg.get("strides", 1)),
+        str(cfg.get("padding", "valid")),
+    )
+    second = ConvLayer(
+        cfg["name"],
+        layer["class_name"],
+        p,
+        _bias(arrays, cfg, where, p.values.shape[-1], weights_of),
+        (1,) * _axes(layer),
+        "valid",
+        spec,
+        quantized,
+    )
+    return first, second
+
+
+def zero_padding(layer: dict[str, Any]) -> PadLayer:
+    pads = _pairs(layer["config"]["padding"], _axes(layer))
+    return PadLayer(layer["config"]["name"], layer["class_name"], tuple((a, b) for a, b in pads))
+
+
+def cropping(layer: dict[str, Any]) -> RearrangeLayer:
+    crops = _pairs(layer["config"]["cropping"], _axes(layer))
+    return RearrangeLayer(layer["config"]["name"], layer["class_name"], "crop", (("crops", crops),))
+
+
+def upsampling(layer: dict[str, Any]) -> RearrangeLayer:
+    cfg = layer["config"]
+    if cfg.get("interpolation", "nearest") != "nearest":
+        raise UnsupportedModelError(f"{_where(layer)}: only 'nearest' upsampling is supported")
+    factors = list(_ints(cfg["size"]))
+    if _axes(layer) == 2 and len(factors) == 1:
+        factors *= 2
+    return RearrangeLayer(cfg["name"], layer["class_name"], "upsample", (("factors", factors),))
+
+
+def permute(layer: dict[str, Any]) -> RearrangeLayer:
+    dims = [int(d) - 1 for d in layer["config"]["dims"]]
+    return RearrangeLayer(layer["config"]["name"], "Permute", "transpose", (("perm", dims),))
