@@ -12,8 +12,9 @@ import numpy as np
 from ..errors import UnsupportedModelError
 from . import onnx_layout as lay
 from .layers import ActivationLayer, BatchNormLayer, ConvLayer, DenseLayer, Weights
+from .onnx_inputs import WINDOWED
 from .onnx_quant import power_of_two_exponent
-from .onnx_reader import WINDOWED, OnnxReader, QuantNode, node_attrs, onnx_module, per_column
+from .onnx_reader import OnnxReader, QuantNode, node_attrs, onnx_module, per_column
 from .quantizers import ActivationSpec, leaky_relu_spec
 
 

@@ -26,39 +26,12 @@ from . import onnx_layout as lay
 from .layers import Layer, Weights
 from .layers_tensor import MergeLayer, RearrangeLayer, ReshapeLayer
 from .onnx_fold import evaluate
+from .onnx_inputs import input_dims, input_layout, ir_input_shape
 from .onnx_layout import Layout
 from .onnx_quant import QUANT_OPS, QuantNode, power_of_two_exponent
 
 # Ops that only move or relabel values: a quantized constant stays quantized through them.
 SHAPE_ONLY = ("Identity", "Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten")
-# Ops that keep every element where it is: the input's layout decides nothing.
-ELEMENTWISE = (
-    "Relu",
-    "LeakyRelu",
-    "Clip",
-    "Sigmoid",
-    "Tanh",
-    "HardSigmoid",
-    "Quant",
-    "IntQuant",
-    "BipolarQuant",
-    "Cast",
-    "Identity",
-    "Dropout",
-    "Add",
-    "Sub",
-    "Mul",
-    "Div",
-)
-WINDOWED = (
-    "Conv",
-    "MaxPool",
-    "AveragePool",
-    "GlobalAveragePool",
-    "GlobalMaxPool",
-    "Pad",
-    "BatchNormalization",
-)
 
 
 def onnx_module() -> Any:
@@ -131,51 +104,6 @@ class TensorState:
     layout: Layout
     perm: np.ndarray | None
     pads: tuple[tuple[int, int], ...] | None = None
-
-
-def graph_inputs(model: Any) -> list[Any]:
-    """The graph's data inputs (not the initializers some exporters list as inputs too)."""
-    consts = {t.name for t in model.graph.initializer}
-    return [i for i in model.graph.input if i.name not in consts]
-
-
-def graph_input(model: Any) -> Any:
-    return graph_inputs(model)[0]
-
-
-def input_dims(value: Any) -> tuple[int | None, ...]:
-    """An input's shape without the batch axis (None: a dimension without a size)."""
-    dims = value.type.tensor_type.shape.dim[1:]
-    return tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
-
-
-def input_layout(model: Any, value: Any | None = None) -> Layout | None:
-    """How the IR holds input ``value`` (default: the first): ``None`` when its first node
-    flattens it (the IR input is then the flat vector); otherwise channels first unless the
-    first node past element-wise ones transposes it or multiplies over its last axis (then
-    ONNX's order)."""
-    first = value if value is not None else graph_input(model)
-    rank = len(first.type.tensor_type.shape.dim) - 1
-    if rank <= 1:
-        return lay.identity(max(rank, 1))
-    consumers = [n for n in model.graph.node if first.name in n.input]
-    if consumers and consumers[0].op_type in ("Flatten", "Reshape"):
-        return None
-    name, node = first.name, consumers[0] if consumers else None
-    while node is not None and node.op_type in ELEMENTWISE:
-        name = node.output[0]
-        node = next((n for n in model.graph.node if name in n.input), None)
-    if node is not None and node.op_type in ("Transpose", "MatMul", "Softmax"):
-        return lay.identity(rank)
-    return lay.channels_first(rank)
-
-
-def ir_input_shape(dims: tuple[int, ...], layout: Layout | None) -> tuple[int, ...]:
-    """The IR shape of an input of ONNX ``dims`` held in ``layout``."""
-    if layout is None:
-        return (int(np.prod(dims)),)
-    order = np.argsort(lay.ir_axes(layout))
-    return tuple(int(dims[k]) for k in order)
 
 
 def ints(attrs: dict[str, Any], key: str, default: list[int]) -> list[int]:

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from . import onnx_layout as lay
+from .onnx_inputs import graph_inputs, input_dims, input_layout, ir_input_shape
 from .onnx_quant import QUANT_OPS
-from .onnx_reader import graph_inputs, input_dims, input_layout, ir_input_shape
 
 Runner = Callable[[np.ndarray], np.ndarray]
 
