@@ -2,7 +2,8 @@
 --backend rtl,hls`` and checked with ``trigc verify --json`` exactly as
 :mod:`tests.test_model_suite` does (same runner, same assertions).
 
-PyTorch (TorchScript and dynamo exporters), Keras 3 on TensorFlow (tf2onnx), Brevitas (QONNX).
+PyTorch (TorchScript and dynamo exporters), Keras 3's exporter on TensorFlow and tf2onnx
+itself, Brevitas (QONNX).
 Float models have parameters on a 1/16 grid and ``Precision: auto`` (onnxruntime exact); the
 softmax-headed model runs at hls4ml's default ``fixed<16,6>``, its reference is information only
 and the C simulation and the RTL must still equal the IR on every vector.
@@ -32,6 +33,7 @@ SUITE = [
     *TORCH,
     *TWO_HEADS,
     "keras_tf_cnn",
+    "tf2onnx_cnn",
     "brevitas_mlp",
     "brevitas_binary",
     "torch_softmax_head",
@@ -71,6 +73,7 @@ def _models(d: Path) -> dict[str, Model]:
         path = em.torch_two_heads(d, dynamo)
         models[path.stem] = Model(path, exact)
     models["keras_tf_cnn"] = Model(em.keras_tf_export(d), exact)
+    models["tf2onnx_cnn"] = Model(em.tf2onnx_export(d), exact)
     models["brevitas_mlp"] = Model(em.brevitas_export("mlp", d))
     models["brevitas_binary"] = Model(em.brevitas_export("binary", d))
     models["torch_softmax_head"] = Model(_softmax_head(d), ["--input-type", "fixed<8,3>"])

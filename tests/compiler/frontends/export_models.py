@@ -160,6 +160,39 @@ _KERAS_TF_EXPORT = textwrap.dedent(
 )
 
 
+# tf2onnx itself, called on a Keras 3 model (tf2onnx.convert.from_keras).
+_TF2ONNX_EXPORT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import keras
+    import tensorflow as tf
+    import tf2onnx
+    keras.utils.set_random_seed(43)
+    L = keras.layers
+    inp = keras.Input((8, 8, 2), name="x")
+    x = L.Conv2D(3, 3, name="conv")(inp)
+    x = L.ReLU(name="relu")(x)
+    x = L.Flatten(name="flat")(x)
+    model = keras.Model(inp, L.Dense(4, name="fc")(x), name="tf2onnx_cnn")
+    for layer in model.layers:
+        layer.set_weights([np.round(w * 16) / 16 for w in layer.get_weights()])
+    spec = [tf.TensorSpec((None, 8, 8, 2), tf.float32, name="x")]
+    tf2onnx.convert.from_keras(model, input_signature=spec, opset=13, output_path=sys.argv[1])
+    """
+)
+
+
+def tf2onnx_export(directory: Path) -> Path:
+    path = directory / "tf2onnx_cnn.onnx"
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    run = subprocess.run(
+        [sys.executable, "-c", _TF2ONNX_EXPORT, str(path)], env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0 and path.is_file(), run.stderr[-3000:]
+    return path
+
+
 def keras_tf_export(directory: Path) -> Path:
     path = directory / "keras_tf_cnn.onnx"
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
