@@ -430,7 +430,7 @@ def _as_firmware_outputs(project: Project, y: np.ndarray) -> np.ndarray:
         return y
     slots = events.output_slots(project.graph)
     parts = events.split(slots, np.asarray(y).reshape(len(y), -1))
-    return events.join([onehot_argmax(part.reshape(len(part), -1)) for part in parts])
+    return events.join([onehot_argmax(part) for part in parts])  # along each last axis
 
 
 def _compare_reference(
