@@ -329,6 +329,8 @@ def _cmd_compile(args: argparse.Namespace) -> int:
             "float outputs are a reference for information only"
         )
     for name, summary in manifest.backends.items():
+        for warning in summary.get("warnings", []):
+            print(f"trigc compile: warning: {warning}", file=sys.stderr)
         if "latency_cycles" in summary:
             print(f"  {name}: latency {summary['latency_cycles']} cycles, II {summary.get('ii')}")
     if budget is not None:

@@ -23,9 +23,10 @@ Emitter = Callable[[Graph, BackendOptions, Path], Emitted]
 
 
 def _hls(graph: Graph, options: BackendOptions, outdir: Path) -> Emitted:
-    from .hls import emit
+    from .hls import emit_project
 
-    return Emitted(tuple(emit(graph, options, outdir)))
+    files, summary = emit_project(graph, options, outdir)
+    return Emitted(tuple(files), summary)
 
 
 def _rtl(graph: Graph, options: BackendOptions, outdir: Path) -> Emitted:

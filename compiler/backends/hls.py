@@ -95,6 +95,15 @@ def emit(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]:
     ``outdir`` must not exist or be empty.  Raises :class:`TrigcError` for an op, shape or
     constant the backend cannot express, naming the node.
     """
+    return emit_project(graph, options, outdir)[0]
+
+
+def emit_project(
+    graph: Graph, options: BackendOptions, outdir: Path
+) -> tuple[list[Path], dict[str, Any]]:
+    """:func:`emit`, and the summary the project manifest records: the reuse factors hls4ml
+    changed (it replaces one that does not divide a layer's multiplications by the nearest
+    that does) and the warnings saying so."""
     outdir = Path(outdir)
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
         raise ProjectError(
@@ -108,7 +117,24 @@ def emit(graph: Graph, options: BackendOptions, outdir: Path) -> list[Path]:
     write_project(hls_model, stamp)
     _write_io_file(graph, lowered, hls_model, options, stamp, outdir)
     write_export_script(outdir)
-    return sorted(p for p in outdir.rglob("*") if p.is_file())
+    files = sorted(p for p in outdir.rglob("*") if p.is_file())
+    return files, _reuse_summary(lowered, hls_model, options)
+
+
+def _reuse_summary(lowered: Lowered, hls_model: Any, options: BackendOptions) -> dict[str, Any]:
+    """The layers whose reuse factor hls4ml changed from the one asked for."""
+    config = _with_layer_settings(lowered, options)
+    changed, warnings = {}, []
+    for layer in hls_model.get_layers():
+        asked = config.get(layer.name, {}).get("ReuseFactor", options.reuse_factor)
+        got = layer.get_attr("reuse_factor")
+        if got is not None and int(got) != int(asked):
+            changed[layer.name] = int(got)
+            warnings.append(
+                f"hls: layer {layer.name!r}: ReuseFactor {asked} does not divide its "
+                f"multiplications; hls4ml uses {int(got)}"
+            )
+    return {"reuse_factors_changed": changed, "warnings": warnings} if changed else {}
 
 
 # -- lowering ---------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def project(tmp_path_factory):
             "Model": {"Precision": "fixed<16,6>", "ReuseFactor": 2, "Strategy": "Resource"},
             "LayerName": {
                 "fc1": {"ReuseFactor": 4, "Strategy": "Latency"},
-                "c1": {"ReuseFactor": 3},
+                "c1": {"ReuseFactor": 4},  # 24 products: hls4ml takes 3 instead
                 "sm": {"Precision": {"result": "ufixed<10,0,RND,SAT>"}},
             },
         },
@@ -113,3 +113,12 @@ def test_the_softmax_takes_its_configured_result_precision(project):
         row["name"]: row for row in json.loads((project / "manifest.json").read_text())["layers"]
     }
     assert layers["sm"]["type"] == "ufixed<10,0,RND,SAT>"
+
+
+def test_a_reuse_factor_hls4ml_changes_is_recorded(project):
+    import json
+
+    manifest = json.loads((project / "manifest.json").read_text())
+    hls = manifest["backends"]["hls"]
+    assert hls["reuse_factors_changed"] == {"c1": 3}
+    assert any("'c1': ReuseFactor 4 does not divide" in w for w in hls["warnings"])
