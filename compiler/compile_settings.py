@@ -57,7 +57,15 @@ def resolve_compile_args(args: argparse.Namespace) -> CompileSettings:
             args.model, args.weights = found.model, args.weights or found.weights
         args.output = args.output or found.output_dir
         args.project_name = args.project_name or found.project_name
-        args.part = args.part or found.part
+        if args.part is None and found.part is not None:
+            from .devices import is_part_name  # noqa: PLC0415
+
+            if not is_part_name(found.part):
+                raise TrigcError(
+                    f"{found.path.name}: Part {found.part!r} is not an FPGA part name "
+                    "(device-package-speed grade, such as xcvu13p-flga2577-2-e)"
+                )
+            args.part = found.part
         if args.clock_period is None:
             args.clock_period = found.clock_period_ns
         args.hls = args.hls or found.hls_flavor

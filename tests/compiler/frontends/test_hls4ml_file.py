@@ -149,3 +149,13 @@ def test_float_models_take_the_hls4ml_default_or_are_refused_with_strict(tmp_pat
         assert code == EXIT_USAGE
         assert "has no quantizer and no precision configuration" in err and "--strict" in err
         assert not (tmp_path / f"s{k}").exists()
+
+
+def test_a_bad_part_in_the_file_is_explained(tmp_path, capsys):
+    model = om.save(om.qonnx_mlp(np.random.default_rng(1)), tmp_path / "q.onnx")
+    path = _write(
+        tmp_path, {"OnnxModel": str(model), "OutputDir": str(tmp_path / "o"), "Part": "banana"}
+    )
+    code, _, err = _run(["compile", "--config", path], capsys)
+    assert code == EXIT_USAGE and "Part 'banana' is not an FPGA part name" in err
+    assert not (tmp_path / "o").exists()
