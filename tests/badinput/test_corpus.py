@@ -68,7 +68,7 @@ def test_ctrl_c_during_compile_leaves_nothing(tmp_path, tiny_model_file, monkeyp
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(hls, "emit", interrupted)
+    monkeypatch.setattr(hls, "emit_project", interrupted)
     code = _run(["compile", tiny_model_file, "-o", tmp_path / "deep" / "out"])
     assert code == 130
     assert "interrupted" in capsys.readouterr().err
