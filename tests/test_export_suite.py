@@ -11,14 +11,12 @@ and the C simulation and the RTL must still equal the IR on every vector.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.compiler.frontends import export_models as em
-from tests.test_model_suite import AUTO_CONFIG, CSIM_VECTORS, VECTORS, Model, Outcome
-from tests.test_model_suite import _compile_and_verify as compile_and_verify
+from tests.test_model_suite import AUTO_CONFIG, Model, Outcome, check_bit_exact, run_suite
 
 pytestmark = [
     pytest.mark.slow,
@@ -84,25 +82,9 @@ def _models(d: Path) -> dict[str, Model]:
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, Outcome]:
     d = tmp_path_factory.mktemp("exports")
-    models = _models(d)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {n: pool.submit(compile_and_verify, n, models[n], d) for n in SUITE}
-        return {n: f.result() for n, f in futures.items()}
+    return run_suite(_models(d), SUITE, d)
 
 
 @pytest.mark.parametrize("name", SUITE)
 def test_export_compiles_to_rtl_and_hls_and_verifies_bit_exactly(outcomes, name):
-    outcome = outcomes[name]
-    assert outcome.compile_rc == 0, outcome.compile_log
-    assert outcome.verify_rc == 0 and outcome.result is not None, outcome.verify_log
-    comparisons = outcome.result["comparisons"]
-    print(name, {k: f"{c['identical']}/{c['total']}" for k, c in comparisons.items()})
-    assert comparisons["hls-csim"]["total"] == CSIM_VECTORS
-    assert comparisons["rtl"]["total"] == VECTORS
-    for which, c in comparisons.items():
-        if which == "onnx" and name in APPROXIMATE:
-            assert c["informative"], outcome.result["notes"]  # said so, not hidden
-            continue
-        assert not c["informative"], (which, outcome.result["notes"])
-        assert c["identical"] == c["total"] > 0, (which, outcome.result)
-    assert outcome.result["ok"] is True
+    check_bit_exact(name, outcomes[name], ("onnx",) if name in APPROXIMATE else ())

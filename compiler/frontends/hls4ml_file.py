@@ -26,9 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .precision_config import ConfigError, PrecisionConfig, config_from_dict
+from .precision_config import ConfigError, PrecisionConfig, config_from_dict, read_config_file
 
 MODEL_KEYS = ("KerasJson", "KerasH5", "KerasModel", "OnnxModel")
 IO_TYPES = ("io_parallel", "io_stream")
@@ -160,11 +158,4 @@ def hls4ml_file_from_dict(data: Mapping[str, Any], path: Path) -> Hls4mlFile:
 
 def load_hls4ml_file(path: Path) -> Hls4mlFile:
     """Read an hls4ml configuration file (YAML or JSON)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such configuration file")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return hls4ml_file_from_dict(data or {}, path)
+    return hls4ml_file_from_dict(read_config_file(path), Path(path))

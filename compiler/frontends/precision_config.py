@@ -223,13 +223,17 @@ def config_from_dict(cfg: Mapping[str, Any], source: str = "dict") -> PrecisionC
     )
 
 
-def load_config(path: Path) -> PrecisionConfig:
-    """Read an hls4ml-style YAML (or JSON) configuration file."""
+def read_config_file(path: Path) -> Any:
+    """The contents of a YAML (or JSON) configuration file, or a clear error."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such configuration file")
     try:
-        data = yaml.safe_load(path.read_text())
+        return yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return config_from_dict(data or {}, path.name)
+
+
+def load_config(path: Path) -> PrecisionConfig:
+    """Read an hls4ml-style YAML (or JSON) configuration file."""
+    return config_from_dict(read_config_file(path), Path(path).name)

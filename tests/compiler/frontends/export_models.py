@@ -183,24 +183,22 @@ _TF2ONNX_EXPORT = textwrap.dedent(
 )
 
 
-def tf2onnx_export(directory: Path) -> Path:
-    path = directory / "tf2onnx_cnn.onnx"
+def _tensorflow_export(script: str, path: Path) -> Path:
+    """Run an export ``script`` (given the output path) in a process on Keras' TF backend."""
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
     run = subprocess.run(
-        [sys.executable, "-c", _TF2ONNX_EXPORT, str(path)], env=env, capture_output=True, text=True
+        [sys.executable, "-c", script, str(path)], env=env, capture_output=True, text=True
     )
     assert run.returncode == 0 and path.is_file(), run.stderr[-3000:]
     return path
+
+
+def tf2onnx_export(directory: Path) -> Path:
+    return _tensorflow_export(_TF2ONNX_EXPORT, directory / "tf2onnx_cnn.onnx")
 
 
 def keras_tf_export(directory: Path) -> Path:
-    path = directory / "keras_tf_cnn.onnx"
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    run = subprocess.run(
-        [sys.executable, "-c", _KERAS_TF_EXPORT, str(path)], env=env, capture_output=True, text=True
-    )
-    assert run.returncode == 0 and path.is_file(), run.stderr[-3000:]
-    return path
+    return _tensorflow_export(_KERAS_TF_EXPORT, directory / "keras_tf_cnn.onnx")
 
 
 def brevitas_export(name: str, directory: Path, seed: int = 11) -> Path:
