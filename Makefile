@@ -11,6 +11,11 @@ install:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,data]'
+	@# HGQ2 (hgq2 + quantizers + da4ml) and HGQ v1 cannot share this environment (hgq2 ships its
+	@# own top-level qkeras; HGQ v1 needs Keras 2): each goes into a folder of the venv, without
+	@# dependencies, and runs on this environment's TensorFlow (trigc/quantize/hgq_env.py).
+	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/hgq2 hgq2==0.2.0 quantizers==1.2.2 da4ml==0.6.0
+	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/hgq1 hgq==0.2.6
 	@# Icarus Verilog, Chromium (to check report.html renders), clang (the emulator is also
 	@# compiled with it), GHDL (the EMP payload shim) and tclsh (the vendor scripts' recorded-call
 	@# tests) have no PyPI wheels:

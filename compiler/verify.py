@@ -353,6 +353,13 @@ def _check_keras(check: Check) -> Checked:
     project, x, reference, notes = check.project, check.x, check.reference, check.notes
     if not project.source_model.is_file():
         raise _missing_source(project)
+    if project.source_format == "hgq2":
+        check.notes.append(
+            "HGQ2 layers run only where hgq2 is installed, and hgq2 cannot share trigc's "
+            "environment with qkeras-v3; the reference is trigc's float64 NumPy evaluation of "
+            "the file as trigc read it ('numpy'), each quantizer as HGQ2 evaluates it"
+        )
+        return _check_numpy(check)
     keras_ref = CachedReference(project)
     x_float = events.to_float(events.input_slots(project.graph), x).reshape(x.shape)
     methods = ("run64", "run32") if project.reference_exact else ("run64",)
@@ -395,12 +402,17 @@ def _check_keras(check: Check) -> Checked:
 
 
 def _check_numpy(check: Check) -> Checked:
-    """A Keras 2 file as trigc read it, in float64 NumPy, against the IR."""
-    from .frontends.keras_legacy import legacy_numpy_runner  # noqa: PLC0415
-
+    """A Keras 2 or HGQ2 file as trigc read it, in float64 NumPy, against the IR."""
     project = check.project
     with check.progress.phase("run numpy"):
-        runner = legacy_numpy_runner(project.source_model, project.source_weights)
+        if project.source_format == "hgq2":
+            from .frontends.hgq2 import hgq2_numpy_runner  # noqa: PLC0415
+
+            runner = hgq2_numpy_runner(project.source_model)
+        else:
+            from .frontends.keras_legacy import legacy_numpy_runner  # noqa: PLC0415
+
+            runner = legacy_numpy_runner(project.source_model, project.source_weights)
         comparison = _compare_reference(
             project, "numpy", runner, check.x, check.reference, check.notes
         )

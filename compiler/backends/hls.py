@@ -168,7 +168,8 @@ def hls4ml_layers(graph: Graph) -> Lowered:
             node_op = "requantize"
         else:
             node_op = node.op
-        if node_op == "requantize" and _same_format(in_type, node.output.type):
+        same = _same_format(in_type, node.output.type) and node.output.elements is None
+        if node_op == "requantize" and same:
             lowered.layer_of[node.output.name] = srcs[0]  # a cast that cannot change any value
             continue
         rule = RULES[node_op]

@@ -45,9 +45,28 @@ def _relu(node: Node, in_type: FixedType) -> LayerFields:
 
 
 def _requantize(node: Node, in_type: FixedType) -> LayerFields:
+    if node.output.elements is not None:
+        return _per_element_quantizer(node), {}
     # hls4ml's EliminateLinearActivation keeps a linear activation only if the type changes:
     # hls4ml_layers() has already dropped the casts that cannot change a value.
     return {"class_name": "Activation", "activation": "linear"}, {}
+
+
+def _per_element_quantizer(node: Node) -> dict[str, Any]:
+    """hls4ml's own layer for HGQ's per-element quantizers (``FixedPointQuantizer``, as its
+    proxy-model reader makes it): a generated function casting every element to its
+    ``ap_fixed<b, i, RND, SAT>`` (0 for 0 bits), assigned to the container type."""
+    e = node.output.elements
+    assert e is not None
+    kbi = (e.signed.astype(np.int64)[None], e.width[None], e.integer[None])
+    return {
+        "class_name": "FixedPointQuantizer",
+        "mask_kbi": kbi,
+        "RND": e.rounding,
+        "SAT": e.overflow,
+        "fusible": False,
+        "overrides": {},
+    }
 
 
 def _scale_shift(node: Node, in_type: FixedType) -> LayerFields:

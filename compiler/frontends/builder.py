@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import UnsupportedModelError
+from ..ir.element_types import ElementTypes
 from ..ir.fixed import FixedType
 from ..ir.graph import Const, Node, Tensor
 from ..ir.legality import PRECISION_INFER, PRECISION_MODEL
@@ -135,6 +137,9 @@ class GraphBuilder:
             and inp.origin not in self.shared_inputs
             and not any(inp.output.name in n.inputs for n in self.nodes)
         )
+        if spec.elements is not None:
+            self._per_element(spec.elements, name, origin, at_input)
+            return
         if spec.kind == "requantize" and at_input:
             if self.options.input_type is None:
                 k = self.nodes.index(inp)
@@ -159,6 +164,26 @@ class GraphBuilder:
         elif spec.kind == "relu_max":
             self.set_attrs(node, max_value=spec.max_value)
         self._scale(spec, f"{name}_alpha", origin)
+
+    def _per_element(self, elements: ElementTypes, name: str, origin: str, at_input: bool) -> None:
+        """A quantizer with a type per element (HGQ): a ``requantize`` node carrying them.  At
+        the graph input, the input takes their container type, so that every value the
+        quantizer can see is a legal input, and the requantize casts it element by element."""
+        inp = self.last
+        shape = inp.output.shape
+        try:
+            elements = elements.broadcast_to(shape)
+        except ValueError:
+            raise UnsupportedModelError(
+                f"layer {origin!r}: per-element quantizer of shape {elements.shape} on a tensor "
+                f"of shape {shape}"
+            ) from None
+        if at_input and self.options.input_type is None:
+            k = self.nodes.index(inp)
+            self.nodes[k] = inp.with_output_type(elements.container())
+            self.cursor = self.nodes[k]
+        node = self.add(name, "requantize", shape, elements.container(), origin)
+        self.nodes[-1] = node.with_element_types(elements)
 
     def _function(self, function: str, name: str, origin: str, out: FixedType | None) -> None:
         """A sigmoid, tanh or softmax as the model defines it (a real-valued ``function`` node,

@@ -28,6 +28,7 @@ from ..errors import TrigcError, UnsupportedModelError
 from ..ir.fixed import FixedType
 from ..ir.graph import Graph
 from ..names import identifier
+from . import hgq_proxy
 from . import keras_legacy_windows as windows
 from .builder import FrontendOptions
 from .layers import (
@@ -50,7 +51,7 @@ SUPPORTED_LAYERS = (
     "DepthwiseConv1D/2D, QDepthwiseConv2D, SeparableConv1D/2D, QSeparableConv1D/2D, "
     "ZeroPadding1D/2D, Cropping1D/2D, UpSampling1D/2D (nearest), Permute, "
     "MaxPooling1D/2D, AveragePooling1D/2D, GlobalMaxPooling1D/2D, GlobalAveragePooling1D/2D, "
-    "Flatten, Reshape"
+    "Flatten, Reshape, ReLU, and HGQ proxy models' FixedPointQuantizer"
 )
 _BN_QUANTIZERS = ("beta_quantizer", "gamma_quantizer", "mean_quantizer", "variance_quantizer")
 
@@ -408,6 +409,7 @@ HANDLERS = {
     **dict.fromkeys(("Cropping1D", "Cropping2D"), lambda la, w: windows.cropping(la)),
     **dict.fromkeys(("UpSampling1D", "UpSampling2D"), lambda la, w: windows.upsampling(la)),
     "Permute": lambda la, w: windows.permute(la),
+    **hgq_proxy.HANDLERS,  # HGQ proxy models: FixedPointQuantizer, ReLU
 }
 _SKIPPED = ("InputLayer", "Dropout")
 

@@ -1,6 +1,7 @@
 """Which frontend reads a model file: dispatch by file type.
 
-``.keras``: Keras 3 / qkeras-v3; ``.h5``: a Keras 2 / QKeras 0.9 model file; ``.json`` with
+``.keras``: Keras 3 / qkeras-v3, or HGQ2 (told apart by the layers' modules); ``.h5``: a
+Keras 2 / QKeras 0.9 model file (HGQ proxy models among them); ``.json`` with
 ``weights``: a Keras 2 architecture and its weights file; ``.onnx``: ONNX or QONNX.
 """
 
@@ -28,6 +29,13 @@ def _read_keras(path: Path, weights: Path | None, options: FrontendOptions, prog
         model = load_keras_model(path)
     with progress.phase("lower"):
         return lower_keras(model, options)
+
+
+def _read_hgq2(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
+    from .hgq2 import from_hgq2  # noqa: PLC0415
+
+    with progress.phase("load + lower (HGQ2 file)"):
+        return from_hgq2(path, options)
 
 
 def _read_legacy(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
@@ -73,11 +81,14 @@ FORMATS: dict[str, FileFormat] = {
     ".onnx": FileFormat("onnx", _read_onnx, "onnx", companions=_onnx_external_data),
 }
 """File suffix -> format: the one table of what trigc reads."""
+HGQ2_FORMAT = FileFormat("hgq2", _read_hgq2, "keras")
+"""A ``.keras`` file of HGQ2 layers (told apart by its configuration, :func:`model_format`):
+read without Keras, verified against the float64 NumPy evaluation of the file as read."""
 FORMAT_HELP = (
-    ".keras (Keras 3 / qkeras-v3), .h5 (Keras 2 / QKeras 0.9 model file), .json with "
+    ".keras (Keras 3 / qkeras-v3, or HGQ2), .h5 (Keras 2 / QKeras 0.9 model file), .json with "
     "--weights (Keras 2 architecture + weights file), .onnx (ONNX / QONNX)"
 )
-REFERENCES = {f.name: f.reference for f in FORMATS.values()}
+REFERENCES = {f.name: f.reference for f in (*FORMATS.values(), HGQ2_FORMAT)}
 """Format name -> the reference it is verified against."""
 
 
@@ -103,6 +114,11 @@ def model_format(path: Path, weights: Path | None = None) -> FileFormat:
             f"{path}: unknown model file type {path.suffix or '(none)'!r}; trigc reads "
             f"{FORMAT_HELP}"
         )
+    if fmt.name == "keras" and path.is_file():
+        from .hgq2 import is_hgq2_file  # noqa: PLC0415
+
+        if is_hgq2_file(path):
+            fmt = HGQ2_FORMAT
     if weights is not None and not fmt.takes_weights:
         raise TrigcError(
             f"{path}: --weights goes with a Keras 2 architecture file (.json) only; "

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import UnsupportedModelError
+from ..ir.element_types import ElementTypes
 from ..ir.fixed import FixedType
 from ..ir.ops.rearrange import rearranged_shape, source_index
 from .layers import (
@@ -47,6 +48,17 @@ def _cast(x: np.ndarray, t: FixedType) -> np.ndarray:
     return t.to_float(cast_float(x, t, "numpy reference")).astype(np.float64)
 
 
+def _cast_per_element(x: np.ndarray, elements: ElementTypes) -> np.ndarray:
+    """Each element cast (from float64) to its own type; 0-bit elements are 0."""
+    elements = elements.broadcast_to(x.shape[1:])
+    flat = x.reshape(len(x), -1)
+    out = np.zeros_like(flat)
+    for t, index in elements.groups():
+        if t is not None:
+            out[:, index] = _cast(flat[:, index], t)
+    return out.reshape(x.shape)
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -72,7 +84,9 @@ def activate(x: np.ndarray, spec: ActivationSpec) -> np.ndarray:
         y = fns[spec.function](x)
     else:
         raise UnsupportedModelError(f"the NumPy reference has no activation {kind!r}")
-    if spec.type is not None and kind != "function":
+    if spec.elements is not None:
+        y = _cast_per_element(y, spec.elements)
+    elif spec.type is not None and kind != "function":
         y = _cast(y, spec.type)
     return np.ldexp(y, spec.scale_log2) if spec.scale_log2 else y
 

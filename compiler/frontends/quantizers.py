@@ -15,6 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import InexactError, UnsupportedModelError
+from ..ir.element_types import ElementTypes
 from ..ir.fixed import FixedType, smallest_type
 
 # Widest type trigc accepts for an unquantized (float) constant before calling it inexact.
@@ -38,6 +39,7 @@ class ActivationSpec:
     slope_shift: int = 0  # leaky_relu: the negative slope is 2**-slope_shift
     max_value: int = 0  # relu_max: the upper bound
     function: str = ""  # function: sigmoid, tanh or softmax (tabulated by a pass)
+    elements: ElementTypes | None = None  # requantize: a type per element (HGQ); ``type`` unused
 
 
 def power_of_two_log2(alpha: object) -> int | None:
@@ -255,3 +257,11 @@ def exact_mantissas(
     rounded = np.round(np.ldexp(values, fallback.frac))
     mantissas = np.clip(rounded, fallback.min_int, fallback.max_int).astype(np.int64)
     return mantissas, fallback
+
+
+def per_element_spec(elements: ElementTypes) -> ActivationSpec:
+    """A quantizer with a type per element (HGQ); one shared type is an ordinary requantize."""
+    uniform = elements.uniform()
+    if uniform is not None:
+        return ActivationSpec("requantize", uniform)
+    return ActivationSpec("requantize", elements=elements)

@@ -7,7 +7,7 @@ import numpy as np
 from ..errors import TrigcError
 from .graph import Graph
 from .ops import get_op
-from .ops.base import cast_exact
+from .ops.base import cast_to_tensor
 
 CHUNK_ROWS = 8192
 """Rows run through the whole graph at a time: every intermediate then stays in the CPU cache,
@@ -52,7 +52,7 @@ def _execute_rows(graph: Graph, inputs: list[np.ndarray], keep_all: bool) -> dic
         xs = [values[name] for name in node.inputs]
         types = [graph.tensor(name).type for name in node.inputs]
         exact = get_op(node.op).exact(node, xs, types)
-        values[node.output.name] = cast_exact(exact, node.output.type)
+        values[node.output.name] = cast_to_tensor(exact, node.output)
     if keep_all:
         return values
     return {name: values[name] for name in graph.outputs}

@@ -16,16 +16,37 @@ from typing import Any
 
 import numpy as np
 
+from .element_types import ElementTypes
 from .fixed import FixedType
 
 
 @dataclass(frozen=True)
 class Tensor:
-    """A value flowing between nodes: name, shape without the batch axis, and type."""
+    """A value flowing between nodes: name, shape without the batch axis, and type.
+
+    ``elements``, when set, gives every element its own type (high-granularity quantization);
+    ``type`` is then their container (:meth:`ElementTypes.container`), the type the values are
+    carried in.
+    """
 
     name: str
     shape: tuple[int, ...]
     type: FixedType
+    elements: ElementTypes | None = None
+
+    def __post_init__(self) -> None:
+        if self.elements is None:
+            return
+        if self.elements.shape != tuple(self.shape):
+            raise ValueError(
+                f"tensor {self.name!r}: per-element types of shape {self.elements.shape} for "
+                f"a tensor of shape {tuple(self.shape)}"
+            )
+        if self.elements.container() != self.type:
+            raise ValueError(
+                f"tensor {self.name!r}: type {self.type} is not the container "
+                f"{self.elements.container()} of its per-element types"
+            )
 
     @property
     def size(self) -> int:
@@ -86,8 +107,13 @@ class Node:
         object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))
 
     def with_output_type(self, new_type: FixedType) -> Node:
-        """A copy whose output tensor has another type."""
-        return replace(self, output=replace(self.output, type=new_type))
+        """A copy whose output tensor has another (per-tensor) type."""
+        return replace(self, output=replace(self.output, type=new_type, elements=None))
+
+    def with_element_types(self, elements: ElementTypes) -> Node:
+        """A copy whose output tensor has a type per element (and their container)."""
+        output = replace(self.output, type=elements.container(), elements=elements)
+        return replace(self, output=output)
 
 
 @dataclass(frozen=True)

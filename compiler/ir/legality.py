@@ -1,15 +1,17 @@
 """IR legality: what a legal graph looks like after each phase.
 
 ``structural`` holds for every graph: unique names, inputs defined before use, known ops with
-consistent shapes and constants, existing outputs.  ``typed`` (after precision inference)
-adds: every type is resolved, and no tensor whose type trigc chose can overflow — only a type
-the model itself asked for may wrap or saturate.
+consistent shapes and constants, existing outputs, and per-element types only on
+``requantize`` nodes whose precision the model fixed (a frontend puts one after the layer it
+quantizes, so every other op and every backend lowering sees per-tensor types).  ``typed``
+(after precision inference) adds: every type is resolved, and no tensor whose type trigc
+chose can overflow — only a type the model itself asked for may wrap or saturate.
 """
 
 from __future__ import annotations
 
 from ..errors import IRError
-from .graph import Graph
+from .graph import Graph, Node
 from .ops import get_op
 from .ranges import exact_ranges
 
@@ -44,10 +46,26 @@ def _check_structure(graph: Graph) -> None:
             if name not in shapes:
                 raise IRError(f"node {node.name!r} reads {name!r} before it is defined")
         get_op(node.op).check(node, [shapes[name] for name in node.inputs])
+        if node.output.elements is not None:
+            _check_elements(node)
         shapes[node.output.name] = node.output.shape
     for name in graph.outputs:
         if name not in shapes:
             raise IRError(f"graph output {name!r} is not defined by any node")
+
+
+ELEMENT_TYPED_OPS = ("requantize",)
+"""The ops whose output may carry per-element types."""
+
+
+def _check_elements(node: Node) -> None:
+    if node.op not in ELEMENT_TYPED_OPS:
+        raise IRError(
+            f"node {node.name!r} ({node.op}) has per-element types; only "
+            f"{', '.join(ELEMENT_TYPED_OPS)} nodes may (quantize the layer's output with one)"
+        )
+    if node.attrs.get("precision") != PRECISION_MODEL:
+        raise IRError(f"node {node.name!r}: per-element types must come from the model")
 
 
 def _check_types(graph: Graph) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .graph import Graph
 from .ops import get_op
-from .ops.base import Interval, cast_interval
+from .ops.base import Interval, cast_interval_to_tensor
 
 
 def exact_ranges(graph: Graph) -> dict[str, Interval]:
@@ -22,12 +22,11 @@ def exact_ranges(graph: Graph) -> dict[str, Interval]:
             continue
         r = op.exact_range(node, [after_cast[name] for name in node.inputs])
         exact[node.output.name] = r
-        after_cast[node.output.name] = cast_interval(r, node.output.type)
+        after_cast[node.output.name] = cast_interval_to_tensor(r, node.output)
     return exact
 
 
 def output_ranges(graph: Graph) -> dict[str, Interval]:
     """For every node, the interval of its output after the cast to its type."""
-    return {
-        name: cast_interval(r, graph.tensor(name).type) for name, r in exact_ranges(graph).items()
-    }
+    ranges = exact_ranges(graph)
+    return {name: cast_interval_to_tensor(r, graph.tensor(name)) for name, r in ranges.items()}

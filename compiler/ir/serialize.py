@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ProjectError, TrigcError, read_project_json
+from .element_types import ElementTypes
 from .fixed import FixedType
 from .graph import Const, Graph, Node, Tensor
 
@@ -47,6 +48,18 @@ def _const_from_dict(d: dict[str, Any]) -> Const:
     return Const(values.reshape(d["shape"]), t)
 
 
+def _tensor_to_dict(t: Tensor) -> dict[str, Any]:
+    d = {"name": t.name, "shape": list(t.shape), "type": type_to_dict(t.type)}
+    if t.elements is not None:  # absent for per-tensor types: older ir.json stay byte-identical
+        d["elements"] = t.elements.to_dict()
+    return d
+
+
+def _tensor_from_dict(d: dict[str, Any]) -> Tensor:
+    elements = ElementTypes.from_dict(d["elements"]) if "elements" in d else None
+    return Tensor(d["name"], tuple(d["shape"]), type_from_dict(d["type"]), elements)
+
+
 def graph_to_dict(graph: Graph) -> dict[str, Any]:
     """A JSON-able dict of the graph."""
     nodes = []
@@ -56,11 +69,7 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
                 "name": n.name,
                 "op": n.op,
                 "inputs": list(n.inputs),
-                "output": {
-                    "name": n.output.name,
-                    "shape": list(n.output.shape),
-                    "type": type_to_dict(n.output.type),
-                },
+                "output": _tensor_to_dict(n.output),
                 "consts": {k: _const_to_dict(v) for k, v in sorted(n.consts.items())},
                 "attrs": dict(sorted(n.attrs.items())),
                 "origin": n.origin,
@@ -84,13 +93,12 @@ def graph_from_dict(d: dict[str, Any]) -> Graph:
         )
     nodes = []
     for n in d["nodes"]:
-        out = n["output"]
         nodes.append(
             Node(
                 name=n["name"],
                 op=n["op"],
                 inputs=tuple(n["inputs"]),
-                output=Tensor(out["name"], tuple(out["shape"]), type_from_dict(out["type"])),
+                output=_tensor_from_dict(n["output"]),
                 consts={k: _const_from_dict(v) for k, v in n["consts"].items()},
                 attrs=n["attrs"],
                 origin=n["origin"],
@@ -138,6 +146,9 @@ def to_text(graph: Graph) -> str:
         args += [_const_summary(k, v) for k, v in sorted(n.consts.items())]
         args += [f"{k}={v!r}" for k, v in sorted(n.attrs.items())]
         shape = "x".join(map(str, n.output.shape))
-        lines.append(f"  %{n.output.name} = {n.op}({', '.join(args)}) : {n.output.type} [{shape}]")
+        typ = str(n.output.type)
+        if n.output.elements is not None:
+            typ += " " + n.output.elements.summary()
+        lines.append(f"  %{n.output.name} = {n.op}({', '.join(args)}) : {typ} [{shape}]")
     lines.append(f"  return {', '.join('%' + o for o in graph.outputs)}")
     return "\n".join(lines) + "\n"

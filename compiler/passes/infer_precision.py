@@ -12,7 +12,7 @@ from ..ir.fixed import smallest_type
 from ..ir.graph import Graph
 from ..ir.legality import PRECISION_INFER, PRECISION_INFERRED
 from ..ir.ops import get_op
-from ..ir.ops.base import cast_interval
+from ..ir.ops.base import cast_interval_to_tensor
 
 
 def run(graph: Graph) -> Graph:
@@ -41,7 +41,7 @@ def run(graph: Graph) -> Graph:
                 {**node.attrs, "precision": PRECISION_INFERRED},
                 node.origin,
             )
-        after_cast[node.output.name] = cast_interval(r, node.output.type)
+        after_cast[node.output.name] = cast_interval_to_tensor(r, node.output)
         types[node.output.name] = node.output.type
         nodes.append(node)
     return graph.replace_nodes(nodes)

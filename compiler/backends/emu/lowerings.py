@@ -72,7 +72,34 @@ def _relu(ctx: Context, node: Node) -> None:
 
 
 def _requantize(ctx: Context, node: Node) -> None:
+    if node.output.elements is not None:
+        _requantize_per_element(ctx, node)
+        return
     _elementwise(ctx, node, "x")
+
+
+def _requantize_per_element(ctx: Context, node: Node) -> None:
+    """One loop per distinct element type, over a table of the elements that have it: each
+    element cast to its own type, then scaled to the container's fractional bits; 0-bit
+    elements are set to zero."""
+    elements, container = node.output.elements, node.output.type
+    assert elements is not None
+    exact = ctx.exact_of(node)
+    x = ctx.buffer(node.inputs[0])
+    y = ctx.define(node)
+    out = ctx.ctype(node.output.name)
+    lines: list[str] = []
+    for t, index in elements.groups():
+        table = ctx.table(f"{node.name}_elements", INT32, index)
+        if t is None:
+            body = [f"{y}[{table}[j]][e] = {out.name}(0);"]
+        else:
+            c = cast_code("x", exact.min, exact.max, exact.frac, t, ctx.what(node))
+            shift = container.frac - t.frac
+            value = f"{out.name}({out.name}({c.text}) * ({out.name}(1) << {shift}))"
+            body = [f"const auto x = {x}[{table}[j]][e];", f"{y}[{table}[j]][e] = {value};"]
+        lines += [f"for (int j = 0; j < {len(index)}; ++j) {{", *event_loop(body, "  "), "}"]
+    ctx.step(node, lines)
 
 
 def _reshape(ctx: Context, node: Node) -> None:

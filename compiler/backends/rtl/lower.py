@@ -312,8 +312,27 @@ def _unsupported(node: Node) -> TrigcError:
 def _cast_all(nl: Netlist, node: Node, x: TensorValues) -> TensorValues:
     dst: FixedType = node.output.type
     name = verilog_identifier(node.name)
+    if node.output.elements is not None:
+        return _cast_per_element(nl, node, x)
     values = tuple(cast_value(nl, v, x.frac, dst, f"{name}_o{j}") for j, v in enumerate(x.values))
     return TensorValues(values, dst.frac)
+
+
+def _cast_per_element(nl: Netlist, node: Node, x: TensorValues) -> TensorValues:
+    """Each element cast to its own type, then placed at the container's fractional bits by
+    wiring (trailing zeros); a 0-bit element is the constant 0 and costs nothing."""
+    elements, container = node.output.elements, node.output.type
+    assert elements is not None
+    name = verilog_identifier(node.name)
+    values: list[Value] = []
+    for j, v in enumerate(x.values):
+        t = elements.type_at(j)
+        if t is None:
+            values.append(Value.constant(0))
+            continue
+        cast = cast_value(nl, v, x.frac, t, f"{name}_o{j}")
+        values.append(cast.shifted(container.frac - t.frac))
+    return TensorValues(tuple(values), container.frac)
 
 
 def build_netlist(graph: Graph, nl: Netlist, sharing: str = "pairs") -> Lowered:

@@ -19,7 +19,7 @@ from ...errors import IRError
 from ..fixed import FixedType, cast
 
 if TYPE_CHECKING:
-    from ..graph import Node
+    from ..graph import Node, Tensor
 
 INT64_SAFE = 1 << 62
 FLOAT32_EXACT = 1 << 24
@@ -154,3 +154,33 @@ def cast_interval(r: Interval, dst: FixedType) -> Interval:
         hi = np.where(fits, hi, np.maximum(hi, 0))
         lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
     return Interval(lo, hi, dst.frac)
+
+
+def cast_to_tensor(exact: Exact, tensor: Tensor) -> np.ndarray:
+    """Cast an exact value to ``tensor``'s type, element by element when it has per-element
+    types (the result is then in the container type's mantissas)."""
+    if tensor.elements is None:
+        return cast_exact(exact, tensor.type)
+    values = np.asarray(exact.values)
+    return tensor.elements.per_element(
+        values, exact.frac, lambda part, t: cast_exact(Exact(part, exact.frac), t)
+    )
+
+
+def cast_interval_to_tensor(r: Interval, tensor: Tensor) -> Interval:
+    """Bounds of :func:`cast_to_tensor` for every value in ``r``."""
+    elements = tensor.elements
+    if elements is None:
+        return cast_interval(r, tensor.type)
+    container = tensor.type
+    lo = np.zeros(r.lo.size, dtype=object)
+    hi = np.zeros(r.hi.size, dtype=object)
+    flat_lo, flat_hi = r.lo.reshape(-1), r.hi.reshape(-1)
+    for t, index in elements.groups():
+        if t is None:
+            continue
+        part = cast_interval(Interval(flat_lo[index], flat_hi[index], r.frac), t)
+        shift = container.frac - t.frac
+        lo[index] = part.lo * (1 << shift)
+        hi[index] = part.hi * (1 << shift)
+    return Interval(lo.reshape(r.lo.shape), hi.reshape(r.hi.shape), container.frac)

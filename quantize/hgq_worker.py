@@ -1,0 +1,151 @@
+"""Runs inside an HGQ environment (see :mod:`trigc.quantize.hgq_env`), never in trigc's own.
+
+    python -m trigc.quantize.hgq_worker hgq2-mlp OUT.keras --layers 16,12,5 --x X.npy --y Y.npy
+    python -m trigc.quantize.hgq_worker hgq1-proxy OUT.h5 --layers 16,12,5 --x X.npy --y Y.npy
+    python -m trigc.quantize.hgq_worker predict MODEL.keras|MODEL.h5 --x X.npy --y Y.npy
+
+Each command builds a small network with the real library (HGQ2 on Keras 3; HGQ v1 on Keras 2,
+``tf_keras``, then ``HGQ.proxy.to_proxy_model``), trains it for an epoch on random data, gives
+its quantizers random per-element bit widths (some of them 0, so that elements vanish), saves
+the model as that library saves it, and writes the model's own outputs on the inputs ``X.npy``
+to ``Y.npy``.  Tests and benchmarks compare trigc with those outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.abc
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+class _Keras2AsKeras(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import keras...`` gives ``tf_keras...`` (Keras 2): HGQ v1 imports ``keras.src``
+    modules of Keras 2 directly, and Keras 2 lives in this environment as ``tf_keras``."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname == "keras" or fullname.startswith("keras."):
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec: Any) -> Any:
+        real = importlib.import_module("tf_keras" + spec.name[len("keras") :])
+        sys.modules[spec.name] = real
+        return real
+
+    def exec_module(self, module: Any) -> None:
+        pass
+
+
+def _random_bits(rng: np.random.Generator, shape: tuple[int, ...], lo: int, hi: int) -> Any:
+    return rng.integers(lo, hi + 1, shape).astype(np.float32)
+
+
+def hgq2_mlp(out: str, layers: Sequence[int], x_path: str, y_path: str, seed: int) -> None:
+    import keras  # noqa: PLC0415
+    from hgq.layers import QDense  # noqa: PLC0415
+
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    inp = keras.Input((layers[0],))
+    h = inp
+    for k, units in enumerate(layers[1:]):
+        last = k == len(layers) - 2
+        h = QDense(units, activation=None if last else "relu", name=f"fc{k + 1}")(h)
+    model = keras.Model(inp, h, name="hgq2_mlp")
+    model.compile("adam", "mse")
+    x_train = rng.normal(size=(512, layers[0])).astype("float32")
+    model.fit(x_train, rng.normal(size=(512, layers[-1])).astype("float32"), epochs=1, verbose=0)
+    for layer in model.layers[1:]:
+        for q in (layer.iq.quantizer, layer.kq.quantizer, layer.bq.quantizer):
+            shape = tuple(q._f.shape) if hasattr(q, "_f") else tuple(q._b.shape)
+            if hasattr(q, "_f"):  # kif: fractional bits -2..4, so some elements have 0 bits
+                q._f.assign(_random_bits(rng, shape, -2, 4))
+                q._i.assign(_random_bits(rng, shape, 0, 3))
+            else:  # kbi: bits 0..6
+                q._b.assign(_random_bits(rng, shape, 0, 6))
+                q._i.assign(_random_bits(rng, shape, 0, 2))
+    model.save(out)
+    x = np.load(x_path).astype("float32")
+    np.save(y_path, np.asarray(model.predict(x, verbose=0, batch_size=4096), np.float64))
+
+
+def hgq1_proxy(out: str, layers: Sequence[int], x_path: str, y_path: str, seed: int) -> None:
+    sys.meta_path.insert(0, _Keras2AsKeras())
+    import tensorflow as tf  # noqa: PLC0415
+    from HGQ import ResetMinMax, trace_minmax  # noqa: PLC0415
+    from HGQ.layers import HDense, HQuantize  # noqa: PLC0415
+    from HGQ.proxy import to_proxy_model  # noqa: PLC0415
+
+    tf.keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    stack = [HQuantize(beta=1e-5, input_shape=(layers[0],))]
+    for k, units in enumerate(layers[1:]):
+        last = k == len(layers) - 2
+        stack.append(HDense(units, beta=1e-5, activation="linear" if last else "relu"))
+    model = tf.keras.Sequential(stack)
+    model.compile("adam", "mse")
+    x_train = rng.normal(size=(512, layers[0])).astype("float32")
+    y_train = rng.normal(size=(512, layers[-1])).astype("float32")
+    model.fit(x_train, y_train, epochs=1, verbose=0, callbacks=[ResetMinMax()])
+    trace_minmax(model, x_train, verbose=False)
+    proxy = to_proxy_model(model)
+    for layer in proxy.layers:
+        if type(layer).__name__ != "FixedPointQuantizer" or not layer.get_weights():
+            continue
+        keep, bits, integers = (w for w in layer.get_weights())
+        if bits.ndim == 0:  # one shared type: keep it
+            continue
+        new_bits = rng.integers(0, 7, bits.shape).astype(bits.dtype)
+        new_int = np.minimum(integers, new_bits + 2).astype(integers.dtype)
+        weights = {"keep_negative": keep, "bits": new_bits, "integers": new_int}
+        layer.set_weights([weights[v.name.split("/")[-1].split(":")[0]] for v in layer.weights])
+    proxy.save(out)
+    x = np.load(x_path).astype("float32")
+    np.save(y_path, np.asarray(proxy.predict(x, verbose=0, batch_size=4096), np.float64))
+
+
+def predict(model_path: str, x_path: str, y_path: str) -> None:
+    """The saved model's own outputs on ``X.npy`` (float32, as the library runs it)."""
+    x = np.load(x_path).astype("float32")
+    if model_path.endswith(".h5"):  # an HGQ v1 proxy model, on Keras 2
+        sys.meta_path.insert(0, _Keras2AsKeras())
+        import HGQ  # noqa: F401, PLC0415  (registers FixedPointQuantizer)
+        import tensorflow as tf  # noqa: PLC0415
+
+        model = tf.keras.models.load_model(model_path, compile=False)
+    else:
+        import hgq  # noqa: F401, PLC0415  (registers the HGQ2 layers)
+        import keras  # noqa: PLC0415
+
+        model = keras.models.load_model(model_path, compile=False)
+    np.save(y_path, np.asarray(model.predict(x, verbose=0, batch_size=4096), np.float64))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="trigc.quantize.hgq_worker")
+    parser.add_argument("command", choices=("hgq2-mlp", "hgq1-proxy", "predict"))
+    parser.add_argument("out")
+    parser.add_argument("--layers", default="16,12,5")
+    parser.add_argument("--x", required=True)
+    parser.add_argument("--y", required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.command == "predict":
+        predict(args.out, args.x, args.y)
+        return 0
+    layers = [int(v) for v in args.layers.split(",")]
+    run = hgq2_mlp if args.command == "hgq2-mlp" else hgq1_proxy
+    run(args.out, layers, args.x, args.y, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.exit(main())

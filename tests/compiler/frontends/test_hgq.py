@@ -1,0 +1,125 @@
+"""HGQ models made by the real libraries: an HGQ2 ``.keras`` file (hgq2 on Keras 3) and an HGQ v1
+proxy ``.h5`` (HGQ's ``to_proxy_model`` on Keras 2), both with random per-element bit widths,
+some of them 0.
+
+Each is built by :mod:`trigc.quantize.hgq_worker` in its own environment (hgq2 cannot share
+trigc's, :mod:`trigc.quantize.hgq_env`), which also runs the saved model on trigc's vectors.
+The IR must equal the library's own outputs on every vector, and the compiled RTL, hls4ml
+C simulation and emulator must equal the IR (``trigc verify``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trigc.compiler.errors import UnsupportedModelError
+from trigc.compiler.frontends.hgq2 import is_hgq2_file
+from trigc.compiler.frontends.load import model_format
+from trigc.compiler.ir.executor import run_int
+from trigc.compiler.project import CompileOptions, compile_project
+from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.verify import verify_project
+from trigc.quantize import hgq_env
+
+pytestmark = pytest.mark.slow
+
+LIBRARY = {"hgq2": ("hgq2-mlp", ".keras"), "hgq1": ("hgq1-proxy", ".h5")}
+
+
+def _needs(name: str) -> None:
+    if not hgq_env.available(name):
+        pytest.skip(f"the {name} environment is not installed (make install)")
+
+
+@pytest.fixture(scope="module", params=["hgq2", "hgq1"])
+def hgq_model(request, tmp_path_factory) -> tuple[str, Path]:
+    name = request.param
+    _needs(name)
+    command, suffix = LIBRARY[name]
+    tmp = tmp_path_factory.mktemp(name)
+    model = tmp / f"model{suffix}"
+    x = tmp / "train_x.npy"
+    np.save(x, np.zeros((1, 16)))
+    hgq_env.run_worker(name, [command, str(model), "--x", str(x), "--y", str(tmp / "y.npy")])
+    return name, model
+
+
+def _library_outputs(name: str, model: Path, x: np.ndarray, tmp: Path) -> np.ndarray:
+    np.save(tmp / "x.npy", x)
+    hgq_env.run_worker(name, ["predict", str(model), "--x", str(tmp / "x.npy"), "--y",
+                              str(tmp / "y.npy")])  # fmt: skip
+    return np.load(tmp / "y.npy")
+
+
+def test_ir_equals_the_library_and_every_firmware(hgq_model, tmp_path):
+    name, model = hgq_model
+    assert model_format(model).name == ("hgq2" if name == "hgq2" else "keras2-h5")
+    project = compile_project(
+        str(model), tmp_path / "proj", CompileOptions(backends=("rtl", "hls", "emu"))
+    )
+    graph = project.graph
+    per_element = [n for n in graph.nodes if n.output.elements is not None]
+    assert per_element, "the random bit widths must give per-element types"
+    assert sum(n.output.elements.zero_width for n in per_element) > 0  # some elements vanish
+    # the library's own outputs (float32) on trigc's vectors, against the exact IR
+    x, _ = make_vectors(graph, 3000, seed=3)
+    (inp,) = graph.inputs
+    out_name = graph.outputs[0]
+    ir = graph.tensor(out_name).type.to_float(run_int(graph, x)[out_name])
+    library = _library_outputs(name, model, inp.output.type.to_float(x), tmp_path)
+    assert np.array_equal(ir, library.reshape(ir.shape))
+    # firmware == IR (and the float64 NumPy reading of the file == IR)
+    result = verify_project(
+        project.path,
+        vectors=2000,
+        csim_vectors=300,
+        protocol_sims=(),
+        representations=("keras", "hls", "rtl", "emu"),
+    )
+    names = {c.name: (c.identical, c.total) for c in result.comparisons}
+    assert result.ok, names
+    assert set(names) >= {"numpy", "hls-csim", "rtl", "emu"}
+    for identical, total in names.values():
+        assert identical == total
+
+
+def test_rtl_drops_zero_width_elements(hgq_model, tmp_path):
+    """A 0-bit element of a quantizer is the constant 0: the next layer reads nothing of it."""
+    name, model = hgq_model
+    project = compile_project(str(model), tmp_path / "proj", CompileOptions(backends=("rtl",)))
+    node = next(n for n in project.graph.nodes if n.output.elements is not None)
+    zero = np.flatnonzero(node.output.elements.width.reshape(-1) == 0)
+    if not len(zero):
+        pytest.skip("this quantizer has no 0-bit element")
+    verilog = "\n".join(p.read_text() for p in (project.path / "rtl").rglob("*.v"))
+    for j in zero:
+        assert f"{node.name}_o{j}_" not in verilog
+
+
+def test_hgq2_reader_refuses_unknown_layers(tmp_path):
+    import json
+    import zipfile
+
+    path = tmp_path / "bad.keras"
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "bad",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"name": "in", "batch_shape": [None, 4]}},
+                {"module": "hgq.layers", "class_name": "QEinsumDenseBatchnorm",
+                 "config": {"name": "e"}, "inbound_nodes": [["in"]]},
+            ],
+        },
+    }  # fmt: skip
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", b"")
+    assert is_hgq2_file(path)
+    from trigc.compiler.frontends.hgq2 import read_hgq2_layers
+
+    with pytest.raises(UnsupportedModelError, match="QEinsumDenseBatchnorm"):
+        read_hgq2_layers(path)
