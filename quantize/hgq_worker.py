@@ -1,10 +1,11 @@
 """Runs inside an HGQ environment (see :mod:`trigc.quantize.hgq_env`), never in trigc's own.
 
-    python -m trigc.quantize.hgq_worker hgq2-mlp OUT.keras --layers 16,12,5 --x X.npy --y Y.npy
+    python -m trigc.quantize.hgq_worker hgq2 OUT.keras --kind mlp --layers 16,12,5 --x X.npy --y Y.npy
     python -m trigc.quantize.hgq_worker hgq1-proxy OUT.h5 --layers 16,12,5 --x X.npy --y Y.npy
     python -m trigc.quantize.hgq_worker predict MODEL.keras|MODEL.h5 --x X.npy --y Y.npy
 
-Each command builds a small network with the real library (HGQ2 on Keras 3; HGQ v1 on Keras 2,
+Each command builds a small network with the real library (HGQ2 on Keras 3: an MLP, with
+``QBatchNormDense``, ``QConv1D``, ``QConv2D`` or ``QAdd``; HGQ v1 on Keras 2,
 ``tf_keras``, then ``HGQ.proxy.to_proxy_model``), trains it for an epoch on random data, gives
 its quantizers random per-element bit widths (some of them 0, so that elements vanish), saves
 the model as that library saves it, and writes the model's own outputs on the inputs ``X.npy``
@@ -47,32 +48,69 @@ def _random_bits(rng: np.random.Generator, shape: tuple[int, ...], lo: int, hi: 
     return rng.integers(lo, hi + 1, shape).astype(np.float32)
 
 
-def hgq2_mlp(out: str, layers: Sequence[int], x_path: str, y_path: str, seed: int) -> None:
+def _hgq2_network(kind: str, layers: Sequence[int]):  # noqa: ANN202  (keras imported here)
+    """A small HGQ2 network of ``kind``: mlp, batchnorm, conv1d, conv2d or add."""
     import keras  # noqa: PLC0415
-    from hgq.layers import QDense  # noqa: PLC0415
+    from hgq.layers import QAdd, QBatchNormDense, QConv1D, QConv2D, QDense  # noqa: PLC0415
+
+    n_in, n_out = layers[0], layers[-1]
+    if kind == "conv1d":
+        inp = keras.Input((n_in // 2, 2))
+        h = QConv1D(4, 3, activation="relu", name="c1")(inp)
+        h = QConv1D(3, 2, strides=2, padding="same", name="c2")(h)
+        h = keras.layers.Flatten(name="flat")(h)
+        return keras.Model(inp, QDense(n_out, name="out")(h), name="hgq2_conv1d")
+    if kind == "conv2d":
+        inp = keras.Input((4, n_in // 4, 1))
+        h = QConv2D(3, (2, 2), activation="relu", name="c1")(inp)
+        h = keras.layers.Flatten(name="flat")(h)
+        return keras.Model(inp, QDense(n_out, name="out")(h), name="hgq2_conv2d")
+    inp = keras.Input((n_in,))
+    if kind == "add":
+        a = QDense(layers[1], name="a")(inp)
+        b = QDense(layers[1], activation="relu", name="b")(inp)
+        h = QAdd(name="sum")([a, b])
+        return keras.Model(inp, QDense(n_out, name="out")(h), name="hgq2_add")
+    dense = QBatchNormDense if kind == "batchnorm" else QDense
+    h = inp
+    for k, units in enumerate(layers[1:-1]):
+        h = dense(units, activation="relu", name=f"fc{k + 1}")(h)
+    return keras.Model(inp, QDense(n_out, name="out")(h), name=f"hgq2_{kind}")
+
+
+def _randomize_bits(model, rng: np.random.Generator) -> None:  # noqa: ANN001
+    """Random per-element bit widths on every quantizer, some of them 0."""
+    from hgq.quantizer.internal.fixed_point_quantizer import (  # noqa: PLC0415
+        FixedPointQuantizerKBI,
+        FixedPointQuantizerKIF,
+    )
+
+    for q in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(q, FixedPointQuantizerKIF):  # fractional bits -2..4: some elements 0 bits
+            f = _random_bits(rng, tuple(q._f.shape), -2, 4)
+            i = _random_bits(rng, tuple(q._i.shape), 0, 3)
+            f.reshape(-1)[0] = -i.reshape(-1)[0] - 2  # k + i + f <= 0: at least one 0-bit element
+            q._f.assign(f)
+            q._i.assign(i)
+        elif isinstance(q, FixedPointQuantizerKBI):  # bits 0..6
+            q._b.assign(_random_bits(rng, tuple(q._b.shape), 0, 6))
+            q._i.assign(_random_bits(rng, tuple(q._i.shape), 0, 2))
+
+
+def hgq2_model(
+    out: str, layers: Sequence[int], x_path: str, y_path: str, seed: int, kind: str = "mlp"
+) -> None:
+    import keras  # noqa: PLC0415
 
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
-    inp = keras.Input((layers[0],))
-    h = inp
-    for k, units in enumerate(layers[1:]):
-        last = k == len(layers) - 2
-        h = QDense(units, activation=None if last else "relu", name=f"fc{k + 1}")(h)
-    model = keras.Model(inp, h, name="hgq2_mlp")
+    model = _hgq2_network(kind, layers)
     model.compile("adam", "mse")
-    x_train = rng.normal(size=(512, layers[0])).astype("float32")
-    model.fit(x_train, rng.normal(size=(512, layers[-1])).astype("float32"), epochs=1, verbose=0)
-    for layer in model.layers[1:]:
-        for q in (layer.iq.quantizer, layer.kq.quantizer, layer.bq.quantizer):
-            shape = tuple(q._f.shape) if hasattr(q, "_f") else tuple(q._b.shape)
-            if hasattr(q, "_f"):  # kif: fractional bits -2..4, so some elements have 0 bits
-                q._f.assign(_random_bits(rng, shape, -2, 4))
-                q._i.assign(_random_bits(rng, shape, 0, 3))
-            else:  # kbi: bits 0..6
-                q._b.assign(_random_bits(rng, shape, 0, 6))
-                q._i.assign(_random_bits(rng, shape, 0, 2))
+    shape = (512, *model.inputs[0].shape[1:])
+    model.fit(rng.normal(size=shape), rng.normal(size=(512, layers[-1])), epochs=1, verbose=0)
+    _randomize_bits(model, rng)
     model.save(out)
-    x = np.load(x_path).astype("float32")
+    x = np.load(x_path).astype("float32").reshape(-1, *model.inputs[0].shape[1:])
     np.save(y_path, np.asarray(model.predict(x, verbose=0, batch_size=4096), np.float64))
 
 
@@ -125,12 +163,14 @@ def predict(model_path: str, x_path: str, y_path: str) -> None:
         import keras  # noqa: PLC0415
 
         model = keras.models.load_model(model_path, compile=False)
+    x = x.reshape(-1, *model.inputs[0].shape[1:])
     np.save(y_path, np.asarray(model.predict(x, verbose=0, batch_size=4096), np.float64))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trigc.quantize.hgq_worker")
-    parser.add_argument("command", choices=("hgq2-mlp", "hgq1-proxy", "predict"))
+    parser.add_argument("command", choices=("hgq2", "hgq1-proxy", "predict"))
+    parser.add_argument("--kind", default="mlp", help="hgq2: mlp, batchnorm, conv1d, conv2d, add")
     parser.add_argument("out")
     parser.add_argument("--layers", default="16,12,5")
     parser.add_argument("--x", required=True)
@@ -141,8 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         predict(args.out, args.x, args.y)
         return 0
     layers = [int(v) for v in args.layers.split(",")]
-    run = hgq2_mlp if args.command == "hgq2-mlp" else hgq1_proxy
-    run(args.out, layers, args.x, args.y, args.seed)
+    if args.command == "hgq2":
+        hgq2_model(args.out, layers, args.x, args.y, args.seed, args.kind)
+    else:
+        hgq1_proxy(args.out, layers, args.x, args.y, args.seed)
     return 0
 
 

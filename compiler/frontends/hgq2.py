@@ -2,29 +2,27 @@
 
 ``hgq2`` ships a top-level ``qkeras`` package of its own, so it cannot share an environment
 with qkeras-v3 (which trigc reads QKeras models with).  trigc therefore reads HGQ2 files from
-what they store: the layer configuration (``config.json`` in the zip) and the weights
-(``model.weights.h5``, read with h5py), where every quantizer keeps its trained ``k``/``i``/``f``
-(or ``k``/``b``/``i``) per element.  The quantizers are evaluated as HGQ2 does at inference
-(``FixedPointQuantizerKIF/KBI.call`` with ``training=False``):
+what they store (:mod:`.hgq2_store`): the layer configuration and, per quantizer, the trained
+``k``/``i``/``f`` (or ``k``/``b``/``i``) of every element.  The quantizers are evaluated as
+HGQ2 does at inference (``FixedPointQuantizerKIF/KBI.call`` with ``training=False``):
 
-* activations (``iq``, ``oq``): ``x`` cast to ``fixed<k+i+f, k+i>`` (signed when ``k``) with
-  the quantizer's rounding and overflow modes, element by element; ``k+i+f <= 0`` gives 0.
-  That is a ``requantize`` node with per-element types;
-* weights and biases: the same cast, except that a trainable ``WRAP`` weight quantizer only
-  rounds (HGQ2 skips its overflow for weights), evaluated here in float64.
+* activations (each layer's input quantizer ``iq``, and ``oq`` where enabled): ``x`` cast to
+  ``fixed<k+i+f, k+i>`` (signed when ``k``) with the quantizer's rounding and overflow modes,
+  element by element, and ``k+i+f <= 0`` gives 0: a ``requantize`` node with per-element types;
+* weights and biases: the same cast in float64, except that a trainable ``WRAP`` weight
+  quantizer only rounds (HGQ2 skips its overflow for weights).
 
-Supported: Sequential/Functional chains of ``InputLayer``, ``QDense``, ``Activation``/``ReLU``
-(relu, linear), ``Flatten``/``Reshape`` and ``Dropout``.  The float64
-NumPy evaluation of the records (:mod:`.numpy_reference`) is verify's reference.
+Layers: ``QDense``, ``QBatchNormDense`` (the batch normalization fused into kernel and bias
+before they are quantized, in float32 as HGQ2 does), ``QConv1D``/``QConv2D``, ``QAdd``
+(each input with its own quantizer), Keras ``Add``, ``Activation``/``ReLU`` (relu, linear),
+``Flatten``, ``Reshape`` and ``Dropout``, wired as the functional model is.  verify's
+reference is the float64 NumPy evaluation of the records (:mod:`.numpy_reference`).
 """
 
 from __future__ import annotations
 
-import io
-import json
-import re
-import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,143 +30,39 @@ import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
 from ..ir.element_types import ElementTypes
-from ..ir.fixed import OVERFLOW_MODES, FixedType
 from ..ir.graph import Graph
 from ..names import identifier
 from .builder import FrontendOptions
-from .layers import ActivationLayer, DenseLayer, Layer, Weights, cast_float, lower_layers
-from .layers_tensor import ReshapeLayer
+from .hgq2_store import Hgq2File, quantize_values, quantizer_conf, quantizer_elements, weight_paths
+from .layers import (
+    ActivationLayer,
+    ConvLayer,
+    DenseLayer,
+    Layer,
+    Weights,
+    Wiring,
+    lower_layers,
+)
+from .layers_tensor import MergeLayer, ReshapeLayer
 from .quantizers import ActivationSpec, per_element_spec
 
-SUPPORTED = "InputLayer, QDense, Activation/ReLU (relu, linear), Flatten, Reshape, Dropout"
-ROUNDING = {"RND": "RND", "TRN": "TRN", "RND_CONV": "RND_CONV"}
-"""HGQ2 rounding modes with an ap_fixed equivalent at inference (stochastic S_* are not)."""
+SUPPORTED = (
+    "InputLayer, QDense, QBatchNormDense, QConv1D, QConv2D, QAdd, Add, Activation/ReLU "
+    "(relu, linear), Flatten, Reshape, Dropout"
+)
 
 
 def is_hgq2_file(path: Path) -> bool:
     """Whether a ``.keras`` file holds layers of ``hgq`` (read by this module, not Keras)."""
     try:
-        with zipfile.ZipFile(path) as z:
-            text = z.read("config.json").decode("utf8")
-    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        layers = Hgq2File(path).config.get("config", {}).get("layers", [])
+    except (TrigcError, ValueError, AttributeError):
         return False
-    return '"module": "hgq.' in text or '"hgq.layers' in text
-
-
-class Hgq2File:
-    """The configuration and the weights of an HGQ2 ``.keras`` file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.config = json.loads(self._member("config.json"))
-        self.arrays: dict[str, np.ndarray] = {}
-
-    def _member(self, name: str) -> bytes:
-        try:
-            with zipfile.ZipFile(self.path) as z:
-                return z.read(name)
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
-            raise TrigcError(f"{self.path}: not a readable Keras 3 file ({exc})") from None
-
-    def read_weights(self) -> None:
-        """Every array of ``model.weights.h5``, by its path."""
-        import h5py  # noqa: PLC0415
-
-        try:
-            with h5py.File(io.BytesIO(self._member("model.weights.h5")), "r") as f:
-                f.visititems(self._keep)
-        except OSError as exc:
-            raise TrigcError(f"{self.path}: model.weights.h5 is not readable ({exc})") from None
-
-    def _keep(self, name: str, obj: Any) -> None:
-        if hasattr(obj, "shape"):
-            self.arrays[name] = np.asarray(obj)
-
-    def vars(self, prefix: str) -> list[np.ndarray]:
-        """``prefix/vars/0``, ``prefix/vars/1``, ... in order."""
-        out, j = [], 0
-        while f"{prefix}/vars/{j}" in self.arrays:
-            out.append(self.arrays[f"{prefix}/vars/{j}"])
-            j += 1
-        return out
+    return any(str(layer.get("module", "")).startswith("hgq.") for layer in layers)
 
 
 def _where(layer: dict[str, Any]) -> str:
     return f"layer {layer['config'].get('name')!r} ({layer['class_name']})"
-
-
-def _quantizer_conf(conf: dict[str, Any] | None, where: str) -> dict[str, Any]:
-    if not conf:
-        raise UnsupportedModelError(f"{where}: no quantizer configuration")
-    c = conf.get("config", conf)
-    if c.get("q_type") not in ("kif", "kbi"):
-        raise UnsupportedModelError(
-            f"{where}: quantizer type {c.get('q_type')!r} is not supported; trigc reads HGQ2's "
-            "fixed-point quantizers ('kif', 'kbi')"
-        )
-    if c.get("round_mode") not in ROUNDING:
-        raise UnsupportedModelError(
-            f"{where}: rounding mode {c.get('round_mode')!r} has no hardware equivalent; use "
-            f"one of {', '.join(ROUNDING)}"
-        )
-    if c.get("overflow_mode") not in OVERFLOW_MODES:
-        raise UnsupportedModelError(
-            f"{where}: overflow mode {c.get('overflow_mode')!r} is not supported; use one of "
-            f"{', '.join(OVERFLOW_MODES)}"
-        )
-    return c
-
-
-def _kif(store: Hgq2File, prefix: str, conf: dict[str, Any], where: str) -> tuple[np.ndarray, ...]:
-    """``k``, ``i``, ``f`` of a stored quantizer.  Keras stores a layer's trainable variables
-    first, then the others, each in creation order: ``k`` (never trained), then ``i`` and
-    ``f`` (kif) or ``b`` and ``i`` (kbi); ``i`` is not trained under WRAP (HGQ2 tracks it)."""
-    wrap = conf["overflow_mode"] == "WRAP"
-    created = ["k", "i", "f"] if conf["q_type"] == "kif" else ["k", "b", "i"]
-    trained = {"f", "b"} | (set() if wrap else {"i"}) if conf.get("trainable", True) else set()
-    order = [n for n in created if n in trained] + [n for n in created if n not in trained]
-    stored = store.vars(f"{prefix}/quantizer")
-    if len(stored) < 3 or stored[order.index("k")].dtype != np.uint8:
-        raise TrigcError(
-            f"{store.path}: {where}: the quantizer variables under {prefix!r} are not laid out "
-            "as HGQ2 0.2 saves them (k, i, f per element); re-save the model with hgq2 0.2"
-        )
-    v = {name: np.asarray(stored[j], dtype=np.float64) for j, name in enumerate(order)}
-    k = v["k"]
-    i = np.round(v["i"])  # round_conv: ties to even, as np.round
-    f = np.round(v["f"]) if "f" in v else np.round(v["b"]) - i
-    return k, i, f
-
-
-def _elements(store: Hgq2File, prefix: str, conf: dict[str, Any], where: str) -> ElementTypes:
-    k, i, f = _kif(store, prefix, conf, where)
-    return ElementTypes.from_kif(k, i, f, ROUNDING[conf["round_mode"]], conf["overflow_mode"])
-
-
-def quantize_values(
-    values: np.ndarray, store: Hgq2File, prefix: str, conf: dict[str, Any], where: str
-) -> np.ndarray:
-    """A weight quantizer applied to float values (float64 results on their grids)."""
-    elements = _elements(store, prefix, conf, where).broadcast_to(values.shape)
-    round_only = (
-        conf["overflow_mode"] == "WRAP"
-        and conf.get("trainable", True)
-        and conf.get("is_weight", False)
-        and (conf["q_type"] == "kif" or conf["round_mode"] == "RND")
-    )
-    flat, out = values.reshape(-1), np.zeros(values.size)
-    if round_only:  # HGQ2 rounds trainable WRAP weights to f bits and never wraps them
-        _, _, f = _kif(store, prefix, conf, where)
-        fracs = np.broadcast_to(f, values.shape).reshape(-1).astype(np.int64)
-        for frac in np.unique(fracs).tolist():
-            idx = np.flatnonzero(fracs == frac)
-            wide = FixedType(64, 64 - frac, True, elements.rounding, "SAT")
-            out[idx] = wide.to_float(cast_float(flat[idx], wide, where))
-        return out.reshape(values.shape)
-    for t, idx in elements.groups():
-        if t is not None:
-            out[idx] = t.to_float(cast_float(flat[idx], t, where))
-    return out.reshape(values.shape)
 
 
 def _activation(name: Any, where: str) -> ActivationSpec:
@@ -181,148 +75,263 @@ def _activation(name: Any, where: str) -> ActivationSpec:
     )
 
 
-def weight_paths(layers: list[dict[str, Any]]) -> dict[str, str]:
-    """Layer name -> its group in ``model.weights.h5``.  Keras 3 names the groups after the
-    layers' classes in snake case, numbered in order (``q_dense``, ``q_dense_1``, ...), not
-    after the layers' own names."""
-    seen: dict[str, int] = {}
-    paths = {}
-    for layer in layers:
-        base = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", layer["class_name"])  # keras' to_snake_case
-        base = re.sub(r"([a-z])([A-Z])", r"\1_\2", base).lower()
-        count = seen.get(base, 0)
-        seen[base] = count + 1
-        paths[layer["config"]["name"]] = f"layers/{base}" + (f"_{count}" if count else "")
-    return paths
+def _drop_batch_axis(elements: ElementTypes) -> ElementTypes:
+    """HGQ2 keeps activation bit widths with a leading batch axis of 1."""
+    if not elements.shape or elements.shape[0] != 1:
+        return elements
+    e = elements
+    return ElementTypes(e.width[0], e.integer[0], e.signed[0], e.rounding, e.overflow)
 
 
+@dataclass
 class _Reader:
-    """Layer records of an HGQ2 file, layer by layer."""
+    """Layer records of an HGQ2 file and the records each one reads (the model's wiring)."""
 
-    def __init__(self, store: Hgq2File, paths: dict[str, str]) -> None:
-        self.store = store
-        self.paths = paths
-        self.layers: list[Layer] = []
+    store: Hgq2File
+    paths: dict[str, str]
 
-    def quantizer(self, layer: dict[str, Any], key: str, role: str) -> None:
-        """An input/output quantizer (``iq``/``oq``) as a requantize record."""
-        cfg, where = layer["config"], _where(layer)
-        conf = _quantizer_conf(cfg.get(f"{key}_conf"), f"{where} {key}")
-        prefix = f"{self.paths[cfg['name']]}/{key}"
-        elements = _elements(self.store, prefix, conf, f"{where} {key}")
-        if elements.shape and elements.shape[0] == 1:  # the batch axis of HGQ2's bit widths
-            elements = ElementTypes(
-                elements.width[0], elements.integer[0], elements.signed[0],
-                elements.rounding, elements.overflow,
-            )  # fmt: skip
+    def __post_init__(self) -> None:
+        self.records: list[Layer] = []
+        self.sources: list[tuple[str, ...]] = []
+
+    def emit(self, record: Layer, sources: tuple[str, ...]) -> str:
+        self.records.append(record)
+        self.sources.append(sources)
+        return record.name
+
+    def quantize(
+        self, layer: dict[str, Any], conf: Any, prefix: str, name: str, source: str
+    ) -> str:
+        """An activation quantizer on ``source`` as a requantize record; returns its name."""
+        where = f"{_where(layer)} {prefix.rsplit('/', 1)[-1]}"
+        c = quantizer_conf(conf, where)
+        elements = _drop_batch_axis(quantizer_elements(self.store, prefix, c, where))
         spec = per_element_spec(elements)
-        self.layers.append(ActivationLayer(f"{cfg['name']}_{role}", "HGQ2 quantizer", spec, True))
+        return self.emit(ActivationLayer(name, "HGQ2 quantizer", spec, True), (source,))
 
-    def dense(self, layer: dict[str, Any]) -> None:
-        cfg, where = layer["config"], _where(layer)
-        name = cfg["name"]
-        if cfg.get("enable_iq", True):
-            self.quantizer(layer, "iq", "iq")
-        path = self.paths[name]
+    def weights(self, layer: dict[str, Any]) -> list[np.ndarray]:
+        path = self.paths[layer["config"]["name"]]
         stored = self.store.vars(path)
         if not stored:
-            raise TrigcError(f"{self.store.path}: no weights for {where} (expected {path!r})")
-        kernel = np.asarray(stored[0], np.float64)
+            raise TrigcError(f"{self.store.path}: no weights for {_where(layer)} (at {path!r})")
+        return [np.asarray(v) for v in stored]
+
+    def quantized(self, layer: dict[str, Any], key: str, values: np.ndarray) -> Weights:
+        cfg, where = layer["config"], f"{_where(layer)} {key}"
+        conf = quantizer_conf(cfg.get(f"{key}_conf"), where)
+        path = f"{self.paths[cfg['name']]}/{key}"
+        return Weights(
+            quantize_values(values.astype(np.float64), self.store, path, conf, where), True
+        )
+
+    def input_quantizer(self, layer: dict[str, Any], source: str) -> str:
+        cfg = layer["config"]
+        if not cfg.get("enable_iq", True):
+            return source
+        prefix = f"{self.paths[cfg['name']]}/iq"
+        return self.quantize(layer, cfg.get("iq_conf"), prefix, f"{cfg['name']}_iq", source)
+
+    def output_quantizer(self, layer: dict[str, Any], source: str) -> str:
+        cfg = layer["config"]
+        if not cfg.get("enable_oq", False):
+            return source
+        prefix = f"{self.paths[cfg['name']]}/oq"
+        return self.quantize(layer, cfg.get("oq_conf"), prefix, f"{cfg['name']}_oq", source)
+
+    # -- layers ---------------------------------------------------------------------------
+    def dense(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
+        cfg, where = layer["config"], _where(layer)
+        x = self.input_quantizer(layer, srcs[0])
+        stored = self.weights(layer)
+        kernel = np.asarray(stored[0], np.float32)
         use_bias = bool(cfg.get("use_bias", True))
-        bias = np.asarray(stored[1], np.float64) if use_bias else np.zeros(kernel.shape[-1])
+        bias = np.asarray(stored[1], np.float32) if use_bias else None
+        if layer["class_name"] == "QBatchNormDense":
+            kernel, bias = _fused_batchnorm(cfg, stored, kernel, bias)
         if kernel.ndim != 2:
             raise UnsupportedModelError(f"{where}: kernel of shape {kernel.shape}")
-        kq = _quantizer_conf(cfg.get("kq_conf"), f"{where} kq")
-        qkernel = quantize_values(kernel, self.store, f"{path}/kq", kq, f"{where} kq")
-        if use_bias:
-            bq = _quantizer_conf(cfg.get("bq_conf"), f"{where} bq")
-            qbias = quantize_values(bias, self.store, f"{path}/bq", bq, f"{where} bq")
-        else:
-            qbias = bias
-        spec = _activation(cfg.get("activation"), where)
-        self.layers.append(
-            DenseLayer(
-                name, layer["class_name"], Weights(qkernel, True), Weights(qbias, True), spec
-            )
+        qkernel = self.quantized(layer, "kq", kernel)
+        qbias = (
+            self.quantized(layer, "bq", bias)
+            if bias is not None
+            else Weights(np.zeros(kernel.shape[-1]), True)
         )
-        if cfg.get("enable_oq", False):
-            self.quantizer(layer, "oq", "oq")
+        spec = _activation(cfg.get("activation"), where)
+        record = DenseLayer(cfg["name"], layer["class_name"], qkernel, qbias, spec)
+        return self.output_quantizer(layer, self.emit(record, (x,)))
 
-    def activation(self, layer: dict[str, Any]) -> None:
+    def conv(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
+        cfg, where = layer["config"], _where(layer)
+        if cfg.get("data_format", "channels_last") != "channels_last":
+            raise UnsupportedModelError(f"{where}: only data_format='channels_last' is supported")
+        if any(int(d) != 1 for d in cfg.get("dilation_rate", [1])) or cfg.get("groups", 1) != 1:
+            raise UnsupportedModelError(f"{where}: dilated or grouped convolutions")
+        x = self.input_quantizer(layer, srcs[0])
+        stored = self.weights(layer)
+        kernel = np.asarray(stored[0], np.float32)
+        use_bias = bool(cfg.get("use_bias", True))
+        qbias = (
+            self.quantized(layer, "bq", np.asarray(stored[1], np.float32))
+            if use_bias
+            else Weights(np.zeros(kernel.shape[-1]), True)
+        )
+        record = ConvLayer(
+            cfg["name"],
+            layer["class_name"],
+            self.quantized(layer, "kq", kernel),
+            qbias,
+            tuple(int(s) for s in cfg.get("strides", [1])),
+            str(cfg.get("padding", "valid")),
+            _activation(cfg.get("activation"), where),
+        )
+        return self.output_quantizer(layer, self.emit(record, (x,)))
+
+    def add(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
+        cfg = layer["config"]
+        name = cfg["name"]
+        if layer["class_name"] == "QAdd" and cfg.get("enable_iq", True):
+            confs = cfg.get("iq_confs")
+            confs = confs if isinstance(confs, list) else [confs] * len(srcs)
+            base = f"{self.paths[name]}/iq/quantizers/quantizer"
+            srcs = tuple(
+                self.quantize(layer, conf, base + (f"_{k}" if k else ""), f"{name}_iq{k}", s)
+                for k, (conf, s) in enumerate(zip(confs, srcs, strict=True))
+            )
+        out = self.emit(MergeLayer(name, "Add"), srcs)
+        return self.output_quantizer(layer, out) if layer["class_name"] == "QAdd" else out
+
+    def activation(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
         cfg, where = layer["config"], _where(layer)
         if layer["class_name"] == "ReLU":
-            if (
-                cfg.get("max_value") is not None
-                or cfg.get("negative_slope")
-                or cfg.get("threshold")
-            ):
+            if cfg.get("max_value") is not None or cfg.get("negative_slope"):
+                raise UnsupportedModelError(f"{where}: only a plain ReLU is supported")
+            if cfg.get("threshold"):
                 raise UnsupportedModelError(f"{where}: only a plain ReLU is supported")
             spec = ActivationSpec("relu")
         else:
             spec = _activation(cfg.get("activation"), where)
-        self.layers.append(ActivationLayer(cfg["name"], layer["class_name"], spec))
+        return self.emit(ActivationLayer(cfg["name"], layer["class_name"], spec), srcs[:1])
 
-    def reshape(self, layer: dict[str, Any]) -> None:
+    def reshape(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
         cfg = layer["config"]
         if layer["class_name"] == "Flatten":
-            self.layers.append(ReshapeLayer(cfg["name"], "Flatten", (-1,)))
-        else:
-            shape = tuple(int(v) for v in cfg["target_shape"])
-            self.layers.append(ReshapeLayer(cfg["name"], "Reshape", shape))
+            return self.emit(ReshapeLayer(cfg["name"], "Flatten", (-1,)), srcs[:1])
+        shape = tuple(int(v) for v in cfg["target_shape"])
+        return self.emit(ReshapeLayer(cfg["name"], "Reshape", shape), srcs[:1])
 
 
-HANDLERS: dict[str, Callable[[_Reader, dict[str, Any]], None]] = {
+def _fused_batchnorm(
+    cfg: dict[str, Any], stored: list[np.ndarray], kernel: np.ndarray, bias: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``QBatchNormDense.get_fused_qkernel_and_qbias`` at inference, in float32 as HGQ2 computes
+    it: ``kernel * (gamma / sqrt(var + eps))[:, None]`` and ``bias - mean @ kernel``.  The
+    stored variables are the trainable ones (kernel, bias, gamma when ``scale``), then the
+    others, ending with the moving mean and variance."""
+    assert bias is not None
+    eps = np.float32(cfg.get("epsilon", 1e-3))
+    mean, var = (np.asarray(v, np.float32) for v in stored[-2:])
+    gamma = np.asarray(stored[2], np.float32) if cfg.get("scale", True) else np.float32(1)
+    scaler = gamma / np.sqrt(var + eps)
+    fused_kernel = scaler[:, None] * kernel
+    fused_bias = bias + (-(mean @ kernel)).astype(np.float32)
+    return fused_kernel.astype(np.float32), fused_bias.astype(np.float32)
+
+
+Handler = Callable[[_Reader, dict[str, Any], tuple[str, ...]], str]
+HANDLERS: dict[str, Handler] = {
     "QDense": _Reader.dense,
+    "QBatchNormDense": _Reader.dense,
+    "QConv1D": _Reader.conv,
+    "QConv2D": _Reader.conv,
+    "QAdd": _Reader.add,
+    "Add": _Reader.add,
     "Activation": _Reader.activation,
     "ReLU": _Reader.activation,
     "Flatten": _Reader.reshape,
     "Reshape": _Reader.reshape,
-    "Dropout": lambda reader, layer: None,
+    "Dropout": lambda reader, layer, srcs: srcs[0],
 }
 
 
-def _chain(config: dict[str, Any], path: Path) -> tuple[str, list[dict[str, Any]]]:
-    cfg = config.get("config", {})
-    layers = cfg.get("layers", [])
-    for k, layer in enumerate(layers[1:], start=1):
-        inbound = json.dumps(layer.get("inbound_nodes", []))
-        previous = layers[k - 1]["config"]["name"]
-        if config.get("class_name") != "Sequential" and f'"{previous}"' not in inbound:
-            raise UnsupportedModelError(
-                f"{path.name}: {_where(layer)} does not read the layer before it; trigc reads "
-                "HGQ2 models that are chains of layers"
-            )
-    return str(cfg.get("name", path.stem)), layers
+def _history(obj: Any) -> list[str]:
+    """The producing layers named in a Keras 3 ``inbound_nodes`` entry, in order."""
+    if isinstance(obj, dict):
+        history = obj.get("config", {}).get("keras_history") if "config" in obj else None
+        if obj.get("class_name") == "__keras_tensor__" and history:
+            return [str(history[0])]
+        return [n for v in obj.values() for n in _history(v)]
+    if isinstance(obj, list):
+        return [n for v in obj for n in _history(v)]
+    return []
 
 
-def read_hgq2_layers(path: Path) -> tuple[str, tuple[int, ...], str, list[Layer]]:
-    """The model's name, input shape, input name and layer records, as read."""
+def _endpoints(value: Any) -> list[str]:
+    """``input_layers``/``output_layers``: ``[name, 0, 0]`` or a list of them."""
+    if value and isinstance(value[0], str):
+        return [value[0]]
+    return [str(v[0]) for v in value or []]
+
+
+@dataclass(frozen=True)
+class Hgq2Model:
+    """An HGQ2 model as read: records, their wiring, the inputs and the outputs."""
+
+    name: str
+    records: list[Layer]
+    wiring: Wiring
+    inputs: list[tuple[str, tuple[int, ...]]]
+
+
+def read_hgq2(path: Path) -> Hgq2Model:
+    """Read the records of an HGQ2 file (refusing unsupported layers before any weight)."""
     store = Hgq2File(path)
-    name, raw = _chain(store.config, store.path)
-    if not raw or raw[0].get("class_name") != "InputLayer":
-        raise UnsupportedModelError(f"{path.name}: the model must start with an InputLayer")
-    first = raw[0]["config"]
-    in_shape = tuple(int(v) for v in (first.get("batch_shape") or first["batch_input_shape"])[1:])
-    for layer in raw[1:]:
-        if layer.get("class_name") not in HANDLERS:
+    cfg = store.config.get("config", {})
+    raw = cfg.get("layers", [])
+    inputs = [
+        (layer["config"]["name"], tuple(int(v) for v in layer["config"]["batch_shape"][1:]))
+        for layer in raw
+        if layer.get("class_name") == "InputLayer"
+    ]
+    if not inputs:
+        raise UnsupportedModelError(f"{Path(path).name}: the model has no InputLayer")
+    for layer in raw:
+        cls = layer.get("class_name")
+        if cls != "InputLayer" and cls not in HANDLERS:
             raise UnsupportedModelError(
-                f"{path.name}: {_where(layer)} is not supported in HGQ2 models; trigc reads "
-                f"{SUPPORTED}"
+                f"{Path(path).name}: {_where(layer)} is not supported in HGQ2 models; trigc "
+                f"reads {SUPPORTED}"
             )
     store.read_weights()
     reader = _Reader(store, weight_paths(raw))
-    for layer in raw[1:]:
-        HANDLERS[layer["class_name"]](reader, layer)
-    if not reader.layers:
-        raise UnsupportedModelError(f"{path.name}: the model has no layer trigc can compile")
-    return name, in_shape, str(first["name"]), reader.layers
+    produced = {name: name for name, _ in inputs}
+    sequential = store.config.get("class_name") == "Sequential"
+    previous = inputs[0][0]
+    for layer in raw:
+        if layer["class_name"] == "InputLayer":
+            continue
+        names = [previous] if sequential else _history(layer.get("inbound_nodes", []))
+        srcs = tuple(produced[n] for n in names)
+        out = HANDLERS[layer["class_name"]](reader, layer, srcs)
+        produced[layer["config"]["name"]] = previous = out
+    if not reader.records:
+        raise UnsupportedModelError(f"{Path(path).name}: the model has no layer trigc can compile")
+    outputs = [produced[n] for n in _endpoints(cfg.get("output_layers"))] or [previous]
+    wiring = Wiring(tuple(reader.sources), outputs[0], tuple(outputs[1:]))
+    return Hgq2Model(str(cfg.get("name", Path(path).stem)), reader.records, wiring, inputs)
 
 
 def from_hgq2(path: Path, options: FrontendOptions | None = None) -> tuple[Graph, list[str]]:
     """Read an HGQ2 ``.keras`` file into an untyped IR graph."""
-    name, in_shape, input_name, layers = read_hgq2_layers(path)
+    m = read_hgq2(path)
+    (first_name, first_shape), more = m.inputs[0], tuple(m.inputs[1:])
     return lower_layers(
-        identifier(name), in_shape, input_name, layers, options or FrontendOptions()
+        identifier(m.name),
+        first_shape,
+        first_name,
+        m.records,
+        options or FrontendOptions(),
+        m.wiring,
+        more,
     )
 
 
@@ -330,11 +339,15 @@ def hgq2_numpy_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
     """The file as read, evaluated in float64 NumPy: flat inputs ``[batch, n]`` → outputs."""
     from .numpy_reference import evaluate  # noqa: PLC0415
 
-    _, in_shape, input_name, layers = read_hgq2_layers(path)
-    sources = [(input_name,)] + [(layer.name,) for layer in layers[:-1]]
+    m = read_hgq2(path)
+    if len(m.inputs) != 1 or m.wiring.more_outputs:
+        raise UnsupportedModelError(
+            f"{Path(path).name}: the NumPy reference takes one input and one output"
+        )
+    (input_name, in_shape), sources = m.inputs[0], list(m.wiring.inputs)
 
     def run(x: np.ndarray) -> np.ndarray:
         shaped = np.asarray(x, dtype=np.float64).reshape(len(x), *in_shape)
-        return evaluate(layers, sources, input_name, layers[-1].name, shaped)
+        return evaluate(m.records, sources, input_name, m.wiring.output, shaped)
 
     return run

@@ -1,6 +1,6 @@
 """Training recipe of the HGQ2 jet tagger (runs in the hgq2 environment, not trigc's own).
 
-    python -m trigc.models.jet_tagger.train_hgq_run --data models/data/jets.npz --out models/jet_tagger
+    python -m trigc.models.jet_tagger.train_hgq_run --out models/jet_tagger
 
 (``train_hgq_run`` starts this module in the hgq2 environment, :mod:`trigc.quantize.hgq_env`.)
 
@@ -10,9 +10,8 @@ input quantizers (RND, WRAP), all bit widths trained.  The loss adds ``beta`` ti
 layers' EBOPs (HGQ2's estimate of the adders the multiplications cost), ramped up
 geometrically from ``beta_start`` to ``beta_end`` over the epochs, so that bits the accuracy
 does not need go to zero.  The features are standardized with ``standardization.json`` (the
-QKeras taggers' statistics).  The model is saved as ``jet_tagger_hgq.keras``; its float32
-outputs on the test jets (inputs on the first quantizer's grid, as the firmware receives them)
-go to ``hgq_test_outputs.npz`` for :mod:`.train_hgq_run` to check against trigc's IR.
+QKeras taggers' statistics).  The model is saved as ``jet_tagger_hgq.keras``;
+:mod:`.train_hgq_run` then evaluates it on the test jets and checks it against trigc's IR.
 """
 
 from __future__ import annotations
@@ -92,7 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = time.time() - start
     model.save(args.out / f"{NAME}.keras")
     logits = np.asarray(model.predict(x_test, batch_size=8192, verbose=0), np.float64)
-    np.savez(args.out / "hgq_test_outputs.npz", x=x_test, logits=logits, seconds=seconds)
     print(f"accuracy {np.mean(np.argmax(logits, 1) == y_test):.4f} in {seconds:.0f} s")
     return 0
 
