@@ -49,7 +49,7 @@ def random_vectors(graph: Graph, count: int, seed: int, inp: Node | None = None)
     for k, shrink in enumerate((1, 8, 64)):
         rows = slice(k * count // 3, (k + 1) * count // 3)
         lo = -(-t.lowest_int // shrink) if t.signed else 0
-        hi = max(t.max_int // shrink, 1)
+        hi = max(t.max_int // shrink, min(t.max_int, 1))  # a 1-bit signed type's max is 0
         out[rows] = rng.integers(lo, hi + 1, size=(len(range(*rows.indices(count))), out.shape[1]))
     return out.reshape((count, *inp.output.shape))
 

@@ -1,6 +1,6 @@
 """Runs inside an HGQ environment (see :mod:`trigc.quantize.hgq_env`), never in trigc's own.
 
-    python -m trigc.quantize.hgq_worker hgq2 OUT.keras --kind mlp --layers 16,12,5 --x X.npy --y Y.npy
+    python -m trigc.quantize.hgq_worker hgq2 OUT.keras --kind mlp --x X.npy --y Y.npy
     python -m trigc.quantize.hgq_worker hgq1-proxy OUT.h5 --layers 16,12,5 --x X.npy --y Y.npy
     python -m trigc.quantize.hgq_worker predict MODEL.keras|MODEL.h5 --x X.npy --y Y.npy
 

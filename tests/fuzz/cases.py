@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hypothesis.strategies import SearchStrategy
 
 from trigc.compiler.ir.fixed import FixedType
 
+from .build_hgq import HgqSpec, hgq_specs
 from .check import Case
 from .specs import ModelSpec, keras_specs, mlp_specs
 
@@ -52,12 +54,19 @@ def torch_case(spec: ModelSpec) -> Case:
     return Case("torch", lambda tmp: write_torch(spec, tmp), approximates=True)
 
 
+def hgq_case(spec: HgqSpec) -> Case:
+    """``spec`` as an HGQ proxy model: per-element quantizers of random widths and modes."""
+    from .build_hgq import write_hgq_proxy  # noqa: PLC0415
+
+    return Case("hgq", lambda tmp: write_hgq_proxy(spec, tmp))
+
+
 @dataclass(frozen=True)
 class Frontend:
     """How the fuzzer draws models for one frontend and writes them."""
 
-    specs: Callable[[], SearchStrategy[ModelSpec]]
-    case: Callable[[ModelSpec], Case]
+    specs: Callable[[], SearchStrategy[Any]]
+    case: Callable[[Any], Case]
 
 
 FRONTENDS: dict[str, Frontend] = {
@@ -65,4 +74,5 @@ FRONTENDS: dict[str, Frontend] = {
     "legacy": Frontend(mlp_specs, legacy_case),
     "qonnx": Frontend(mlp_specs, qonnx_case),
     "torch": Frontend(mlp_specs, torch_case),
+    "hgq": Frontend(hgq_specs, hgq_case),
 }

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from .cases import keras_case, legacy_case, qonnx_case, torch_case
+from .build_hgq import hgq_specs
+from .cases import hgq_case, keras_case, legacy_case, qonnx_case, torch_case
 from .check import Case, rotating_seed, run_case
 from .specs import keras_specs, mlp_specs
 
@@ -53,6 +54,37 @@ def test_qonnx_models_equal_their_ir(spec):
 @given(mlp_specs())
 def test_float_onnx_models_are_declared_approximated(spec):
     _assert_ok(torch_case(spec))
+
+
+@seed(20261209)
+@settings(CAMPAIGN, max_examples=30)
+@given(hgq_specs())
+def test_hgq_proxy_models_emulator_equals_ir(spec):
+    """Per-element quantizers of random widths (0 included) and every rounding and overflow
+    mode: the NumPy reading of the file and the C++ emulator against the IR."""
+    outcome = run_case(hgq_case(spec), backends=("emu",), vectors=2000)
+    assert outcome.status == "ok", (outcome.status, outcome.reason, outcome.detail[-2000:])
+    assert {"numpy", "emu"} <= set(outcome.compared)
+
+
+@seed(20261211)
+@settings(CAMPAIGN, max_examples=6)
+@given(hgq_specs())
+def test_hgq_proxy_models_rtl_equals_ir(spec):
+    """The per-element casts in trigc's RTL (Verilator harness)."""
+    outcome = run_case(hgq_case(spec), backends=("rtl",), vectors=2000)
+    assert outcome.status == "ok", (outcome.status, outcome.reason, outcome.detail[-2000:])
+    assert "rtl" in outcome.compared
+
+
+@seed(20261210)
+@settings(CAMPAIGN, max_examples=3)
+@given(hgq_specs())
+def test_hgq_proxy_models_c_simulation_equals_ir(spec):
+    """hls4ml's FixedPointQuantizer (its generated per-element casts) in C simulation."""
+    outcome = run_case(hgq_case(spec), backends=("hls",), csim_vectors=300)
+    assert outcome.status == "ok", (outcome.status, outcome.reason, outcome.detail[-2000:])
+    assert "hls-csim" in outcome.compared
 
 
 @pytest.mark.sim

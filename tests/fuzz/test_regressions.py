@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from trigc.compiler.ir.fixed import FixedType
+from trigc.compiler.ir.graph import Graph, Node, Tensor
 from trigc.compiler.ir.ranges import output_ranges
 from trigc.compiler.stimuli import make_vectors
 
-from .cases import keras_case, legacy_case
+from .build_hgq import HgqSpec
+from .cases import hgq_case, keras_case, legacy_case
 from .check import run_case
 from .specs import ModelSpec, Q, layer
 
@@ -157,3 +159,27 @@ def test_quantized_relu_of_a_pre_activation_wider_than_float32():
     )
     outcome = run_case(keras_case(spec), vectors=300)
     assert outcome.status == "ok" and not outcome.reason, (outcome.status, outcome.detail)
+
+
+def test_one_bit_signed_input_vectors():
+    """run_case(hgq_case(HgqSpec(n_in=2, units=(1,), rounding='TRN', overflow='WRAP',
+    relu=False, shared_input_type=False, seed=10))): an HGQ input quantizer of one signed bit
+    (fixed<1,4>: values -8 and 0) gave the input that type, and the random vectors held +1,
+    outside it (the stimuli assumed every type holds 1)."""
+    t = FixedType(1, 4)
+    graph = Graph("g", (Node("x", "input", (), Tensor("x", (2,), t)),), ("x",))
+    x, _ = make_vectors(graph, 600)
+    assert x.min() >= t.min_int and x.max() <= t.max_int and set(np.unique(x)) == {-1, 0}
+    spec = HgqSpec(2, (1,), "TRN", "WRAP", False, False, 10)
+    outcome = run_case(hgq_case(spec), backends=("rtl", "emu"), vectors=500)
+    assert outcome.status == "ok", (outcome.status, outcome.detail)
+
+
+def test_sat_zero_interval_wider_than_the_type():
+    """run_case(hgq_case(HgqSpec(n_in=5, units=(7, 2), rounding='TRN', overflow='SAT_ZERO',
+    relu=False, shared_input_type=True, seed=0))): the exact range of a SAT_ZERO cast whose
+    source interval overflows at both ends was [0, 0] (only the ends were cast), so the next
+    dense layer got an unsigned accumulator and wrapped its negative sums."""
+    spec = HgqSpec(5, (7, 2), "TRN", "SAT_ZERO", False, True, 0)
+    outcome = run_case(hgq_case(spec), backends=("emu",), vectors=2000)
+    assert outcome.status == "ok", (outcome.status, outcome.detail)

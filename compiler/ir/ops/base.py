@@ -147,12 +147,18 @@ def cast_interval(r: Interval, dst: FixedType) -> Interval:
         return Interval(
             np.where(fits, rounded_lo, full_lo), np.where(fits, rounded_hi, full_hi), dst.frac
         )
-    lo = cast(r.lo, src, dst).astype(object)
-    hi = cast(r.hi, src, dst).astype(object)
     if dst.overflow == "SAT_ZERO":
+        # values inside the range keep their (rounded) value, the others become 0: the
+        # rounded interval clipped to the range, plus 0 where anything overflows
+        lo = np.maximum(rounded_lo, dst.min_int)
+        hi = np.minimum(rounded_hi, dst.max_int)
+        empty = lo > hi  # the whole interval overflows: only 0 remains
+        lo, hi = np.where(empty, 0, lo), np.where(empty, 0, hi)
         lo = np.where(fits, lo, np.minimum(lo, 0))
         hi = np.where(fits, hi, np.maximum(hi, 0))
-        lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+        return Interval(lo.astype(object), hi.astype(object), dst.frac)
+    lo = cast(r.lo, src, dst).astype(object)
+    hi = cast(r.hi, src, dst).astype(object)
     return Interval(lo, hi, dst.frac)
 
 

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from trigc.compiler.errors import IRError
 from trigc.compiler.ir.element_types import ElementTypes
 from trigc.compiler.ir.executor import run_int
-from trigc.compiler.ir.fixed import FixedType, cast
+from trigc.compiler.ir.fixed import OVERFLOW_MODES, ROUNDING_MODES, FixedType, cast
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.ir.legality import PRECISION_MODEL, check_legal
+from trigc.compiler.ir.ops.base import Interval, cast_interval_to_tensor
 from trigc.compiler.ir.ranges import output_ranges
 from trigc.compiler.ir.serialize import dumps, graph_from_dict, graph_to_dict, to_text
 from trigc.compiler.passes import infer_precision
@@ -190,3 +191,29 @@ def test_any_element_types_cast_within_their_range(k, i, f, rounding, overflow, 
         t = e.type_at(j)
         want = np.zeros(200, np.int64) if t is None else cast(x[:, j], src, t) << (c.frac - t.frac)
         assert np.array_equal(got[:, j], want)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    k=st.lists(st.integers(0, 1), min_size=4, max_size=4),
+    i=st.lists(st.integers(-2, 4), min_size=4, max_size=4),
+    f=st.lists(st.integers(-1, 5), min_size=4, max_size=4),
+    rounding=st.sampled_from(ROUNDING_MODES),
+    overflow=st.sampled_from(OVERFLOW_MODES),
+    bounds=st.lists(st.integers(-5000, 5000), min_size=8, max_size=8),
+)
+def test_ranges_hold_every_cast_value(k, i, f, rounding, overflow, bounds):
+    """The interval of a per-element cast holds the cast of every value of the source
+    interval, in every mode (SAT_ZERO of an interval wider than the type keeps the values
+    inside the type: the fuzzer found it collapsed to [0, 0])."""
+    e = ElementTypes.from_kif(k, i, f, rounding, overflow)
+    lo = np.array([min(a, b) for a, b in zip(bounds[:4], bounds[4:], strict=True)], dtype=object)
+    hi = np.array([max(a, b) for a, b in zip(bounds[:4], bounds[4:], strict=True)], dtype=object)
+    tensor = Tensor("t", (4,), e.container(), e)
+    r = cast_interval_to_tensor(Interval(lo, hi, 4), tensor)
+    src = FixedType(20, 16)
+    points = np.stack(
+        [np.linspace(int(a), int(b), 41).round() for a, b in zip(lo, hi, strict=True)], 1
+    )
+    got = e.cast(points.astype(np.int64), src)
+    assert (got >= r.lo.astype(np.int64)).all() and (got <= r.hi.astype(np.int64)).all()
