@@ -8,10 +8,11 @@ Prints, per frontend, the models drawn, how many were identical to the reference
 when anything failed.
 
     .venv/bin/python bench/fuzz.py --models 10000 --seed 1 [--workers 2] [--firmware 10]
-        [--cocotb 2] [--emu 200] [--frontends keras,legacy,qonnx,torch] [--json results.json]
+        [--cocotb 2] [--emu 200] [--frontends keras,legacy,qonnx,torch,hgq] [--json results.json]
 
 The share of each frontend is fixed (Keras 3 half, legacy Keras 2, QONNX and PyTorch ONNX
-the rest); models are drawn by the hypothesis strategies of ``tests/fuzz`` in tasks of at
+the rest, and HGQ proxy models a tenth more, through the emulator too); models are drawn by
+the hypothesis strategies of ``tests/fuzz`` in tasks of at
 most ``--chunk`` models, each task in a fresh process.
 """
 
@@ -30,7 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-SHARES = {"keras": 0.5, "legacy": 0.15, "qonnx": 0.25, "torch": 0.10}
+SHARES = {"keras": 0.5, "legacy": 0.15, "qonnx": 0.25, "torch": 0.10, "hgq": 0.10}
+"""Each frontend's share of ``--models`` (HGQ proxy models come on top of the others)."""
+HGQ_BACKENDS = ("emu",)
+"""HGQ models exist for their per-element types, which only the backends show: their
+reference-only models also run through the emulator."""
 FIRMWARE = ("hls", "rtl", "emu")
 
 
@@ -126,7 +131,8 @@ def plan(
         total = round(models * share)
         for start in range(0, total, chunk):
             task_seed = seed * 1000 + k * 100 + start // chunk
-            tasks.append(Task(name, task_seed, min(chunk, total - start)))
+            backends = HGQ_BACKENDS if name == "hgq" else ()
+            tasks.append(Task(name, task_seed, min(chunk, total - start), backends))
     if firmware - cocotb > 0:
         tasks.append(Task("keras", seed * 1000 + 900, firmware - cocotb, FIRMWARE))
     if cocotb > 0:
