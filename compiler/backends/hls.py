@@ -109,6 +109,7 @@ def emit_project(
         raise ProjectError(
             f"output directory {outdir} exists and is not empty; remove it or choose another"
         )
+    _check_per_element_io(graph, options)
     lowered = hls4ml_layers(graph)
     hls_model = build_model(graph, lowered, options, outdir)
     _check_kept_layers(graph, lowered, hls_model)
@@ -119,6 +120,19 @@ def emit_project(
     write_export_script(outdir)
     files = sorted(p for p in outdir.rglob("*") if p.is_file())
     return files, _reuse_summary(lowered, hls_model, options)
+
+
+def _check_per_element_io(graph: Graph, options: BackendOptions) -> None:
+    """hls4ml writes per-element quantizers (its ``FixedPointQuantizer``) for io_parallel only."""
+    if options.io_type == "io_parallel":
+        return
+    for node in graph.nodes:
+        if node.output.elements is not None:
+            raise TrigcError(
+                f"node {node.name!r} (from {node.origin or 'unknown origin'}) quantizes each "
+                f"element to its own type, which hls4ml implements for io_parallel only, not "
+                f"{options.io_type}; use --io-type io_parallel (or the rtl backend)"
+            )
 
 
 def _reuse_summary(lowered: Lowered, hls_model: Any, options: BackendOptions) -> dict[str, Any]:

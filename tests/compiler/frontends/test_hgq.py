@@ -10,14 +10,20 @@ C simulation and emulator must equal the IR (``trigc verify``).
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from trigc.compiler.errors import UnsupportedModelError
-from trigc.compiler.frontends.hgq2 import is_hgq2_file
+from tests.compiler.ir.test_element_types import _graph
+from trigc.compiler.backends import BackendOptions
+from trigc.compiler.backends.hls import emit
+from trigc.compiler.errors import TrigcError, UnsupportedModelError
+from trigc.compiler.frontends.hgq2 import is_hgq2_file, read_hgq2
 from trigc.compiler.frontends.load import model_format
+from trigc.compiler.ir.element_types import ElementTypes
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.stimuli import make_vectors
@@ -104,9 +110,6 @@ def test_rtl_drops_zero_width_elements(hgq_model, tmp_path):
 
 
 def test_hgq2_reader_refuses_unknown_layers(tmp_path):
-    import json
-    import zipfile
-
     path = tmp_path / "bad.keras"
     config = {
         "class_name": "Functional",
@@ -123,7 +126,13 @@ def test_hgq2_reader_refuses_unknown_layers(tmp_path):
         z.writestr("config.json", json.dumps(config))
         z.writestr("model.weights.h5", b"")
     assert is_hgq2_file(path)
-    from trigc.compiler.frontends.hgq2 import read_hgq2
-
     with pytest.raises(UnsupportedModelError, match="QEinsumDenseBatchnorm"):
         read_hgq2(path)
+
+
+def test_hls_io_stream_refuses_per_element_types(tmp_path):
+    """hls4ml's FixedPointQuantizer exists for io_parallel only: a clear refusal, exit 2."""
+    graph = _graph(ElementTypes.from_kif([1, 0, 1, 1], [2, 1, 0, 3], [2, 3, -5, 1], "RND", "SAT"))
+    with pytest.raises(TrigcError, match="io_parallel only"):
+        emit(graph, BackendOptions(io_type="io_stream"), tmp_path / "hls")
+    assert not (tmp_path / "hls").exists()
