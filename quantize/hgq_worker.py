@@ -70,7 +70,8 @@ def _hgq2_network(kind: str, layers: Sequence[int]):  # noqa: ANN202  (keras imp
         a = QDense(layers[1], name="a")(inp)
         b = QDense(layers[1], activation="relu", name="b")(inp)
         h = QAdd(name="sum")([a, b])
-        return keras.Model(inp, QDense(n_out, name="out")(h), name="hgq2_add")
+        out = QDense(n_out, enable_oq=True, name="out")(h)  # an output quantizer too
+        return keras.Model(inp, out, name="hgq2_add")
     dense = QBatchNormDense if kind == "batchnorm" else QDense
     h = inp
     for k, units in enumerate(layers[1:-1]):

@@ -124,24 +124,19 @@ class _Reader:
             quantize_values(values.astype(np.float64), self.store, path, conf, where), True
         )
 
-    def input_quantizer(self, layer: dict[str, Any], source: str) -> str:
+    def layer_quantizer(self, layer: dict[str, Any], key: str, source: str) -> str:
+        """The layer's input (``iq``, on by default) or output (``oq``) quantizer on
+        ``source``, where enabled; returns what the layer's next step reads."""
         cfg = layer["config"]
-        if not cfg.get("enable_iq", True):
+        if not cfg.get(f"enable_{key}", key == "iq"):
             return source
-        prefix = f"{self.paths[cfg['name']]}/iq"
-        return self.quantize(layer, cfg.get("iq_conf"), prefix, f"{cfg['name']}_iq", source)
-
-    def output_quantizer(self, layer: dict[str, Any], source: str) -> str:
-        cfg = layer["config"]
-        if not cfg.get("enable_oq", False):
-            return source
-        prefix = f"{self.paths[cfg['name']]}/oq"
-        return self.quantize(layer, cfg.get("oq_conf"), prefix, f"{cfg['name']}_oq", source)
+        prefix = f"{self.paths[cfg['name']]}/{key}"
+        return self.quantize(layer, cfg.get(f"{key}_conf"), prefix, f"{cfg['name']}_{key}", source)
 
     # -- layers ---------------------------------------------------------------------------
     def dense(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
         cfg, where = layer["config"], _where(layer)
-        x = self.input_quantizer(layer, srcs[0])
+        x = self.layer_quantizer(layer, "iq", srcs[0])
         stored = self.weights(layer)
         kernel = np.asarray(stored[0], np.float32)
         use_bias = bool(cfg.get("use_bias", True))
@@ -158,7 +153,7 @@ class _Reader:
         )
         spec = _activation(cfg.get("activation"), where)
         record = DenseLayer(cfg["name"], layer["class_name"], qkernel, qbias, spec)
-        return self.output_quantizer(layer, self.emit(record, (x,)))
+        return self.layer_quantizer(layer, "oq", self.emit(record, (x,)))
 
     def conv(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
         cfg, where = layer["config"], _where(layer)
@@ -166,7 +161,7 @@ class _Reader:
             raise UnsupportedModelError(f"{where}: only data_format='channels_last' is supported")
         if any(int(d) != 1 for d in cfg.get("dilation_rate", [1])) or cfg.get("groups", 1) != 1:
             raise UnsupportedModelError(f"{where}: dilated or grouped convolutions")
-        x = self.input_quantizer(layer, srcs[0])
+        x = self.layer_quantizer(layer, "iq", srcs[0])
         stored = self.weights(layer)
         kernel = np.asarray(stored[0], np.float32)
         use_bias = bool(cfg.get("use_bias", True))
@@ -184,7 +179,7 @@ class _Reader:
             str(cfg.get("padding", "valid")),
             _activation(cfg.get("activation"), where),
         )
-        return self.output_quantizer(layer, self.emit(record, (x,)))
+        return self.layer_quantizer(layer, "oq", self.emit(record, (x,)))
 
     def add(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
         cfg = layer["config"]
@@ -198,7 +193,7 @@ class _Reader:
                 for k, (conf, s) in enumerate(zip(confs, srcs, strict=True))
             )
         out = self.emit(MergeLayer(name, "Add"), srcs)
-        return self.output_quantizer(layer, out) if layer["class_name"] == "QAdd" else out
+        return self.layer_quantizer(layer, "oq", out) if layer["class_name"] == "QAdd" else out
 
     def activation(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
         cfg, where = layer["config"], _where(layer)

@@ -9,9 +9,10 @@ per-weight ``kbi`` weight and bias quantizers (RND, SAT_SYM / WRAP) and per-elem
 input quantizers (RND, WRAP), all bit widths trained.  The loss adds ``beta`` times the
 layers' EBOPs (HGQ2's estimate of the adders the multiplications cost), ramped up
 geometrically from ``beta_start`` to ``beta_end`` over the epochs, so that bits the accuracy
-does not need go to zero.  The features are standardized with ``standardization.json`` (the
-QKeras taggers' statistics).  The model is saved as ``jet_tagger_hgq.keras``;
-:mod:`.train_hgq_run` then evaluates it on the test jets and checks it against trigc's IR.
+does not need go to zero; Adam's learning rate follows a cosine decay.  The features are
+standardized with ``standardization.json`` (the QKeras taggers' statistics).  The model is
+saved as ``jet_tagger_hgq.keras``; :mod:`.train_hgq_run` then evaluates it on the test jets
+and checks it against trigc's IR.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 
 HIDDEN = (64, 32, 32)
 NAME = "jet_tagger_hgq"
+BATCH = 1024
 
 
 def build(n_in: int, n_out: int, beta: float):  # noqa: ANN201  (keras imported here)
@@ -46,9 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trigc.models.jet_tagger.train_hgq")
     parser.add_argument("--data", type=Path, default=Path("models/data/jets.npz"))
     parser.add_argument("--out", type=Path, default=Path("models/jet_tagger"))
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=120)
     parser.add_argument("--beta-start", type=float, default=1e-7)
-    parser.add_argument("--beta-end", type=float, default=3e-6)
+    parser.add_argument("--beta-end", type=float, default=1e-6)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
 
@@ -69,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     model = build(x_train.shape[1], int(y_train.max()) + 1, args.beta_start)
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    model.compile(keras.optimizers.Adam(2e-3), loss, metrics=["accuracy"])
+    steps = args.epochs * int(np.ceil(0.9 * len(x_train) / BATCH))
+    lr = keras.optimizers.schedules.CosineDecay(args.lr, steps, alpha=0.01)
+    model.compile(keras.optimizers.Adam(lr), loss, metrics=["accuracy"])
     ratio = (args.beta_end / args.beta_start) ** (1 / max(args.epochs - 1, 1))
 
     def set_beta(epoch: int, logs=None) -> None:  # noqa: ANN001
@@ -82,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model.fit(
         x_train,
         y_train,
-        batch_size=1024,
+        batch_size=BATCH,
         epochs=args.epochs,
         validation_split=0.1,
         verbose=2,

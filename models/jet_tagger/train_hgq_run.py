@@ -1,6 +1,6 @@
 """Train the HGQ2 jet tagger in the hgq2 environment, then check it through trigc's IR.
 
-    python -m trigc.models.jet_tagger.train_hgq_run [--epochs 60] [--out models/jet_tagger]
+    python -m trigc.models.jet_tagger.train_hgq_run [--epochs 120] [--out models/jet_tagger]
 
 1. :mod:`.train_hgq` runs in the hgq2 environment (:mod:`trigc.quantize.hgq_env`) and saves
    ``jet_tagger_hgq.keras``;
@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trigc.models.jet_tagger.train_hgq_run")
     parser.add_argument("--data", type=Path, default=Path("models/data/jets.npz"))
     parser.add_argument("--out", type=Path, default=Path("models/jet_tagger"))
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=120)
     parser.add_argument("--skip-training", action="store_true", help="evaluate the saved model")
     args = parser.parse_args(argv)
     if not args.skip_training:
