@@ -167,6 +167,16 @@ CORPUS: list[Bad] = [
         _compile(lambda ws: mk.weights_only_h5(ws.tmp)),
         ("w.h5", "weights only", "--weights"),
     ),
+    Bad(
+        "hgq-proxy-mode",
+        _compile(lambda ws: mk.hgq_proxy_h5(ws.file("proxy.h5"))),
+        ("proxy.h5", "'in_q'", "WRAP_SM"),
+    ),
+    Bad(
+        "hgq2-layer",
+        _compile(lambda ws: mk.hgq2_keras(ws.file("h.keras"))),
+        ("h.keras", "'mix'", "QEinsumDenseBatchnorm", "not supported"),
+    ),
     Bad("json-empty", _compile(_file("e.json")), ("e.json",)),
     Bad("json-garbage", _compile(_file("g.json", "{model: yes")), ("g.json",)),
     Bad("json-list", _compile(_file("l.json", "[1, 2, 3]")), ("l.json",)),

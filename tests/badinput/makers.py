@@ -171,3 +171,45 @@ def onnx_model(path: Path, op: str = "Relu", weight: float | None = None) -> Pat
 
 def yaml_file(path: Path, content: str) -> Path:
     return text(path, content)
+
+
+def hgq_proxy_h5(path: Path, overflow: str = "WRAP_SM") -> Path:
+    """An HGQ proxy model whose quantizer uses a mode ``ap_fixed`` does not have."""
+    config = {
+        **lk.layer_of("FixedPointQuantizer", "in_q").config,
+        "RND": "TRN",
+        "SAT": overflow,
+        "shape": [1, 4],
+        "overrides": {"layers": {}},
+        "fusible": False,
+    }
+    k, b, i = np.ones((1, 4)), np.full((1, 4), 4), np.full((1, 4), 2)
+    weights = [("keep_negative", k), ("bits", b), ("integers", i)]
+    quantizer = lk.LegacyLayer("HGQ>FixedPointQuantizer", config, weights)
+    layers = [quantizer, *_legacy_layers()]
+    return lk.write_h5(path, lk.sequential_config("proxy", 4, layers), layers)
+
+
+def hgq2_keras(path: Path, layer_class: str = "QEinsumDenseBatchnorm") -> Path:
+    """An HGQ2 ``.keras`` archive holding a layer trigc does not read."""
+    config = {
+        "module": "keras.src.models.functional",
+        "class_name": "Functional",
+        "config": {
+            "name": "hgq2",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"name": "in", "batch_shape": [None, 4]}},
+                {
+                    "module": "hgq.layers",
+                    "class_name": layer_class,
+                    "config": {"name": "mix"},
+                    "inbound_nodes": [],
+                },
+            ],
+        },
+    }
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("metadata.json", "{}")
+        z.writestr("model.weights.h5", b"")
+    return path
