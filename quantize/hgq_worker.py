@@ -5,7 +5,7 @@
     python -m trigc.quantize.hgq_worker predict MODEL.keras|MODEL.h5 --x X.npy --y Y.npy
 
 Each command builds a small network with the real library (HGQ2 on Keras 3: an MLP, with
-``QBatchNormDense``, ``QConv1D``, ``QConv2D`` or ``QAdd``; HGQ v1 on Keras 2,
+``QBatchNormDense``, ``QConv1D``, ``QConv2D``, ``QEinsumDense`` or ``QAdd``; HGQ v1 on Keras 2,
 ``tf_keras``, then ``HGQ.proxy.to_proxy_model``), trains it for an epoch on random data, gives
 its quantizers random per-element bit widths (some of them 0, so that elements vanish), saves
 the model as that library saves it, and writes the model's own outputs on the inputs ``X.npy``
@@ -49,9 +49,16 @@ def _random_bits(rng: np.random.Generator, shape: tuple[int, ...], lo: int, hi: 
 
 
 def _hgq2_network(kind: str, layers: Sequence[int]):  # noqa: ANN202  (keras imported here)
-    """A small HGQ2 network of ``kind``: mlp, batchnorm, conv1d, conv2d or add."""
+    """A small HGQ2 network of ``kind``: mlp, batchnorm, conv1d, conv2d, einsum or add."""
     import keras  # noqa: PLC0415
-    from hgq.layers import QAdd, QBatchNormDense, QConv1D, QConv2D, QDense  # noqa: PLC0415
+    from hgq.layers import (  # noqa: PLC0415
+        QAdd,
+        QBatchNormDense,
+        QConv1D,
+        QConv2D,
+        QDense,
+        QEinsumDense,
+    )
 
     n_in, n_out = layers[0], layers[-1]
     if kind == "conv1d":
@@ -65,6 +72,11 @@ def _hgq2_network(kind: str, layers: Sequence[int]):  # noqa: ANN202  (keras imp
         h = QConv2D(3, (2, 2), activation="relu", name="c1")(inp)
         h = keras.layers.Flatten(name="flat")(h)
         return keras.Model(inp, QDense(n_out, name="out")(h), name="hgq2_conv2d")
+    if kind == "einsum":  # per-particle weights: (particles, features) -> (particles, 6)
+        inp = keras.Input((4, n_in // 4))
+        h = QEinsumDense("bnc,cd->bnd", (4, 6), bias_axes="d", activation="relu", name="e")(inp)
+        h = keras.layers.Flatten(name="flat")(h)
+        return keras.Model(inp, QDense(n_out, name="out")(h), name="hgq2_einsum")
     inp = keras.Input((n_in,))
     if kind == "add":
         a = QDense(layers[1], name="a")(inp)
@@ -171,7 +183,9 @@ def predict(model_path: str, x_path: str, y_path: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trigc.quantize.hgq_worker")
     parser.add_argument("command", choices=("hgq2", "hgq1-proxy", "predict"))
-    parser.add_argument("--kind", default="mlp", help="hgq2: mlp, batchnorm, conv1d, conv2d, add")
+    parser.add_argument(
+        "--kind", default="mlp", help="hgq2: mlp, batchnorm, conv1d, conv2d, einsum, add"
+    )
     parser.add_argument("out")
     parser.add_argument("--layers", default="16,12,5")
     parser.add_argument("--x", required=True)

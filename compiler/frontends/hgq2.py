@@ -12,7 +12,8 @@ HGQ2 does at inference (``FixedPointQuantizerKIF/KBI.call`` with ``training=Fals
 * weights and biases: the same cast in float64, except that a trainable ``WRAP`` weight
   quantizer only rounds (HGQ2 skips its overflow for weights).
 
-Layers: ``QDense``, ``QBatchNormDense`` (the batch normalization fused into kernel and bias
+Layers: ``QDense``, ``QEinsumDense`` (``...c,cd->...d``: a dense layer over the last axis),
+``QBatchNormDense`` (the batch normalization fused into kernel and bias
 before they are quantized, in float32 as HGQ2 does), ``QConv1D``/``QConv2D``, ``QAdd``
 (each input with its own quantizer), Keras ``Add``, ``Activation``/``ReLU`` (relu, linear),
 ``Flatten``, ``Reshape`` and ``Dropout``, wired as the functional model is.  verify's
@@ -47,8 +48,8 @@ from .layers_tensor import MergeLayer, ReshapeLayer
 from .quantizers import ActivationSpec, per_element_spec
 
 SUPPORTED = (
-    "InputLayer, QDense, QBatchNormDense, QConv1D, QConv2D, QAdd, Add, Activation/ReLU "
-    "(relu, linear), Flatten, Reshape, Dropout"
+    "InputLayer, QDense, QEinsumDense (a dense layer over the last axis), QBatchNormDense, "
+    "QConv1D, QConv2D, QAdd, Add, Activation/ReLU (relu, linear), Flatten, Reshape, Dropout"
 )
 
 
@@ -139,7 +140,10 @@ class _Reader:
         x = self.layer_quantizer(layer, "iq", srcs[0])
         stored = self.weights(layer)
         kernel = np.asarray(stored[0], np.float32)
-        use_bias = bool(cfg.get("use_bias", True))
+        if layer["class_name"] == "QEinsumDense":
+            use_bias = _dense_equation(cfg, where)
+        else:
+            use_bias = bool(cfg.get("use_bias", True))
         bias = np.asarray(stored[1], np.float32) if use_bias else None
         if layer["class_name"] == "QBatchNormDense":
             kernel, bias = _fused_batchnorm(cfg, stored, kernel, bias)
@@ -215,6 +219,23 @@ class _Reader:
         return self.emit(ReshapeLayer(cfg["name"], "Reshape", shape), srcs[:1])
 
 
+def _dense_equation(cfg: dict[str, Any], where: str) -> bool:
+    """Whether a ``QEinsumDense`` is a dense layer over the last axis (``...c,cd->...d``, as
+    ``"bnc,cd->bnd"`` for per-particle weights); returns whether it has a bias."""
+    equation = str(cfg.get("equation", "")).replace(" ", "")
+    lhs, _, out = equation.partition("->")
+    x, _, w = lhs.partition(",")
+    bias_axes = cfg.get("bias_axes")
+    ok = len(w) == 2 and x.endswith(w[0]) and out == x[:-1] + w[1] and w[1] not in x
+    if not ok or bias_axes not in (None, "", w[1:]):
+        raise UnsupportedModelError(
+            f"{where}: einsum {equation!r} (bias_axes {bias_axes!r}) is not a dense layer over "
+            "the last axis; trigc reads QEinsumDense equations of the form '...c,cd->...d' "
+            "with bias_axes 'd' or none"
+        )
+    return bool(bias_axes)
+
+
 def _fused_batchnorm(
     cfg: dict[str, Any], stored: list[np.ndarray], kernel: np.ndarray, bias: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -236,6 +257,7 @@ Handler = Callable[[_Reader, dict[str, Any], tuple[str, ...]], str]
 HANDLERS: dict[str, Handler] = {
     "QDense": _Reader.dense,
     "QBatchNormDense": _Reader.dense,
+    "QEinsumDense": _Reader.dense,
     "QConv1D": _Reader.conv,
     "QConv2D": _Reader.conv,
     "QAdd": _Reader.add,

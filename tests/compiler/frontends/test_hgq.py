@@ -37,6 +37,7 @@ MODELS = {  # case -> (environment, worker arguments, file suffix, whether to C-
     "hgq2-batchnorm": ("hgq2", ["hgq2", "--kind", "batchnorm"], ".keras", False),
     "hgq2-conv1d": ("hgq2", ["hgq2", "--kind", "conv1d"], ".keras", False),
     "hgq2-conv2d": ("hgq2", ["hgq2", "--kind", "conv2d"], ".keras", False),
+    "hgq2-einsum": ("hgq2", ["hgq2", "--kind", "einsum"], ".keras", False),
     "hgq2-add": ("hgq2", ["hgq2", "--kind", "add"], ".keras", True),
     "hgq1-proxy": ("hgq1", ["hgq1-proxy"], ".h5", True),
 }
