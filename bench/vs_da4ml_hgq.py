@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
+from trigc.compiler import hgq_env
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.reports.yosys import synthesize
 from trigc.compiler.stimuli import make_vectors
-from trigc.quantize import hgq_env
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -353,11 +353,11 @@ def _check_keras(check: Check) -> Checked:
     project, x, reference, notes = check.project, check.x, check.reference, check.notes
     if not project.source_model.is_file():
         raise _missing_source(project)
-    if project.source_format == "hgq2":
+    if _is_hgq(project):
         check.notes.append(
-            "HGQ2 layers run only where hgq2 is installed, and hgq2 cannot share trigc's "
-            "environment with qkeras-v3; the reference is trigc's float64 NumPy evaluation of "
-            "the file as trigc read it ('numpy'), each quantizer as HGQ2 evaluates it"
+            "an HGQ model: 'numpy' is trigc's float64 evaluation of the file as trigc read it "
+            "(each quantizer as HGQ evaluates it), 'hgq' the model run by its own library in "
+            "float32, in the environment beside trigc's (HGQ2 and HGQ cannot share it)"
         )
         return _check_numpy(check)
     keras_ref = CachedReference(project)
@@ -417,7 +417,40 @@ def _check_numpy(check: Check) -> Checked:
             project, "numpy", runner, check.x, check.reference, check.notes
         )
     check.notes.extend(float_risks(project.graph, FLOAT64_BITS, "the float64 NumPy reference"))
-    return [comparison], lambda bad: []
+    return [comparison, *_check_hgq_library(check)], lambda bad: []
+
+
+def _is_hgq(project: Project) -> bool:
+    """An HGQ2 file, or an HGQ proxy model (a Keras 2 file with FixedPointQuantizer layers)."""
+    from .frontends.hgq_proxy import is_proxy_file  # noqa: PLC0415
+
+    if project.source_format == "hgq2":
+        return True
+    return project.source_format == "keras2-h5" and is_proxy_file(project.source_model)
+
+
+def _check_hgq_library(check: Check) -> list[Comparison]:
+    """An HGQ2 or HGQ proxy model run by its own library (in its environment, float32): it
+    decides too where float32 holds every partial sum, else it is information."""
+    from .frontends.hgq_predict import library_runner  # noqa: PLC0415
+
+    project = check.project
+    if not _is_hgq(project):
+        return []
+    try:
+        runner = library_runner(project.source_model)
+    except TrigcError as exc:
+        check.notes.append(f"the model was not run by its own library: {exc}")
+        return []
+    with check.progress.phase("run hgq"):
+        comparison = _compare_reference(
+            project, "hgq", runner, check.x, check.reference, check.notes
+        )
+    risky = float_risks(project.graph, FLOAT32_BITS, "the HGQ library in float32")
+    if risky:
+        comparison.informative = True
+        check.notes.extend(risky)
+    return [comparison]
 
 
 def _check_onnx(check: Check) -> Checked:

@@ -1,8 +1,7 @@
-"""Runs inside an HGQ environment (see :mod:`trigc.quantize.hgq_env`), never in trigc's own.
+"""Runs inside an HGQ environment (see :mod:`trigc.compiler.hgq_env`), never in trigc's own.
 
     python -m trigc.quantize.hgq_worker hgq2 OUT.keras --kind mlp --x X.npy --y Y.npy
     python -m trigc.quantize.hgq_worker hgq1-proxy OUT.h5 --layers 16,12,5 --x X.npy --y Y.npy
-    python -m trigc.quantize.hgq_worker predict MODEL.keras|MODEL.h5 --x X.npy --y Y.npy
 
 Each command builds a small network with the real library (HGQ2 on Keras 3: an MLP, with
 ``QBatchNormDense``, ``QConv1D``, ``QConv2D``, ``QEinsumDense`` or ``QAdd``; HGQ v1 on Keras 2,
@@ -15,36 +14,17 @@ to ``Y.npy``.  Tests and benchmarks compare trigc with those outputs.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.abc
-import importlib.util
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-
-class _Keras2AsKeras(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """``import keras...`` gives ``tf_keras...`` (Keras 2): HGQ v1 imports ``keras.src``
-    modules of Keras 2 directly, and Keras 2 lives in this environment as ``tf_keras``."""
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        if fullname == "keras" or fullname.startswith("keras."):
-            return importlib.util.spec_from_loader(fullname, self)
-        return None
-
-    def create_module(self, spec: Any) -> Any:
-        real = importlib.import_module("tf_keras" + spec.name[len("keras") :])
-        sys.modules[spec.name] = real
-        return real
-
-    def exec_module(self, module: Any) -> None:
-        pass
+from trigc.compiler import hgq_env
+from trigc.compiler.frontends.hgq_predict import Keras2AsKeras
 
 
-def _random_bits(rng: np.random.Generator, shape: tuple[int, ...], lo: int, hi: int) -> Any:
+def _random_bits(rng: np.random.Generator, shape: tuple[int, ...], lo: int, hi: int) -> np.ndarray:
     return rng.integers(lo, hi + 1, shape).astype(np.float32)
 
 
@@ -128,7 +108,7 @@ def hgq2_model(
 
 
 def hgq1_proxy(out: str, layers: Sequence[int], x_path: str, y_path: str, seed: int) -> None:
-    sys.meta_path.insert(0, _Keras2AsKeras())
+    sys.meta_path.insert(0, Keras2AsKeras())
     import tensorflow as tf  # noqa: PLC0415
     from HGQ import ResetMinMax, trace_minmax  # noqa: PLC0415
     from HGQ.layers import HDense, HQuantize  # noqa: PLC0415
@@ -162,27 +142,14 @@ def hgq1_proxy(out: str, layers: Sequence[int], x_path: str, y_path: str, seed: 
     np.save(y_path, np.asarray(proxy.predict(x, verbose=0, batch_size=4096), np.float64))
 
 
-def predict(model_path: str, x_path: str, y_path: str) -> None:
-    """The saved model's own outputs on ``X.npy`` (float32, as the library runs it)."""
-    x = np.load(x_path).astype("float32")
-    if model_path.endswith(".h5"):  # an HGQ v1 proxy model, on Keras 2
-        sys.meta_path.insert(0, _Keras2AsKeras())
-        import HGQ  # noqa: F401, PLC0415  (registers FixedPointQuantizer)
-        import tensorflow as tf  # noqa: PLC0415
-
-        model = tf.keras.models.load_model(model_path, compile=False)
-    else:
-        import hgq  # noqa: F401, PLC0415  (registers the HGQ2 layers)
-        import keras  # noqa: PLC0415
-
-        model = keras.models.load_model(model_path, compile=False)
-    x = x.reshape(-1, *model.inputs[0].shape[1:])
-    np.save(y_path, np.asarray(model.predict(x, verbose=0, batch_size=4096), np.float64))
+def run_worker(name: str, args: Sequence[str], timeout: float = 900) -> None:
+    """Run this module with ``args`` in environment ``name`` (from trigc's own environment)."""
+    hgq_env.run_in(name, "trigc.quantize.hgq_worker", args, timeout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trigc.quantize.hgq_worker")
-    parser.add_argument("command", choices=("hgq2", "hgq1-proxy", "predict"))
+    parser.add_argument("command", choices=("hgq2", "hgq1-proxy"))
     parser.add_argument(
         "--kind", default="mlp", help="hgq2: mlp, batchnorm, conv1d, conv2d, einsum, add"
     )
@@ -192,9 +159,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--y", required=True)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.command == "predict":
-        predict(args.out, args.x, args.y)
-        return 0
     layers = [int(v) for v in args.layers.split(",")]
     if args.command == "hgq2":
         hgq2_model(args.out, layers, args.x, args.y, args.seed, args.kind)

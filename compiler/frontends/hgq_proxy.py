@@ -17,6 +17,7 @@ handlers of the two layer classes proxy models add.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,19 @@ from ..ir.element_types import ElementTypes
 from ..ir.fixed import OVERFLOW_MODES, ROUNDING_MODES
 from .layers import ActivationLayer
 from .quantizers import ActivationSpec, per_element_spec
+
+
+def is_proxy_file(path: Path) -> bool:
+    """Whether a Keras 2 ``.h5`` model file holds HGQ's ``FixedPointQuantizer`` layers."""
+    import h5py  # noqa: PLC0415
+
+    try:
+        with h5py.File(path, "r") as f:
+            config = f.attrs.get("model_config", "")
+    except OSError:
+        return False
+    text = config.decode("utf8", "replace") if isinstance(config, bytes) else str(config)
+    return "FixedPointQuantizer" in text
 
 
 def _where(layer: dict[str, Any]) -> str:

@@ -2,7 +2,7 @@
 
     python -m trigc.models.jet_tagger.train_hgq_run --out models/jet_tagger
 
-(``train_hgq_run`` starts this module in the hgq2 environment, :mod:`trigc.quantize.hgq_env`.)
+(``train_hgq_run`` starts this module in the hgq2 environment, :mod:`trigc.compiler.hgq_env`.)
 
 16-64-32-32-5 with ReLU, every layer an ``hgq.layers.QDense`` with HGQ2's default quantizers:
 per-weight ``kbi`` weight and bias quantizers (RND, SAT_SYM / WRAP) and per-element ``kif``
@@ -56,8 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import keras  # noqa: PLC0415
+    import tensorflow as tf  # noqa: PLC0415
 
     keras.utils.set_random_seed(args.seed)
+    tf.config.experimental.enable_op_determinism()  # the same seed gives the same model
     data = np.load(args.data)
     norm = json.loads((Path(__file__).parent / "standardization.json").read_text())
     names = [str(n) for n in data["feature_names"]]

@@ -2,7 +2,7 @@
 
     python -m trigc.models.jet_tagger.train_hgq_run [--epochs 120] [--out models/jet_tagger]
 
-1. :mod:`.train_hgq` runs in the hgq2 environment (:mod:`trigc.quantize.hgq_env`) and saves
+1. :mod:`.train_hgq` runs in the hgq2 environment (:mod:`trigc.compiler.hgq_env`) and saves
    ``jet_tagger_hgq.keras``;
 2. trigc reads the file (without hgq), and the test jets are put on its input grid (the first
    quantizer's container type, as the firmware receives them);
@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from trigc.compiler import hgq_env
+from trigc.compiler.frontends.hgq_predict import library_runner
 from trigc.compiler.frontends.layers import cast_float
 from trigc.compiler.frontends.load import read_model
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.pipeline import run_pipeline
-from trigc.quantize import hgq_env
 
 from .metrics import accuracy, per_class_auc
 from .saving import normalize_keras_file
@@ -52,12 +52,7 @@ def evaluate(model: Path, data: Path) -> dict[str, object]:
     mantissas = cast_float(x, inp.output.type, "test jets")
     on_grid = inp.output.type.to_float(mantissas)
     ir = graph.tensor(out).type.to_float(run_int(graph, mantissas)[out])
-    with tempfile.TemporaryDirectory() as tmp:
-        np.save(Path(tmp) / "x.npy", on_grid)
-        hgq_env.run_worker(
-            "hgq2", ["predict", str(model), "--x", f"{tmp}/x.npy", "--y", f"{tmp}/y.npy"]
-        )
-        library = np.load(Path(tmp) / "y.npy").reshape(ir.shape)
+    library = library_runner(model)(on_grid).reshape(ir.shape)
     elements = [n.output.elements for n in graph.nodes if n.output.elements is not None]
     return {
         "accuracy": accuracy(y, library),

@@ -3,7 +3,7 @@ proxy ``.h5`` (HGQ's ``to_proxy_model`` on Keras 2), both with random per-elemen
 some of them 0.
 
 Each is built by :mod:`trigc.quantize.hgq_worker` in its own environment (hgq2 cannot share
-trigc's, :mod:`trigc.quantize.hgq_env`), which also runs the saved model on trigc's vectors.
+trigc's, :mod:`trigc.compiler.hgq_env`), which also runs the saved model on trigc's vectors.
 The IR must equal the library's own outputs on every vector, and the compiled RTL, hls4ml
 C simulation and emulator must equal the IR (``trigc verify``).
 """
@@ -18,17 +18,19 @@ import numpy as np
 import pytest
 
 from tests.compiler.ir.test_element_types import _graph
+from trigc.compiler import hgq_env
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.hls import emit
+from trigc.compiler.backends.rtl import RtlSettings
+from trigc.compiler.backends.rtl.lower import build_netlist
+from trigc.compiler.backends.rtl.netlist import Netlist
 from trigc.compiler.errors import TrigcError, UnsupportedModelError
 from trigc.compiler.frontends.hgq2 import is_hgq2_file, read_hgq2
 from trigc.compiler.frontends.load import model_format
 from trigc.compiler.ir.element_types import ElementTypes
-from trigc.compiler.ir.executor import run_int
 from trigc.compiler.project import CompileOptions, compile_project
-from trigc.compiler.stimuli import make_vectors
 from trigc.compiler.verify import verify_project
-from trigc.quantize import hgq_env
+from trigc.quantize.hgq_worker import run_worker
 
 pytestmark = pytest.mark.slow
 
@@ -53,15 +55,8 @@ def hgq_model(request, tmp_path_factory) -> tuple[str, Path, bool]:
     x = tmp / "train_x.npy"
     np.save(x, np.zeros((1, 16)))
     command, *rest = args
-    hgq_env.run_worker(env, [command, str(model), *rest, "--x", str(x), "--y", str(tmp / "y.npy")])
+    run_worker(env, [command, str(model), *rest, "--x", str(x), "--y", str(tmp / "y.npy")])
     return env, model, csim
-
-
-def _library_outputs(name: str, model: Path, x: np.ndarray, tmp: Path) -> np.ndarray:
-    np.save(tmp / "x.npy", x)
-    hgq_env.run_worker(name, ["predict", str(model), "--x", str(tmp / "x.npy"), "--y",
-                              str(tmp / "y.npy")])  # fmt: skip
-    return np.load(tmp / "y.npy")
 
 
 def test_ir_equals_the_library_and_every_firmware(hgq_model, tmp_path):
@@ -73,41 +68,44 @@ def test_ir_equals_the_library_and_every_firmware(hgq_model, tmp_path):
     per_element = [n for n in graph.nodes if n.output.elements is not None]
     assert per_element, "the random bit widths must give per-element types"
     assert sum(n.output.elements.zero_width for n in per_element) > 0  # some elements vanish
-    # the library's own outputs (float32) on trigc's vectors, against the exact IR
-    x, _ = make_vectors(graph, 3000, seed=3)
-    (inp,) = graph.inputs
-    out_name = graph.outputs[0]
-    ir = graph.tensor(out_name).type.to_float(run_int(graph, x)[out_name])
-    library = _library_outputs(name, model, inp.output.type.to_float(x), tmp_path)
-    assert np.array_equal(ir, library.reshape(ir.shape)), np.argwhere(
-        ir != library.reshape(ir.shape)
-    )[:5]
-    # firmware == IR (and the float64 NumPy reading of the file == IR)
+    # the library itself ('hgq': the saved model run by hgq2/HGQ on trigc's vectors), the
+    # float64 NumPy reading of the file ('numpy') and every firmware, against the IR
     result = verify_project(
         project.path,
-        vectors=2000,
+        vectors=3000,
         csim_vectors=300,
         protocol_sims=(),
         representations=("keras", *backends),
     )
     names = {c.name: (c.identical, c.total) for c in result.comparisons}
     assert result.ok, names
-    assert set(names) >= {"numpy", "rtl", "emu"} | ({"hls-csim"} if csim else set())
+    assert set(names) >= {"hgq", "numpy", "rtl", "emu"} | ({"hls-csim"} if csim else set())
+    assert not next(c for c in result.comparisons if c.name == "hgq").informative
     for identical, total in names.values():
         assert identical == total
 
 
 def test_rtl_drops_zero_width_elements(hgq_model, tmp_path):
-    """A 0-bit element of a quantizer is the constant 0: the next layer reads nothing of it."""
+    """A 0-bit element of a quantizer is the constant 0 in the netlist (no signal, no port
+    bit), so the products that would read it vanish from the next layer's adder trees."""
     _, model, _ = hgq_model
-    project = compile_project(str(model), tmp_path / "proj", CompileOptions(backends=("rtl",)))
-    node = next(n for n in project.graph.nodes if n.output.elements is not None)
-    zero = np.flatnonzero(node.output.elements.width.reshape(-1) == 0)
-    if not len(zero):
-        pytest.skip("this quantizer has no 0-bit element")
-    verilog = "\n".join(p.read_text() for p in (project.path / "rtl").rglob("*.v"))
-    for j in zero:
-        assert f"{node.name}_o{j}_" not in verilog
+    graph = compile_project(str(model), tmp_path / "proj", CompileOptions(backends=())).graph
+    model_ = RtlSettings().delay_model
+    lowered = build_netlist(graph, Netlist(model_, model_.budget_ns(5.0)))
+    zeros = 0
+    for node in graph.nodes:
+        if node.output.elements is None:
+            continue
+        _, values = lowered.tensors[node.output.name]
+        widths = node.output.elements.width.reshape(-1)
+        for j in np.flatnonzero(widths == 0):
+            assert values[j].is_const and values[j].const == 0
+            zeros += 1
+        for j in np.flatnonzero(widths > 0):  # the others are signals within their own type
+            t = node.output.elements.type_at(int(j))
+            shift = node.output.type.frac - t.frac
+            assert t.min_int << shift <= values[j].lo and values[j].hi <= t.max_int << shift
+    assert zeros > 0
 
 
 def test_hgq2_reader_refuses_unknown_layers(tmp_path):

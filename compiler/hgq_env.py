@@ -4,10 +4,12 @@ hgq2 ships a top-level ``qkeras`` package that would shadow qkeras-v3, and HGQ v
 Neither can be installed into trigc's environment, and neither needs its own copy of
 TensorFlow or Keras: ``make install`` puts each (with ``--no-deps``) into a folder of the
 virtual environment, ``<venv>/hgq2`` (hgq2, quantizers, da4ml) and ``<venv>/hgq1`` (HGQ), and
-:func:`run_worker` starts trigc's Python with that folder first on ``PYTHONPATH``.  There hgq2
+:func:`run_in` starts trigc's Python with that folder first on ``PYTHONPATH``.  There hgq2
 finds Keras 3 and TensorFlow from trigc's environment; HGQ v1 finds Keras 2 as ``tf_keras``
-(``TF_USE_LEGACY_KERAS=1``, and :mod:`trigc.quantize.hgq_worker` maps ``keras`` to it).
-trigc itself reads both file formats without importing either library.
+(``TF_USE_LEGACY_KERAS=1``, and :mod:`trigc.compiler.frontends.hgq_predict` maps ``keras`` to
+it).  trigc itself reads both file formats without importing either library; verify runs the
+models themselves there (:mod:`~trigc.compiler.frontends.hgq_predict`), the tests and the
+jet tagger's recipe train them there (:mod:`trigc.quantize.hgq_worker`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from .errors import TrigcError
 
 LIBRARIES = {"hgq2": ("hgq", "qkeras"), "hgq1": ("HGQ",)}
 """Environment -> the packages that must be in its folder."""
@@ -49,7 +53,7 @@ def environment(name: str) -> dict[str, str]:
 def run_in(name: str, module: str, args: Sequence[str], timeout: float = 900) -> None:
     """Run ``python -m module args`` in environment ``name``; raise with its output if it fails."""
     if not available(name):
-        raise RuntimeError(
+        raise TrigcError(
             f"the {name} environment is not installed at {environment_path(name)}; run make install"
         )
     proc = subprocess.run(
@@ -61,9 +65,4 @@ def run_in(name: str, module: str, args: Sequence[str], timeout: float = 900) ->
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"{module} {' '.join(args)} failed in {name}:\n{proc.stderr[-4000:]}")
-
-
-def run_worker(name: str, args: Sequence[str], timeout: float = 900) -> None:
-    """Run :mod:`trigc.quantize.hgq_worker` with ``args`` in environment ``name``."""
-    run_in(name, "trigc.quantize.hgq_worker", args, timeout)
+        raise TrigcError(f"{module} {' '.join(args)} failed in {name}:\n{proc.stderr[-4000:]}")
