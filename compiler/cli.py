@@ -320,7 +320,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     manifest = project.manifest
     print(f"compiled {args.model} -> {project.path} (backends: {', '.join(args.backend)})")
     for row in manifest.layers:
-        print(f"  {row['name']:<24} {row['op']:<12} {row['type']}")
+        print(
+            f"  {row['name']:<24} {row['op']:<12} {row['type']} {row.get('elements', '')}".rstrip()
+        )
     approximated = manifest.model.approximated_layers
     if approximated:
         print(

@@ -104,6 +104,8 @@ def layer_table(graph: Graph) -> list[dict[str, Any]]:
             "shape": list(node.output.shape),
             "type": str(node.output.type),
         }
+        if node.output.elements is not None:  # a type per element: how many, bits, zeros
+            row["elements"] = node.output.elements.summary()
         for cname, const in sorted(node.consts.items()):
             row[f"{cname}_type"] = str(const.type)
             row[f"{cname}_nonzero"] = int(np.count_nonzero(const.values))
