@@ -77,7 +77,7 @@ def _bit_lengths(values: np.ndarray) -> np.ndarray:
     return np.where(magnitude > 0, np.floor(np.log2(np.maximum(magnitude, 1))) + 1, 0)
 
 
-def _linear(weights: np.ndarray, rows: int, in_width: int) -> tuple[int, int]:
+def _linear(weights: np.ndarray, rows: int, in_width: float) -> tuple[int, int]:
     """(terms, LUTs) of ``rows`` applications of a weight matrix (inputs x outputs)."""
     digits = csd_weights(weights)
     terms = int(digits.sum())
@@ -87,13 +87,42 @@ def _linear(weights: np.ndarray, rows: int, in_width: int) -> tuple[int, int]:
     return terms * rows, int(round(adders * width * rows))
 
 
+def _input_width(graph: Graph, node: Node) -> float:
+    """The width of the node's input elements: its type's, or with per-element types (HGQ)
+    the mean width of the elements that have bits."""
+    if not node.inputs:
+        return 0
+    t = graph.tensor(node.inputs[0])
+    if t.elements is None:
+        return t.type.width
+    widths = t.elements.width[t.elements.width > 0]
+    return float(widths.mean()) if widths.size else 0.0
+
+
+def _dense_weights(graph: Graph, node: Node) -> np.ndarray:
+    """The dense layer's weights without the rows of inputs that are 0 bits wide everywhere
+    (their products vanish)."""
+    w = node.consts["weight"].values
+    elements = graph.tensor(node.inputs[0]).elements
+    if elements is None:
+        return w
+    alive = np.any(elements.width.reshape(-1, w.shape[0]) > 0, axis=0)
+    return np.where(alive[:, None], w, 0)
+
+
 def layer_size(graph: Graph, node: Node) -> LayerSize:
     """The estimate of one node: linear layers and products; everything else is a cast or a
     selection, counted as one LUT per output bit."""
-    in_width = graph.tensor(node.inputs[0]).type.width if node.inputs else 0
+    in_width = _input_width(graph, node)
     out_bits = node.output.size * node.output.type.width
+    if node.output.elements is not None:
+        out_bits = (
+            node.output.size
+            // max(node.output.elements.width.size, 1)
+            * int(node.output.elements.total_bits)
+        )
     if node.op == "dense":
-        w = node.consts["weight"].values
+        w = _dense_weights(graph, node)
         rows = node.output.size // w.shape[-1]
         terms, luts = _linear(w.reshape(w.shape[0], -1), rows, in_width)
     elif node.op == "conv":
