@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import TrigcError, UnsupportedModelError
 from ..ir.element_types import ElementTypes
-from ..ir.fixed import OVERFLOW_MODES, FixedType
+from ..ir.fixed import OVERFLOW_MODES
 from .layers import cast_float
 
 ROUNDING = {"RND": "RND", "TRN": "TRN", "RND_CONV": "RND_CONV"}
@@ -68,6 +68,7 @@ class Hgq2File:
 
 
 def quantizer_conf(conf: dict[str, Any] | None, where: str) -> dict[str, Any]:
+    """A quantizer's configuration, refused unless trigc can reproduce it exactly."""
     if not conf:
         raise UnsupportedModelError(f"{where}: no quantizer configuration")
     c = conf.get("config", conf)
@@ -113,33 +114,50 @@ def _kif(store: Hgq2File, prefix: str, conf: dict[str, Any], where: str) -> tupl
 def quantizer_elements(
     store: Hgq2File, prefix: str, conf: dict[str, Any], where: str
 ) -> ElementTypes:
+    """The per-element types of a stored quantizer (0 bits where ``k + i + f <= 0``)."""
     k, i, f = _kif(store, prefix, conf, where)
     return ElementTypes.from_kif(k, i, f, ROUNDING[conf["round_mode"]], conf["overflow_mode"])
+
+
+def _rounded_as_hgq2(values: np.ndarray, frac: np.ndarray, mode: str) -> np.ndarray:
+    """``values`` rounded to ``frac`` fractional bits as HGQ2 computes it, in float32: RND is
+    ``floor(x * 2**f + 0.5)``, whose addition float32 rounds (it can reach the next integer
+    from just below a tie); TRN and RND_CONV (``round``) are exact in float32 too."""
+    x = values.astype(np.float32)
+    scale = np.ldexp(np.float32(1), frac.astype(np.int32)).astype(np.float32)
+    scaled = x * scale  # a power of two: exact
+    if mode == "RND":
+        rounded = np.floor(scaled + np.float32(0.5))
+    elif mode == "TRN":
+        rounded = np.floor(scaled)
+    else:
+        rounded = np.round(scaled)
+    return np.ldexp(rounded.astype(np.float64), -frac.astype(np.int64))
 
 
 def quantize_values(
     values: np.ndarray, store: Hgq2File, prefix: str, conf: dict[str, Any], where: str
 ) -> np.ndarray:
-    """A weight quantizer applied to float values (float64 results on their grids)."""
+    """A weight quantizer applied to float32 values, as HGQ2 does at inference (float64
+    results on their grids): rounded in float32, then the overflow mode of each element's
+    type, and 0 for 0-bit elements; a trainable WRAP weight quantizer only rounds."""
     elements = quantizer_elements(store, prefix, conf, where).broadcast_to(values.shape)
+    _, _, f = _kif(store, prefix, conf, where)
+    fracs = np.broadcast_to(f, values.shape).reshape(-1).astype(np.int64)
+    rounded = _rounded_as_hgq2(values.reshape(-1), fracs, conf["round_mode"])
     round_only = (
         conf["overflow_mode"] == "WRAP"
         and conf.get("trainable", True)
         and conf.get("is_weight", False)
         and (conf["q_type"] == "kif" or conf["round_mode"] == "RND")
     )
-    flat, out = values.reshape(-1), np.zeros(values.size)
     if round_only:  # HGQ2 rounds trainable WRAP weights to f bits and never wraps them
-        _, _, f = _kif(store, prefix, conf, where)
-        fracs = np.broadcast_to(f, values.shape).reshape(-1).astype(np.int64)
-        for frac in np.unique(fracs).tolist():
-            idx = np.flatnonzero(fracs == frac)
-            wide = FixedType(64, 64 - frac, True, elements.rounding, "SAT")
-            out[idx] = wide.to_float(cast_float(flat[idx], wide, where))
-        return out.reshape(values.shape)
+        return rounded.reshape(values.shape)
+    out = np.zeros(values.size)
     for t, idx in elements.groups():
-        if t is not None:
-            out[idx] = t.to_float(cast_float(flat[idx], t, where))
+        if t is not None:  # on the grid already: only the overflow mode acts
+            exact = t.with_modes("TRN", t.overflow)
+            out[idx] = t.to_float(cast_float(rounded[idx], exact, where))
     return out.reshape(values.shape)
 
 
