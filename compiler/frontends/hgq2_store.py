@@ -141,8 +141,9 @@ def quantize_values(
     """A weight quantizer applied to float32 values, as HGQ2 does at inference (float64
     results on their grids): rounded in float32, then the overflow mode of each element's
     type, and 0 for 0-bit elements; a trainable WRAP weight quantizer only rounds."""
-    elements = quantizer_elements(store, prefix, conf, where).broadcast_to(values.shape)
-    _, _, f = _kif(store, prefix, conf, where)
+    k, i, f = _kif(store, prefix, conf, where)  # read once: the types and the rounding
+    elements = ElementTypes.from_kif(k, i, f, ROUNDING[conf["round_mode"]], conf["overflow_mode"])
+    elements = elements.broadcast_to(values.shape)
     fracs = np.broadcast_to(f, values.shape).reshape(-1).astype(np.int64)
     rounded = _rounded_as_hgq2(values.reshape(-1), fracs, conf["round_mode"])
     round_only = (
