@@ -156,7 +156,9 @@ def quantize_values(
         return rounded.reshape(values.shape)
     out = np.zeros(values.size)
     for t, idx in elements.groups():
-        if t is not None:  # on the grid already: only the overflow mode acts
+        if t is not None and not (t.overflow == "SAT_SYM" and t.signed and t.width == 1):
+            # on the grid already: only the overflow mode acts (HGQ2's SAT_SYM of one signed
+            # bit is [0, 0], see quantizers.per_element_spec)
             exact = t.with_modes("TRN", t.overflow)
             out[idx] = t.to_float(cast_float(rounded[idx], exact, where))
     return out.reshape(values.shape)

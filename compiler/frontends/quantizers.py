@@ -260,7 +260,21 @@ def exact_mantissas(
 
 
 def per_element_spec(elements: ElementTypes) -> ActivationSpec:
-    """A quantizer with a type per element (HGQ); one shared type is an ordinary requantize."""
+    """A quantizer with a type per element (HGQ); one shared type is an ordinary requantize.
+
+    HGQ and HGQ2 saturate SAT_SYM to ``[-max, max]`` with ``max = 2**(b-1) - 1`` steps, which
+    for one signed bit is ``[0, 0]``, where ``ap_fixed<1,...,SAT_SYM>`` keeps ``-1``: such an
+    element is 0 bits wide in the model, and so it is here."""
+    if elements.overflow == "SAT_SYM":
+        one_signed_bit = (elements.width == 1) & elements.signed
+        if one_signed_bit.any():
+            elements = ElementTypes(
+                np.where(one_signed_bit, 0, elements.width),
+                elements.integer,
+                elements.signed,
+                elements.rounding,
+                elements.overflow,
+            )
     uniform = elements.uniform()
     if uniform is not None:
         return ActivationSpec("requantize", uniform)

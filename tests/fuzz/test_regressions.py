@@ -183,3 +183,13 @@ def test_sat_zero_interval_wider_than_the_type():
     spec = HgqSpec(5, (7, 2), "TRN", "SAT_ZERO", False, True, 0)
     outcome = run_case(hgq_case(spec), backends=("emu",), vectors=2000)
     assert outcome.status == "ok", (outcome.status, outcome.detail)
+
+
+def test_one_signed_bit_under_sat_sym_is_zero_as_in_hgq():
+    """run_case(hgq_case(HgqSpec(n_in=6, units=(8,), rounding='TRN', overflow='SAT_SYM',
+    relu=True, shared_input_type=True, seed=462))) with HGQ itself as the reference: HGQ
+    saturates SAT_SYM to [-(2**(b-1) - 1), 2**(b-1) - 1], which for one signed bit is [0, 0],
+    while ap_fixed<1,I,SAT_SYM> keeps -1; trigc read such an element as ap_fixed does."""
+    spec = HgqSpec(6, (8,), "TRN", "SAT_SYM", True, True, 462)
+    outcome = run_case(hgq_case(spec), backends=("emu",), vectors=300)
+    assert outcome.status == "ok", (outcome.status, outcome.detail)
