@@ -39,7 +39,7 @@ from trigc.compiler.backends import BackendOptions  # noqa: E402
 from trigc.compiler.backends.rtl import emit  # noqa: E402
 from trigc.compiler.ir.executor import run_int  # noqa: E402
 from trigc.compiler.project import CompileOptions, compile_project  # noqa: E402
-from trigc.compiler.stimuli import make_vectors  # noqa: E402
+from trigc.compiler.vectors.stimuli import make_vectors  # noqa: E402
 from trigc.sim.bulk import build_harness, run_rtl  # noqa: E402
 from trigc.sim.verilator import find_verilator  # noqa: E402
 

@@ -97,7 +97,7 @@ def da4ml_trace(graph: Graph):  # -> da4ml CombLogic
 
 def same_function(graph: Graph, comb, vectors: int = 20_000) -> bool:
     """Whether da4ml's solution (its own interpreter) equals trigc's IR executor, bit for bit."""
-    from trigc.compiler.stimuli import make_vectors
+    from trigc.compiler.vectors.stimuli import make_vectors
 
     x, _ = make_vectors(graph, vectors, seed=1)
     (inp,), (out,) = graph.inputs, graph.outputs

@@ -29,7 +29,7 @@ from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.reports.yosys import synthesize
-from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.vectors.stimuli import make_vectors
 
 REPO = Path(__file__).resolve().parents[1]
 

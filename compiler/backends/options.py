@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+DEFAULT_PART = "xcvu9p-flga2104-2L-e"
+DEFAULT_CLOCK_PERIOD_NS = 5.0
+"""The part and clock of a project whose command line and configuration name none."""
 IO_TYPES = ("io_parallel", "io_stream")
 STRATEGIES = ("Latency", "Resource")
 
@@ -29,8 +32,8 @@ class BackendOptions:
     """
 
     project_name: str = "trigc_model"
-    part: str = "xcvu9p-flga2104-2L-e"
-    clock_period_ns: float = 5.0
+    part: str = DEFAULT_PART
+    clock_period_ns: float = DEFAULT_CLOCK_PERIOD_NS
     reuse_factor: int = 1
     hls_flavor: str = "Vitis"  # or "Vivado"
     max_luts: int | None = None  # the rtl backend's size limit (default: the part's LUTs)

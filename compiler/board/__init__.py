@@ -16,10 +16,10 @@ import numpy as np
 
 from ..backends.rtl.manifest import load_rtl_manifest
 from ..errors import TrigcError
-from ..events import run_rows
-from ..input_data import read_vectors
 from ..project import Project
-from ..stimuli import make_vectors
+from ..vectors.events import run_rows
+from ..vectors.input_data import read_vectors
+from ..vectors.stimuli import make_vectors
 from .events import CaptureResult, check_capture, events_to_board
 from .linkmap import LinkMap, check_link_map, default_link_map, load_link_map
 from .patterns import FORMATS, BoardData, detect_format, read_pattern, write_pattern

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TrigcError
-from ..events import run_rows
 from ..ir.graph import Graph
+from ..vectors.events import run_rows
 from .linkmap import LinkMap, element_types, from_words, to_words
 from .patterns import BoardData, PatternError, read_pattern
 

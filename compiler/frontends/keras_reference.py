@@ -125,7 +125,7 @@ class KerasReference:
 
     def _inputs(self, x: np.ndarray) -> Any:
         """The model's input(s) from event rows (several inputs: flattened side by side, in
-        the model's order, see trigc.compiler.events)."""
+        the model's order, see trigc.compiler.vectors.events)."""
         if len(self.model.inputs) == 1:
             return x
         rows = np.asarray(x).reshape(len(x), -1)

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..backends.options import DEFAULT_CLOCK_PERIOD_NS
 from ..ir.fixed import FixedType
 from ..ir.graph import Graph, Node
 
@@ -191,7 +192,7 @@ def _layer_cost(node: Node, in_type: FixedType, reuse: int, family: str) -> tupl
 def estimate(
     graph: Graph,
     reuse_factor: int = 1,
-    clock_period_ns: float = 5.0,
+    clock_period_ns: float = DEFAULT_CLOCK_PERIOD_NS,
     family: str = "xcup",
     flavor: str = "vitis",
 ) -> HlsEstimate:

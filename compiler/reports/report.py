@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..backends.options import DEFAULT_CLOCK_PERIOD_NS
 from ..devices import RESOURCES, Device, find_device
 from ..errors import ProjectError, TrigcError
 from ..project import Project, open_project
@@ -165,7 +166,7 @@ def hls_implementation(project: Project, budget: Budget, device: Device) -> Impl
     """The analytic estimate of ``hls/``, replaced by vendor reports found there."""
     options: dict[str, Any] = project.manifest.options
     reuse = int(options.get("reuse_factor", 1))
-    period = float(options.get("clock_period_ns", 5.0))
+    period = float(options.get("clock_period_ns", DEFAULT_CLOCK_PERIOD_NS))
     flavor = str(options.get("hls_flavor", "Vitis"))
     top = str(options.get("project_name", "trigc_model"))
     est = estimate(project.graph, reuse, period, device.family, flavor)

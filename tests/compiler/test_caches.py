@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from trigc.compiler import verify
 from trigc.compiler.caches import CACHE_ENV, content_key
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.progress import Progress
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.verify import verify_project
+from trigc.compiler.verify.references import keras as keras_references
 
 pytestmark = pytest.mark.slow  # Keras
 
@@ -49,7 +49,7 @@ def test_reverify_takes_the_keras_outputs_from_the_cache(tiny_model_file, tmp_pa
     def no_tensorflow(project):
         raise AssertionError("the Keras model was loaded although its outputs are cached")
 
-    monkeypatch.setattr(verify, "_keras_reference", no_tensorflow)
+    monkeypatch.setattr(keras_references, "keras_reference", no_tensorflow)
     progress = Progress()
     second = verify_project(
         project.path, vectors=500, representations=("keras",), progress=progress

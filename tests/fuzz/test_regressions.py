@@ -8,7 +8,7 @@ import pytest
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.graph import Graph, Node, Tensor
 from trigc.compiler.ir.ranges import output_ranges
-from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.vectors.stimuli import make_vectors
 
 from .build_hgq import HgqSpec
 from .cases import hgq_case, keras_case, legacy_case

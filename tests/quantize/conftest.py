@@ -11,7 +11,7 @@ def assert_keras_equals_ir(model, n: int = 1000, seed: int = 0) -> None:
     """Lower ``model`` with trigc, run the IR and Keras on the same input-grid vectors
     (edge cases first), and require identical outputs (never a tolerance)."""
     from trigc.compiler.project import to_graph
-    from trigc.compiler.stimuli import make_vectors
+    from trigc.compiler.vectors.stimuli import make_vectors
 
     graph = to_graph(model)
     x_int, _ = make_vectors(graph, n, seed)

@@ -9,7 +9,7 @@ from trigc.compiler.errors import InexactError, UnsupportedModelError
 from trigc.compiler.frontends.keras import FrontendOptions, from_keras
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
-from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.vectors.stimuli import make_vectors
 
 pytestmark = pytest.mark.slow  # imports TensorFlow
 

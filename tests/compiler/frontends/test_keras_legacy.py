@@ -22,7 +22,7 @@ from trigc.compiler.frontends.qkeras_config import quantize_weights, saved_quant
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
-from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.vectors.stimuli import make_vectors
 
 N_IN = 10
 BN = dict(  # dyadic batch norm: scale = gamma / sqrt(var) is a power of two, eps = 0

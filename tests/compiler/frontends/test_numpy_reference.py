@@ -12,7 +12,7 @@ from trigc.compiler.frontends.keras_legacy import from_legacy_keras, legacy_nump
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.project import CompileOptions, compile_project
-from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.vectors.stimuli import make_vectors
 from trigc.compiler.verify import verify_project
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -19,7 +19,7 @@ from trigc.compiler.frontends.precision_config import config_from_dict
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
-from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.vectors.stimuli import make_vectors
 
 AUTO = config_from_dict({"Model": {"Precision": "auto"}})
 

@@ -17,7 +17,7 @@ from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.project import CompileOptions, compile_project
-from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.vectors.stimuli import make_vectors
 from trigc.compiler.verify import verify_project
 
 pytestmark = [

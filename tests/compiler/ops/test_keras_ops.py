@@ -14,7 +14,7 @@ from tests.compiler.ops.threeway import assert_three_way, build_all
 from trigc.compiler.errors import UnsupportedModelError
 from trigc.compiler.frontends.keras import from_keras
 from trigc.compiler.pipeline import run_pipeline
-from trigc.compiler.stimuli import make_vectors
+from trigc.compiler.vectors.stimuli import make_vectors
 
 pytestmark = pytest.mark.slow  # imports TensorFlow
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from tests.compiler.frontends import onnx_models as om
+from trigc.compiler.cli import main
 from trigc.compiler.cli import main as trigc
+from trigc.compiler.cli.report import add_report_parser, cmd_report
 from trigc.compiler.errors import TrigcError
-from trigc.compiler.reports.cli import add_report_parser, cmd_report, main
 
 from .conftest import write_budget
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import TrigcError
-from .ir.graph import Graph, Node
+from ..errors import TrigcError
+from ..ir.graph import Graph, Node
 
 
 def edge_cases(graph: Graph, inp: Node | None = None) -> np.ndarray:
@@ -84,7 +84,7 @@ def make_vectors(graph: Graph, count: int, seed: int = 0) -> tuple[np.ndarray, i
         edges = edge_cases(graph)[:count]
         rest = random_vectors(graph, max(count - len(edges), 0), seed)
         return np.concatenate([edges, rest]), len(edges)
-    # Several inputs: event rows (trigc.compiler.events), each input's own edge cases side
+    # Several inputs: event rows (trigc.compiler.vectors.events), each input's own edge cases side
     # by side (zeros where one input has fewer), then each input's own random values.
     per_input = [edge_cases(graph, inp).reshape(-1, inp.output.size) for inp in graph.inputs]
     n_edges = min(max(len(e) for e in per_input), count)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ir.graph import Graph
-from .ir.ops import get_op
-from .ir.ops.base import Interval
-from .ir.ranges import output_ranges
+from ..ir.graph import Graph
+from ..ir.ops import get_op
+from ..ir.ops.base import Interval
+from ..ir.ranges import output_ranges
 
 FLOAT32_BITS = 24
 FLOAT64_BITS = 53

@@ -13,11 +13,11 @@ import uproot
 
 from trigc.compiler.cli import main
 from trigc.compiler.errors import TrigcError
-from trigc.compiler.input_data import quantize_values, read_vectors
 from trigc.compiler.ir.fixed import OVERFLOW_MODES, ROUNDING_MODES, cast
 from trigc.compiler.ir.fixed import FixedType as T
 from trigc.compiler.ir.graph import Graph, Node, Tensor
 from trigc.compiler.project import CompileOptions, compile_project
+from trigc.compiler.vectors.input_data import quantize_values, read_vectors
 
 ROOT = Path(__file__).parents[2]
 JET_TAGGER = ROOT / "models" / "jet_tagger" / "jet_tagger_q6_pruned.keras"

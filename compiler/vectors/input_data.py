@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import TrigcError
+from ..ir.fixed import FixedType, cast
+from ..ir.graph import Graph
 from . import events
-from .errors import TrigcError
-from .ir.fixed import FixedType, cast
-from .ir.graph import Graph
 from .stimuli import read_npy
 
 SUFFIXES = (".root", ".h5", ".hdf5", ".npy", ".npz", ".csv")
@@ -176,7 +176,7 @@ def read_vectors(
     """Input mantissas for ``graph`` from a ``--inputs`` spec (see the module docstring).
 
     A model with several inputs takes event rows: every input flattened, side by side in the
-    model's order (:mod:`trigc.compiler.events`), one row per event."""
+    model's order (:mod:`trigc.compiler.vectors.events`), one row per event."""
     path = _split(str(spec))[0]
     values = read_values(spec, branches)
     if len(graph.inputs) > 1:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import events
-from .ir.executor import run_int
-from .ir.graph import Graph
+from ..ir.executor import run_int
+from ..ir.graph import Graph
+from ..vectors import events
 
 if TYPE_CHECKING:
-    from .frontends.keras_reference import KerasReference
-    from .project import Project
+    from ..frontends.keras_reference import KerasReference
+    from ..project import Project
 
 
 def trace_diagnosis(

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ir.fixed import FixedType
-from .ir.graph import Graph
+from ..ir.fixed import FixedType
+from ..ir.graph import Graph
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def slot_of_column(slots: tuple[Slot, ...], column: int) -> tuple[Slot, int]:
 def run_rows(graph: Graph, x: np.ndarray) -> np.ndarray:
     """The IR executor on event rows (one input may keep its own shape) → output rows (one
     output keeps its own shape)."""
-    from .ir.executor import run_int  # noqa: PLC0415
+    from ..ir.executor import run_int  # noqa: PLC0415
 
     if len(graph.inputs) == 1 and len(graph.outputs) == 1:
         return run_int(graph, x)[graph.outputs[0]]

@@ -1,5 +1,4 @@
-"""``trigc report``: the CLI glue, wired into :mod:`trigc.compiler.cli` by
-:func:`add_report_parser` and :func:`cmd_report`.
+"""``trigc report``: measure a project's firmware against a budget.
 
 ``trigc report OUT --budget PRESET_OR_FILE [--device PART] [--backend NAME] [--quiet] [--json]``
 writes ``OUT/report/report.{json,md,html}``, prints the budget lines (or the JSON document) and
@@ -14,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .budget import PRESETS
+from ..reports.budget import PRESETS
 
 EXIT_WITHIN, EXIT_OVER = 0, 1
 REPORT_DIR = "report"
@@ -49,41 +48,6 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def summary(report: Any) -> str:
-    """The budget lines and the per-layer table as plain text, one backend after another."""
-    from .cells import check_cells, verdict
-
-    b = report.budget
-    lines = [
-        f"report {report.model}: budget {b.name} on {report.device.name}: {verdict(report.passed)}"
-    ]
-    for impl in report.implementations:
-        lines.append(f"  {impl.backend}: {verdict(impl.passed)}  ({impl.method})")
-        for check in impl.checks:
-            what, value, limit, margin = check_cells(check, report)
-            lines.append(
-                f"    {check.verdict:<4}  {what:<52} {value:>22} {limit:>16}  margin {margin}"
-            )
-        lines += layer_lines(impl)
-    return "\n".join(lines)
-
-
-def layer_lines(impl: Any) -> list[str]:
-    """Per-layer resources and latency with a total row (nothing when no layer is known)."""
-    from .cells import LAYER_RESOURCES, fmt_number
-
-    if not impl.layers:
-        return []
-
-    def row(name: str, resources: dict[str, float], cycles: float | None) -> str:
-        cells = "".join(f"{fmt_number(resources.get(r.lower())):>10}" for r in LAYER_RESOURCES)
-        return f"    {name[:24]:<24}{cells}{fmt_number(cycles):>8}"
-
-    head = f"    {'layer':<24}" + "".join(f"{r:>10}" for r in LAYER_RESOURCES) + f"{'cycles':>8}"
-    lines = [head] + [row(x.name, x.resources, x.latency_cycles) for x in impl.layers]
-    return lines + [row("total", impl.resources, impl.latency_cycles)]
-
-
 def run_report(
     project: Path,
     budget: Any,
@@ -94,8 +58,9 @@ def run_report(
 ) -> int:
     """Measure ``project`` against ``budget`` (a preset, a file or a Budget), write the report
     files and print the summary (or ``report.json``); 0 within budget, 1 over it."""
-    from .report import build_report
-    from .writers import to_json_text, write_report
+    from ..reports.report import build_report  # noqa: PLC0415
+    from ..reports.text import summary  # noqa: PLC0415
+    from ..reports.writers import to_json_text, write_report  # noqa: PLC0415
 
     def progress(message: str) -> None:
         if not quiet:
@@ -115,21 +80,3 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Run ``trigc report``; 0 within budget, 1 over it."""
     backends = tuple(args.backend) if args.backend else None
     return run_report(args.project, args.budget, args.device, backends, args.quiet, args.json)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m trigc.compiler.reports.cli``) for testing the glue."""
-    from ..errors import TrigcError
-
-    parser = argparse.ArgumentParser(prog="trigc")
-    add_report_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return cmd_report(args)
-    except TrigcError as exc:
-        print(f"trigc report: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
