@@ -30,7 +30,7 @@ import numpy as np
 
 from trigc import emu
 from trigc.compiler.backends import BackendOptions
-from trigc.compiler.backends.hls_csim import HlsCSim
+from trigc.compiler.backends.hls.csim import HlsCSim
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.project import CompileOptions, compile_project
 

@@ -163,7 +163,7 @@ def _layer_cost(node: Node, in_type: FixedType, reuse: int, family: str) -> tupl
     out = node.output.type
     size = node.output.size
     if node.op == "dense":
-        from ..backends.hls_rules import dense_accumulator_type
+        from ..backends.hls.rules import dense_accumulator_type
 
         w, b = node.consts["weight"], node.consts["bias"]
         acc = dense_accumulator_type(node, in_type)

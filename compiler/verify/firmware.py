@@ -14,7 +14,7 @@ from .diagnosis import trace_diagnosis
 
 def check_hls(check: Check) -> Checked:
     """hls4ml's C simulation of the hls project (traced layer by layer on a mismatch)."""
-    from ..backends.hls_csim import HlsCSim  # noqa: PLC0415
+    from ..backends.hls.csim import HlsCSim  # noqa: PLC0415
 
     graph = check.project.graph
     sim = HlsCSim(check.project.backend_dir("hls"), graph)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trigc.compiler import events
 from trigc.compiler.cli import EXIT_OK, EXIT_USAGE, main
 from trigc.compiler.frontends.builder import FrontendOptions
 from trigc.compiler.frontends.onnx import from_onnx
@@ -17,6 +16,7 @@ from trigc.compiler.frontends.precision_config import config_from_dict
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.project import CompileOptions, compile_project
+from trigc.compiler.vectors import events
 from trigc.compiler.vectors.stimuli import make_vectors
 from trigc.compiler.verify import verify_project
 from trigc.compiler.verify.diagnosis import first_mismatch_text

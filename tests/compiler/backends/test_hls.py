@@ -14,9 +14,9 @@ import pytest
 
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.hls import emit, hls4ml_layers
-from trigc.compiler.backends.hls_csim import HlsCSim
-from trigc.compiler.backends.hls_io import IO_FILE
-from trigc.compiler.backends.hls_rules import dense_accumulator_type
+from trigc.compiler.backends.hls.csim import HlsCSim
+from trigc.compiler.backends.hls.io_file import IO_FILE
+from trigc.compiler.backends.hls.rules import dense_accumulator_type
 from trigc.compiler.errors import ProjectError, TrigcError
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType as T

@@ -22,7 +22,7 @@ from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends import emu as emu_backend
 from trigc.compiler.backends import hls as hls_backend
 from trigc.compiler.backends import rtl as rtl_backend
-from trigc.compiler.backends.hls_csim import HlsCSim
+from trigc.compiler.backends.hls.csim import HlsCSim
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph
 from trigc.compiler.ir.legality import check_legal

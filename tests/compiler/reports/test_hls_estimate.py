@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from trigc.compiler.backends.hls_rules import dense_accumulator_type
+from trigc.compiler.backends.hls.rules import dense_accumulator_type
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.reports.hls_estimate import csd_digits, estimate, t_add

@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from ..caches import cache_root
-from ..errors import ProjectError, TrigcError
-from ..ir.fixed import FixedTypeError
-from ..ir.graph import Graph
-from .hls import DOUBLE_MANTISSA_BITS
-from .hls_io import Port, read_hls_io
+from ...caches import cache_root
+from ...errors import ProjectError, TrigcError
+from ...ir.fixed import FixedTypeError
+from ...ir.graph import Graph
+from .io_file import Port, read_hls_io
+from .lower import DOUBLE_MANTISSA_BITS
 
 CXX = "g++"
 

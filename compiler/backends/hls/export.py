@@ -8,7 +8,7 @@ from pathlib import Path
 
 from trigc.firmware_templates import render
 
-from ..errors import TrigcError
+from ...errors import TrigcError
 
 EXPORT_SCRIPT = "trigc_export.tcl"
 

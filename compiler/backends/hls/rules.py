@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError
-from ..ir.fixed import FixedType, smallest_type
-from ..ir.graph import Graph, Node
-from ..ir.ops import get_op
-from ..ir.ops.base import Interval
-from ..ir.ops.core import DenseOp
+from ...errors import TrigcError
+from ...ir.fixed import FixedType, smallest_type
+from ...ir.graph import Graph, Node
+from ...ir.ops import get_op
+from ...ir.ops.base import Interval
+from ...ir.ops.core import DenseOp
 
 # (function, input range) of the lookup tables hls4ml's activations compute themselves.
 LUT_FUNCTIONS = {("sigmoid", 16), ("tanh", 8)}

@@ -1,5 +1,5 @@
 """``trigc_io.json``: what the hls backend records about the top function of its project, for
-the C simulation bridge (:mod:`.hls_csim`) — one typed contract, one writer, one reader.
+the C simulation bridge (:mod:`.csim`) — one typed contract, one writer, one reader.
 
 Ports are the top function's arguments in order (the IR tensor, hls4ml's variable name, the
 shape and fixed-point type); ``tensors`` are every IR tensor with the hls4ml layer whose output
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ProjectError, TrigcError, read_project_json
-from ..ir.fixed import FixedType
+from ...errors import ProjectError, TrigcError, read_project_json
+from ...ir.fixed import FixedType
 
 IO_FILE = "trigc_io.json"
 IO_FORMAT = "trigc-hls-io/1"
