@@ -35,7 +35,8 @@ from ...ir.graph import Graph
 from ..options import BackendOptions
 from .delay import DelayModel
 from .manifest import MANIFEST_NAME, RtlManifest, load_rtl_manifest
-from .project import Design, RtlSettings, generate, render_testbench, write_project
+from .project import Design, RtlSettings, generate, write_project
+from .render import render_testbench
 
 __all__ = [
     "MANIFEST_NAME",

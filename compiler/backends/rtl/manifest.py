@@ -21,6 +21,9 @@ from ...ir.fixed import FixedType, FixedTypeError
 from ...ir.graph import Graph
 
 MANIFEST_NAME = "rtl_manifest.json"
+RTL_FORMAT = "trigc-rtl-manifest"
+RTL_VERSION = 1
+"""Version 1 added ``format`` and ``version``; a file without them is version 0, read alike."""
 WORD_BITS = 32
 
 
@@ -172,6 +175,8 @@ class RtlManifest:
     def to_json(self) -> dict[str, Any]:
         wrapper = [{"tensor": t, "port": p} for t, p in self.wrapper_ports]
         return {
+            "format": RTL_FORMAT,
+            "version": RTL_VERSION,
             "top": self.top,
             "graph": self.graph,
             "latency_cycles": self.latency_cycles,
@@ -202,6 +207,7 @@ class RtlManifest:
     def from_json(cls, data: Any, where: str, directory: Path | None = None) -> RtlManifest:
         if not isinstance(data, dict):
             raise ProjectError(f"{where}: expected a JSON object")
+        _check_version(data, where)
         for key, kind in _REQUIRED:
             if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool):
                 raise ProjectError(f"{where}: field {key!r} missing or not {kind_name(kind)}")
@@ -252,6 +258,23 @@ def load_rtl_manifest(rtl_dir: Path) -> RtlManifest:
     if missing:
         raise ProjectError(f"{path}: Verilog files listed but missing: {', '.join(missing)}")
     return manifest
+
+
+def _check_version(data: dict[str, Any], where: str) -> None:
+    """Versions 0 (no ``format`` key) to :data:`RTL_VERSION` are read; others refused."""
+    if "format" not in data and "version" not in data:
+        return  # version 0, written before the manifest carried its version
+    version = data.get("version")
+    if data.get("format") != RTL_FORMAT or not isinstance(version, int) or version < 1:
+        raise ProjectError(
+            f"{where}: not an rtl manifest (format {data.get('format')!r}, version "
+            f"{version!r}; expected {RTL_FORMAT!r})"
+        )
+    if version > RTL_VERSION:
+        raise ProjectError(
+            f"{where}: rtl manifest version {version} was written by a newer trigc (this one "
+            f"reads versions up to {RTL_VERSION}); update trigc or compile the project again"
+        )
 
 
 _REQUIRED = (

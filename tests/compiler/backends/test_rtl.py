@@ -328,6 +328,28 @@ def test_output_is_deterministic_and_free_of_paths(tmp_path: Path) -> None:
         assert str(tmp_path) not in f.read_text()
 
 
+def test_manifest_carries_its_version_and_older_manifests_still_read(tmp_path: Path) -> None:
+    from trigc.compiler.backends.rtl.manifest import RTL_FORMAT, RTL_VERSION, load_rtl_manifest
+
+    emit(multi_io_graph(), BackendOptions(project_name="mio"), tmp_path)
+    path = tmp_path / "rtl_manifest.json"
+    data = json.loads(path.read_text())
+    assert (data["format"], data["version"]) == (RTL_FORMAT, RTL_VERSION) == (
+        "trigc-rtl-manifest",
+        1,
+    )
+    current = load_rtl_manifest(tmp_path)
+    unversioned = {k: v for k, v in data.items() if k not in ("format", "version")}
+    path.write_text(json.dumps(unversioned))  # as trigc wrote it before version 1
+    assert load_rtl_manifest(tmp_path) == current
+    path.write_text(json.dumps({**data, "version": RTL_VERSION + 1}))
+    with pytest.raises(TrigcError, match="written by a newer trigc"):
+        load_rtl_manifest(tmp_path)
+    path.write_text(json.dumps({**data, "format": "trigc-project"}))
+    with pytest.raises(TrigcError, match="not an rtl manifest"):
+        load_rtl_manifest(tmp_path)
+
+
 def test_manifest_describes_the_buses(tmp_path: Path) -> None:
     graph = multi_io_graph()
     emit(graph, BackendOptions(project_name="mio", clock_period_ns=4.0), tmp_path)
