@@ -37,7 +37,7 @@ import numpy as np
 from trigc.compiler.backends import BackendOptions
 from trigc.compiler.backends.rtl import emit
 from trigc.compiler.backends.rtl.manifest import load_rtl_manifest
-from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.frontends.config.precision import config_from_dict
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.graph import Graph, Node
 from trigc.compiler.project import CompileOptions, compile_project, open_project

@@ -17,8 +17,8 @@ from pathlib import Path
 from .backends.options import BackendOptions, HlsLayerSettings
 from .devices import is_part_name
 from .errors import TrigcError
-from .frontends.hls4ml_file import Hls4mlFile
-from .frontends.precision_config import LayerConfig, PrecisionConfig
+from .frontends.config.hls4ml_file import Hls4mlFile
+from .frontends.config.precision import LayerConfig, PrecisionConfig
 from .ir.fixed import FixedType
 from .names import identifier
 from .project import CompileOptions

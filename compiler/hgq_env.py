@@ -6,9 +6,9 @@ TensorFlow or Keras: ``make install`` puts each (with ``--no-deps``) into a fold
 virtual environment, ``<venv>/hgq2`` (hgq2, quantizers, da4ml) and ``<venv>/hgq1`` (HGQ), and
 :func:`run_in` starts trigc's Python with that folder first on ``PYTHONPATH``.  There hgq2
 finds Keras 3 and TensorFlow from trigc's environment; HGQ v1 finds Keras 2 as ``tf_keras``
-(``TF_USE_LEGACY_KERAS=1``, and :mod:`trigc.compiler.frontends.hgq_predict` maps ``keras`` to
+(``TF_USE_LEGACY_KERAS=1``, and :mod:`trigc.compiler.frontends.hgq.predict` maps ``keras`` to
 it).  trigc itself reads both file formats without importing either library; verify runs the
-models themselves there (:mod:`~trigc.compiler.frontends.hgq_predict`), the tests and the
+models themselves there (:mod:`~trigc.compiler.frontends.hgq.predict`), the tests and the
 jet tagger's recipe train them there (:mod:`trigc.quantize.hgq_worker`).
 """
 

@@ -20,9 +20,9 @@ import numpy as np
 
 from .backends import PREFLIGHTS, BackendOptions, get_backend, preflight
 from .errors import ProjectError, TrigcError, read_project_json
-from .frontends.builder import FrontendOptions
+from .frontends.config.precision import PrecisionConfig
+from .frontends.layers.builder import FrontendOptions
 from .frontends.load import REFERENCES, LoadedModel, read_model
-from .frontends.precision_config import PrecisionConfig
 from .ir.fixed import FixedType
 from .ir.graph import Graph
 from .ir.serialize import load_graph, save_graph
@@ -75,7 +75,7 @@ class CompileOptions:
 
 def to_graph(model: Any, options: CompileOptions | None = None) -> Graph:
     """A Keras / QKeras model in memory → verified, fully typed IR."""
-    from .frontends.keras import from_keras  # noqa: PLC0415
+    from .frontends.keras3.reader import from_keras  # noqa: PLC0415
 
     options = options or CompileOptions()
     graph, _ = run_pipeline(from_keras(model, options.frontend), argmax=options.argmax)
@@ -186,7 +186,7 @@ def compile_project(
     _check_outdir(outdir, force)
     live = not isinstance(model, str | os.PathLike)
     if live:
-        from .frontends.keras import lower_keras  # noqa: PLC0415
+        from .frontends.keras3.reader import lower_keras  # noqa: PLC0415
 
         with progress.phase("lower"):
             untyped, approximated = lower_keras(model, options.frontend)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from trigc.compiler.frontends.layers import batchnorm_affine
+from trigc.compiler.frontends.layers.records import batchnorm_affine
 
 from .spec import DEFAULT_INPUT_BITS, DEFAULT_LAYER_QUANT, Bits, LayerQuant
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from trigc.compiler import hgq_env
-from trigc.compiler.frontends.hgq_predict import Keras2AsKeras
+from trigc.compiler.frontends.hgq.predict import Keras2AsKeras
 
 
 def _random_bits(rng: np.random.Generator, shape: tuple[int, ...], lo: int, hi: int) -> np.ndarray:

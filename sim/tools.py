@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from trigc.compiler.backends.rtl.manifest import WORD_BITS, RtlManifest, load_rtl_manifest
-from trigc.compiler.backends.rtl.project import render_testbench
+from trigc.compiler.backends.rtl.render import render_testbench
 from trigc.compiler.errors import TrigcError
 
 from .manifest import ints_to_words, pack_vectors, unpack_vectors, words_to_ints

@@ -13,7 +13,7 @@ from ..ir.fixed import FixedType, FixedTypeError
 
 def fixed_type(text: str) -> FixedType:
     """An input type such as ``fixed<16,6>`` (at most the widest quantized width)."""
-    from ..frontends.quantizers import MAX_QUANTIZED_WIDTH  # noqa: PLC0415
+    from ..frontends.layers.quantizers import MAX_QUANTIZED_WIDTH  # noqa: PLC0415
 
     try:
         t = FixedType.parse(text)

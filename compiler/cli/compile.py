@@ -173,7 +173,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
             clock_mhz = budget.clock_mhz
     config = None
     if args.config is not None:
-        from ..frontends.hls4ml_file import load_hls4ml_file  # noqa: PLC0415
+        from ..frontends.config.hls4ml_file import load_hls4ml_file  # noqa: PLC0415
 
         config = load_hls4ml_file(args.config)  # a bad config fails before anything is written
     resolved = resolve(config, _request(args, clock_mhz))

@@ -17,14 +17,14 @@ from ..errors import InexactError, TrigcError, UnsupportedModelError
 from ..ir.graph import Graph
 from ..ir.serialize import graph_from_dict, graph_to_dict
 from ..progress import Progress
-from .builder import FrontendOptions
+from .layers.builder import FrontendOptions
 
 Reader = Callable[[Path, Path | None, FrontendOptions, Progress], tuple[Graph, list[str]]]
 
 
 def _read_keras(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
     with progress.phase("load (Keras)"):
-        from .keras import load_keras_model, lower_keras  # noqa: PLC0415  (imports Keras)
+        from .keras3.reader import load_keras_model, lower_keras  # noqa: PLC0415  (imports Keras)
 
         model = load_keras_model(path)
     with progress.phase("lower"):
@@ -32,14 +32,14 @@ def _read_keras(path: Path, weights: Path | None, options: FrontendOptions, prog
 
 
 def _read_hgq2(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
-    from .hgq2 import from_hgq2  # noqa: PLC0415
+    from .hgq.hgq2 import from_hgq2  # noqa: PLC0415
 
     with progress.phase("load + lower (HGQ2 file)"):
         return from_hgq2(path, options)
 
 
 def _read_legacy(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
-    from .keras_legacy import from_legacy_keras  # noqa: PLC0415
+    from .keras2.reader import from_legacy_keras  # noqa: PLC0415
 
     with progress.phase("load + lower (Keras 2 file)"):
         return from_legacy_keras(path, weights, options)
@@ -47,13 +47,13 @@ def _read_legacy(path: Path, weights: Path | None, options: FrontendOptions, pro
 
 def _read_onnx(path: Path, weights: Path | None, options: FrontendOptions, progress: Progress):
     with progress.phase("load + lower (ONNX)"):
-        from .onnx import from_onnx  # noqa: PLC0415  (imports onnx)
+        from .onnx.frontend import from_onnx  # noqa: PLC0415  (imports onnx)
 
         return from_onnx(path, options)
 
 
 def _onnx_external_data(path: Path) -> tuple[Path, ...]:
-    from .onnx_reader import external_data_files  # noqa: PLC0415  (imports onnx)
+    from .onnx.reader import external_data_files  # noqa: PLC0415  (imports onnx)
 
     return external_data_files(path)
 
@@ -115,7 +115,7 @@ def model_format(path: Path, weights: Path | None = None) -> FileFormat:
             f"{FORMAT_HELP}"
         )
     if fmt.name == "keras" and path.is_file():
-        from .hgq2 import is_hgq2_file  # noqa: PLC0415
+        from .hgq.hgq2 import is_hgq2_file  # noqa: PLC0415
 
         if is_hgq2_file(path):
             fmt = HGQ2_FORMAT

@@ -14,7 +14,7 @@ from ..ir.graph import Graph
 from ..vectors import events
 
 if TYPE_CHECKING:
-    from ..frontends.keras_reference import KerasReference
+    from ..frontends.keras3.reference import KerasReference
     from ..project import Project
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from trigc.compiler import hgq_env
-from trigc.compiler.frontends.hgq_predict import library_runner
-from trigc.compiler.frontends.layers import cast_float
+from trigc.compiler.frontends.hgq.predict import library_runner
+from trigc.compiler.frontends.layers.records import cast_float
 from trigc.compiler.frontends.load import read_model
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.pipeline import run_pipeline

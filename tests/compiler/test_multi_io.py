@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from trigc.compiler.cli import EXIT_OK, EXIT_USAGE, main
-from trigc.compiler.frontends.builder import FrontendOptions
-from trigc.compiler.frontends.onnx import from_onnx
-from trigc.compiler.frontends.onnx_reference import onnx_runner
-from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.frontends.config.precision import config_from_dict
+from trigc.compiler.frontends.layers.builder import FrontendOptions
+from trigc.compiler.frontends.onnx.frontend import from_onnx
+from trigc.compiler.frontends.onnx.reference import onnx_runner
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.project import CompileOptions, compile_project

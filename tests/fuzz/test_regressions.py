@@ -41,7 +41,7 @@ def test_symmetric_input_range_starts_at_minus_max():
     """output_ranges(graph) of that model: a SAT_SYM input's range starts at -max_int, not
     at -2**(W-1), so precision inference does not reserve a bit for a value that never
     comes, and the verifier's range checks hold."""
-    from trigc.compiler.frontends.keras import lower_keras
+    from trigc.compiler.frontends.keras3.reader import lower_keras
     from trigc.compiler.pipeline import run_pipeline
 
     from .build_keras import build_keras
@@ -77,7 +77,7 @@ def test_auto_po2_kernel_wider_than_18_bits(tmp_path):
     import keras
     from qkeras import QActivation, QDense, quantized_bits
 
-    from trigc.compiler.frontends.keras import lower_keras
+    from trigc.compiler.frontends.keras3.reader import lower_keras
 
     from .check import Case
 
@@ -113,8 +113,8 @@ def test_quantized_relu_of_a_pre_activation_wider_than_float32():
     import keras
     from qkeras import quantized_relu
 
-    from trigc.compiler.frontends.keras_import import import_keras
-    from trigc.compiler.frontends.keras_reference import Float64QuantizedRelu
+    from trigc.compiler.frontends.keras3.imports import import_keras
+    from trigc.compiler.frontends.keras3.reference import Float64QuantizedRelu
 
     import_keras()
     x = np.array([2.0**10 + 2.0**-6 + 2.0**-19])  # 30 significant bits; LSB of the relu 2**-5

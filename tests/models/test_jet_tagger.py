@@ -34,7 +34,7 @@ def test_results_meet_the_accuracy_and_sparsity_targets():
 @pytest.mark.slow
 @pytest.mark.parametrize("filename", QUANTIZED)
 def test_quantized_tagger_is_bit_exact(filename):
-    from trigc.compiler.frontends.keras import load_keras_model
+    from trigc.compiler.frontends.keras3.reader import load_keras_model
     from trigc.compiler.ir.fixed import FixedType
     from trigc.compiler.project import to_graph
     from trigc.quantize import total_sparsity
@@ -51,7 +51,7 @@ def test_quantized_tagger_is_bit_exact(filename):
 
 @pytest.mark.slow
 def test_float_tagger_has_the_baseline_shape():
-    from trigc.compiler.frontends.keras import load_keras_model
+    from trigc.compiler.frontends.keras3.reader import load_keras_model
 
     model = load_keras_model(TAGGER / "jet_tagger_float.keras")
     kernels = [layer.get_weights()[0].shape for layer in model.layers]

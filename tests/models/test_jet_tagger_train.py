@@ -74,7 +74,7 @@ def test_command_line_mistakes_are_named(tmp_path, capsys, args, message):
 def test_saved_models_are_byte_reproducible(tmp_path):
     """Two models with the same weights (distinct Python objects, saved at different times)
     give the same file, which loads back to the same model."""
-    from trigc.compiler.frontends.keras import load_keras_model
+    from trigc.compiler.frontends.keras3.reader import load_keras_model
     from trigc.models.jet_tagger.saving import ZIP_EPOCH, save_reproducibly
     from trigc.quantize import build_qmodel, uniform_spec
 

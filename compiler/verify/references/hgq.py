@@ -11,7 +11,7 @@ from ..result import Comparison
 
 def is_hgq(project: Project) -> bool:
     """An HGQ2 file, or an HGQ proxy model (a Keras 2 file with FixedPointQuantizer layers)."""
-    from ...frontends.hgq_proxy import is_proxy_file  # noqa: PLC0415
+    from ...frontends.hgq.proxy import is_proxy_file  # noqa: PLC0415
 
     if project.source_format == "hgq2":
         return True
@@ -21,7 +21,7 @@ def is_hgq(project: Project) -> bool:
 def check_hgq_library(check: Check) -> list[Comparison]:
     """The model run by its own library: it decides where float32 holds every partial sum,
     else it is information (:func:`..decide.decides`)."""
-    from ...frontends.hgq_predict import library_runner  # noqa: PLC0415
+    from ...frontends.hgq.predict import library_runner  # noqa: PLC0415
 
     project = check.project
     if not is_hgq(project):

@@ -31,14 +31,14 @@ from .hgq import is_hgq
 from .numpy import check_numpy
 
 if TYPE_CHECKING:
-    from ...frontends.keras_reference import KerasReference
+    from ...frontends.keras3.reference import KerasReference
 
 
 def keras_reference(project: Project) -> KerasReference:
     """The project's model loaded in Keras 3 (TensorFlow's import is slow: only here)."""
     if not project.source_model.is_file():
         raise missing_source(project)
-    from ...frontends.keras_reference import KerasReference, load_with_keras3  # noqa: PLC0415
+    from ...frontends.keras3.reference import KerasReference, load_with_keras3  # noqa: PLC0415
 
     return KerasReference(load_with_keras3(project.source_model, project.source_weights))
 

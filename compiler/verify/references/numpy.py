@@ -13,11 +13,11 @@ def check_numpy(check: Check) -> Checked:
     project = check.project
     with check.progress.phase("run numpy"):
         if project.source_format == "hgq2":
-            from ...frontends.hgq2 import hgq2_numpy_runner  # noqa: PLC0415
+            from ...frontends.hgq.hgq2 import hgq2_numpy_runner  # noqa: PLC0415
 
             runner = hgq2_numpy_runner(project.source_model)
         else:
-            from ...frontends.keras_legacy import legacy_numpy_runner  # noqa: PLC0415
+            from ...frontends.keras2.reader import legacy_numpy_runner  # noqa: PLC0415
 
             runner = legacy_numpy_runner(project.source_model, project.source_weights)
         comparison = compare_reference(

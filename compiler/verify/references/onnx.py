@@ -15,7 +15,7 @@ def check_onnx(check: Check) -> Checked:
     if not project.source_model.is_file():
         raise missing_source(project)
     with check.progress.phase("load onnx"):
-        from ...frontends.onnx_reference import onnx_runner  # noqa: PLC0415
+        from ...frontends.onnx.reference import onnx_runner  # noqa: PLC0415
 
         run = onnx_runner(project.source_model)
     with check.progress.phase("run onnx"):

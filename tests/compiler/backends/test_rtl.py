@@ -334,9 +334,13 @@ def test_manifest_carries_its_version_and_older_manifests_still_read(tmp_path: P
     emit(multi_io_graph(), BackendOptions(project_name="mio"), tmp_path)
     path = tmp_path / "rtl_manifest.json"
     data = json.loads(path.read_text())
-    assert (data["format"], data["version"]) == (RTL_FORMAT, RTL_VERSION) == (
-        "trigc-rtl-manifest",
-        1,
+    assert (
+        (data["format"], data["version"])
+        == (RTL_FORMAT, RTL_VERSION)
+        == (
+            "trigc-rtl-manifest",
+            1,
+        )
     )
     current = load_rtl_manifest(tmp_path)
     unversioned = {k: v for k, v in data.items() if k not in ("format", "version")}

@@ -17,7 +17,7 @@ from tests.compiler.frontends import legacy_keras_files as lk
 from tests.compiler.frontends import onnx_models as om
 from tests.compiler.frontends.test_keras_legacy import N_IN, qkeras_layers
 from trigc.compiler.backends import BackendOptions
-from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.frontends.config.precision import config_from_dict
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.verify import verify_project
@@ -50,7 +50,7 @@ def projects(tmp_path_factory) -> dict[str, Path]:
             "LayerName": {"/fc1/Gemm": {"Precision": {"weight": "fixed<10,2,RND,SAT>"}}},
         }
     )
-    from trigc.compiler.frontends.keras_import import import_keras
+    from trigc.compiler.frontends.keras3.imports import import_keras
 
     keras = import_keras()
     keras.utils.set_random_seed(8)

@@ -25,7 +25,7 @@ from trigc.compiler.backends.rtl import RtlSettings
 from trigc.compiler.backends.rtl.lower import build_netlist
 from trigc.compiler.backends.rtl.netlist import Netlist
 from trigc.compiler.errors import TrigcError, UnsupportedModelError
-from trigc.compiler.frontends.hgq2 import is_hgq2_file, read_hgq2
+from trigc.compiler.frontends.hgq.hgq2 import is_hgq2_file, read_hgq2
 from trigc.compiler.frontends.load import model_format
 from trigc.compiler.ir.element_types import ElementTypes
 from trigc.compiler.project import CompileOptions, compile_project

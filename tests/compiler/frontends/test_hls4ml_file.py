@@ -13,8 +13,8 @@ import yaml
 from tests.compiler.frontends import legacy_keras_files as lk
 from tests.compiler.frontends import onnx_models as om
 from trigc.compiler.cli import EXIT_OK, EXIT_USAGE, main
-from trigc.compiler.frontends.hls4ml_file import load_hls4ml_file
-from trigc.compiler.frontends.precision_config import ConfigError
+from trigc.compiler.frontends.config.hls4ml_file import load_hls4ml_file
+from trigc.compiler.frontends.config.precision import ConfigError
 from trigc.compiler.ir.fixed import FixedType
 
 

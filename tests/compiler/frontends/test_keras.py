@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from trigc.compiler.errors import InexactError, UnsupportedModelError
-from trigc.compiler.frontends.keras import FrontendOptions, from_keras
+from trigc.compiler.frontends.keras3.reader import FrontendOptions, from_keras
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.vectors.stimuli import make_vectors
@@ -178,8 +178,8 @@ def test_qbatchnormalization_with_quantizers_is_refused():
 
 
 def test_float_keras_model_takes_the_config_precision():
-    from trigc.compiler.frontends.keras import lower_keras
-    from trigc.compiler.frontends.precision_config import config_from_dict
+    from trigc.compiler.frontends.config.precision import config_from_dict
+    from trigc.compiler.frontends.keras3.reader import lower_keras
 
     keras.utils.set_random_seed(9)
     model = keras.Sequential(

@@ -15,10 +15,10 @@ import pytest
 
 from tests.compiler.frontends import legacy_keras_files as lk
 from trigc.compiler.errors import InexactError, TrigcError, UnsupportedModelError
-from trigc.compiler.frontends.builder import FrontendOptions
-from trigc.compiler.frontends.keras_legacy import from_legacy_keras
-from trigc.compiler.frontends.precision_config import config_from_dict
-from trigc.compiler.frontends.qkeras_config import quantize_weights, saved_quantizer
+from trigc.compiler.frontends.config.precision import config_from_dict
+from trigc.compiler.frontends.keras2.qkeras_config import quantize_weights, saved_quantizer
+from trigc.compiler.frontends.keras2.reader import from_legacy_keras
+from trigc.compiler.frontends.layers.builder import FrontendOptions
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline
@@ -221,8 +221,8 @@ def _keras3_rebuild(layers: list[lk.LegacyLayer]):
 
 @pytest.mark.slow
 def test_keras3_rebuild_equals_ir_bit_for_bit(legacy_files):
-    from trigc.compiler.frontends.keras_import import import_keras
-    from trigc.compiler.frontends.keras_reference import KerasReference
+    from trigc.compiler.frontends.keras3.imports import import_keras
+    from trigc.compiler.frontends.keras3.reference import KerasReference
 
     import_keras()
     graph, x, y_ir = _ir(from_legacy_keras(legacy_files["h5"])[0])

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from trigc.compiler.frontends.layers import cast_float
+from trigc.compiler.frontends.layers.records import cast_float
 from trigc.compiler.ir.fixed import OVERFLOW_MODES, ROUNDING_MODES, FixedType, cast
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.compiler.frontends import legacy_keras_files as lk
 from tests.compiler.frontends.test_keras_legacy import N_IN, qkeras_layers
-from trigc.compiler.frontends.keras_legacy import from_legacy_keras, legacy_numpy_runner
+from trigc.compiler.frontends.keras2.reader import from_legacy_keras, legacy_numpy_runner
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.project import CompileOptions, compile_project

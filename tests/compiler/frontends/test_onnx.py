@@ -12,10 +12,10 @@ from onnx import helper, numpy_helper
 
 from tests.compiler.frontends import onnx_models as om
 from trigc.compiler.errors import InexactError, UnsupportedModelError
-from trigc.compiler.frontends.builder import FrontendOptions
-from trigc.compiler.frontends.onnx import from_onnx
-from trigc.compiler.frontends.onnx_reference import onnx_runner
-from trigc.compiler.frontends.precision_config import config_from_dict
+from trigc.compiler.frontends.config.precision import config_from_dict
+from trigc.compiler.frontends.layers.builder import FrontendOptions
+from trigc.compiler.frontends.onnx.frontend import from_onnx
+from trigc.compiler.frontends.onnx.reference import onnx_runner
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.pipeline import run_pipeline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trigc.compiler.frontends.precision_config import ConfigError, config_from_dict, load_config
+from trigc.compiler.frontends.config.precision import ConfigError, config_from_dict, load_config
 from trigc.compiler.ir.fixed import FixedType
 
 HLS4ML_YAML = """\

@@ -12,7 +12,7 @@ import pytest
 
 from tests.compiler.ops.threeway import assert_three_way, build_all
 from trigc.compiler.errors import UnsupportedModelError
-from trigc.compiler.frontends.keras import from_keras
+from trigc.compiler.frontends.keras3.reader import from_keras
 from trigc.compiler.pipeline import run_pipeline
 from trigc.compiler.vectors.stimuli import make_vectors
 
@@ -204,7 +204,7 @@ def test_argmax_option_compiles_and_verifies(tmp_path):
 def test_sigmoid_and_tanh_are_hls4ml_tables(tmp_path):
     """Keras computes sigmoid/tanh in float: the IR uses hls4ml's tables, records the layers
     as approximated, stays close to Keras and is bit-exact in the C simulation and the RTL."""
-    from trigc.compiler.frontends.keras import lower_keras
+    from trigc.compiler.frontends.keras3.reader import lower_keras
 
     keras.utils.set_random_seed(11)
     x = keras.Input((6,), name="x")
@@ -230,7 +230,7 @@ def test_sigmoid_and_tanh_are_hls4ml_tables(tmp_path):
 def test_softmax_is_hls4ml_latency_softmax(tmp_path):
     """Keras' softmax becomes hls4ml's latency softmax on a fixed<16,6,RND,SAT> input (the
     dense output's type is trigc's own): approximated, and bit-exact in every firmware."""
-    from trigc.compiler.frontends.keras import lower_keras
+    from trigc.compiler.frontends.keras3.reader import lower_keras
 
     keras.utils.set_random_seed(13)
     x = keras.Input((6,), name="x")

@@ -18,11 +18,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
-from ..ir.element_types import ElementTypes
-from ..ir.fixed import FixedType
-from ..ir.ops.rearrange import rearranged_shape, source_index
-from .layers import (
+from ...errors import UnsupportedModelError
+from ...ir.element_types import ElementTypes
+from ...ir.fixed import FixedType
+from ...ir.ops.rearrange import rearranged_shape, source_index
+from .quantizers import ActivationSpec
+from .records import (
     ActivationLayer,
     BatchNormLayer,
     ConvLayer,
@@ -30,7 +31,7 @@ from .layers import (
     Layer,
     cast_float,
 )
-from .layers_tensor import (
+from .tensor import (
     MergeLayer,
     PadLayer,
     PoolLayer,
@@ -39,7 +40,6 @@ from .layers_tensor import (
     padded,
     window_attrs,
 )
-from .quantizers import ActivationSpec
 
 Runner = Callable[[np.ndarray], np.ndarray]
 
@@ -93,7 +93,7 @@ def activate(x: np.ndarray, spec: ActivationSpec) -> np.ndarray:
 
 def _windows(x: np.ndarray, attrs: dict, fill: float) -> np.ndarray:
     """``(batch, *out_spatial, *kernel, channels)`` windows of ``x`` (padding: ``fill``)."""
-    from ..ir.ops.conv import window_index  # noqa: PLC0415
+    from ...ir.ops.conv import window_index  # noqa: PLC0415
 
     index = window_index(attrs, tuple(attrs["in_shape"]))
     batch, channels = x.shape[0], x.shape[-1]

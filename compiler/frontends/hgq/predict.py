@@ -5,7 +5,7 @@ this module runs the saved model with the library itself, in its own environment
 (:mod:`trigc.compiler.hgq_env`), so that ``trigc verify`` compares the firmware with what the
 trained model computes, not only with trigc's reading of the file:
 
-    python -m trigc.compiler.frontends.hgq_predict MODEL.keras|MODEL.h5 X.npy Y.npy
+    python -m trigc.compiler.frontends.hgq.predict MODEL.keras|MODEL.h5 X.npy Y.npy
 
 runs inside the environment (``hgq2`` for ``.keras``, ``hgq1`` for proxy ``.h5`` files) and
 writes the model's float32 outputs on ``X.npy``; :func:`library_runner` starts it from trigc's
@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import hgq_env
-from ..caches import content_key, package_versions, read_entry, write_entry
+from ... import hgq_env
+from ...caches import content_key, package_versions, read_entry, write_entry
 
-MODULE = "trigc.compiler.frontends.hgq_predict"
+MODULE = "trigc.compiler.frontends.hgq.predict"
 
 
 class Keras2AsKeras(importlib.abc.MetaPathFinder, importlib.abc.Loader):

@@ -18,15 +18,16 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError, UnsupportedModelError
-from ..ir.graph import Graph
-from ..names import identifier
-from .builder import FrontendOptions
-from .keras_common import layer_where as _layer_where
-from .keras_common import quantized_weights as _weights
-from .keras_conv import CONV_HANDLERS, REARRANGE_HANDLERS
-from .keras_import import import_keras
-from .layers import (
+from ...errors import TrigcError, UnsupportedModelError
+from ...ir.graph import Graph
+from ...names import identifier
+from ..layers.builder import FrontendOptions
+from ..layers.quantizers import (
+    ActivationSpec,
+    activation_spec,
+    leaky_relu_spec,
+)
+from ..layers.records import (
     ActivationLayer,
     BatchNormLayer,
     DenseLayer,
@@ -35,12 +36,11 @@ from .layers import (
     Wiring,
     lower_layers,
 )
-from .layers_tensor import MERGE_OPS, MergeLayer, ReshapeLayer
-from .quantizers import (
-    ActivationSpec,
-    activation_spec,
-    leaky_relu_spec,
-)
+from ..layers.tensor import MERGE_OPS, MergeLayer, ReshapeLayer
+from .common import layer_where as _layer_where
+from .common import quantized_weights as _weights
+from .conv import CONV_HANDLERS, REARRANGE_HANDLERS
+from .imports import import_keras
 
 __all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model", "lower_keras"]
 

@@ -29,8 +29,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import TrigcError
-from ..ir.fixed import FixedType, FixedTypeError
+from ...errors import TrigcError
+from ...ir.fixed import FixedType, FixedTypeError
 
 DEFAULT_PRECISION = FixedType(16, 6)
 ROLES = ("weight", "bias", "result", "scale", "accum")

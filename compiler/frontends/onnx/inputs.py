@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from . import onnx_layout as lay
-from .onnx_layout import Layout
+from . import layout as lay
+from .layout import Layout
 
 # Ops that keep every element where it is: the input's layout decides nothing.
 ELEMENTWISE = (

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import onnx_layout as lay
-from .onnx_inputs import graph_inputs, input_dims, input_layout, ir_input_shape
-from .onnx_quant import QUANT_OPS
+from . import layout as lay
+from .inputs import graph_inputs, input_dims, input_layout, ir_input_shape
+from .quant import QUANT_OPS
 
 Runner = Callable[[np.ndarray], np.ndarray]
 

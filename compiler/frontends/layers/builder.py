@@ -10,13 +10,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
-from ..ir.element_types import ElementTypes
-from ..ir.fixed import FixedType
-from ..ir.graph import Const, Node, Tensor
-from ..ir.legality import PRECISION_INFER, PRECISION_MODEL
-from ..names import identifier
-from .precision_config import PrecisionConfig
+from ...errors import UnsupportedModelError
+from ...ir.element_types import ElementTypes
+from ...ir.fixed import FixedType
+from ...ir.graph import Const, Node, Tensor
+from ...ir.legality import PRECISION_INFER, PRECISION_MODEL
+from ...names import identifier
+from ..config.precision import PrecisionConfig
 from .quantizers import ActivationSpec
 
 DEFAULT_INPUT_TYPE = FixedType(16, 6)

@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError, UnsupportedModelError
-from ..ir.element_types import ElementTypes
-from ..ir.graph import Graph
-from ..names import identifier
-from .builder import FrontendOptions
-from .hgq2_store import Hgq2File, quantize_values, quantizer_conf, quantizer_elements, weight_paths
-from .layers import (
+from ...errors import TrigcError, UnsupportedModelError
+from ...ir.element_types import ElementTypes
+from ...ir.graph import Graph
+from ...names import identifier
+from ..layers.builder import FrontendOptions
+from ..layers.quantizers import ActivationSpec, per_element_spec
+from ..layers.records import (
     ActivationLayer,
     ConvLayer,
     DenseLayer,
@@ -44,8 +44,8 @@ from .layers import (
     Wiring,
     lower_layers,
 )
-from .layers_tensor import MergeLayer, ReshapeLayer
-from .quantizers import ActivationSpec, per_element_spec
+from ..layers.tensor import MergeLayer, ReshapeLayer
+from .hgq2_store import Hgq2File, quantize_values, quantizer_conf, quantizer_elements, weight_paths
 
 SUPPORTED = (
     "InputLayer, QDense, QEinsumDense (a dense layer over the last axis), QBatchNormDense, "
@@ -354,7 +354,7 @@ def from_hgq2(path: Path, options: FrontendOptions | None = None) -> tuple[Graph
 
 def hgq2_numpy_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
     """The file as read, evaluated in float64 NumPy: flat inputs ``[batch, n]`` → outputs."""
-    from .numpy_reference import evaluate  # noqa: PLC0415
+    from ..layers.numpy_reference import evaluate  # noqa: PLC0415
 
     m = read_hgq2(path)
     if len(m.inputs) != 1 or m.wiring.more_outputs:

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import UnsupportedModelError
-from ..ir.graph import Graph
-from ..names import identifier
-from . import onnx_ops as ops
-from . import onnx_tensor as tensor
-from .builder import FrontendOptions
-from .layers import Wiring, lower_layers
-from .onnx_reader import Handler, OnnxReader, load_onnx_model
+from ...errors import UnsupportedModelError
+from ...ir.graph import Graph
+from ...names import identifier
+from ..layers.builder import FrontendOptions
+from ..layers.records import Wiring, lower_layers
+from . import ops, tensor
+from .reader import Handler, OnnxReader, load_onnx_model
 
 HANDLERS: dict[str, Handler] = {
     "Gemm": ops.gemm,

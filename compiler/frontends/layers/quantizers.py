@@ -14,9 +14,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import InexactError, UnsupportedModelError
-from ..ir.element_types import ElementTypes
-from ..ir.fixed import FixedType, smallest_type
+from ...errors import InexactError, UnsupportedModelError
+from ...ir.element_types import ElementTypes
+from ...ir.fixed import FixedType, smallest_type
 
 # Widest type trigc accepts for an unquantized (float) constant before calling it inexact.
 MAX_AUTO_WIDTH = 18

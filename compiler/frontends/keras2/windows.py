@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError, UnsupportedModelError
-from .keras_conv import block_diagonal
-from .layers import ConvLayer, Weights
-from .layers_tensor import PadLayer, RearrangeLayer
+from ...errors import TrigcError, UnsupportedModelError
+from ..keras3.conv import block_diagonal
+from ..layers.records import ConvLayer, Weights
+from ..layers.tensor import PadLayer, RearrangeLayer
 
 WeightsOf = Callable[[np.ndarray, Any, str, bool], Weights]
 """How the legacy reader quantizes a weight array with its saved quantizer config."""

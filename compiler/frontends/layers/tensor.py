@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
-from ..ir.graph import Node
+from ...errors import UnsupportedModelError
+from ...ir.graph import Node
 from .builder import GraphBuilder
 from .quantizers import ActivationSpec
 
@@ -54,7 +54,7 @@ class RearrangeLayer:
 
 def lower_rearrange(b: GraphBuilder, layer: RearrangeLayer) -> None:
     """A ``rearrange`` node, its shape checked against the input's."""
-    from ..ir.ops.rearrange import rearranged_shape  # noqa: PLC0415
+    from ...ir.ops.rearrange import rearranged_shape  # noqa: PLC0415
 
     in_shape = b.last.output.shape
     attrs = {"kind": layer.kind, **dict(layer.params), "in_shape": list(in_shape)}

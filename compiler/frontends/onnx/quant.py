@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InexactError, UnsupportedModelError
-from ..ir.fixed import FixedType
+from ...errors import InexactError, UnsupportedModelError
+from ...ir.fixed import FixedType
 
 
 def _node_attrs(node: Any) -> dict[str, Any]:

@@ -17,11 +17,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..errors import InexactError, UnsupportedModelError
-from ..ir.fixed import FixedType, cast
-from ..ir.graph import Const, Graph
+from ...errors import InexactError, UnsupportedModelError
+from ...ir.fixed import FixedType, cast
+from ...ir.graph import Const, Graph
+from ..config.precision import PrecisionConfig
 from .builder import DEFAULT_INPUT_TYPE, FALLBACK_TYPE, FrontendOptions, GraphBuilder
-from .layers_tensor import (
+from .quantizers import ActivationSpec, exact_mantissas
+from .tensor import (
     MergeLayer,
     Padding,
     PadLayer,
@@ -35,8 +37,6 @@ from .layers_tensor import (
     lower_reshape,
     padded,
 )
-from .precision_config import PrecisionConfig
-from .quantizers import ActivationSpec, exact_mantissas
 
 # Extra fractional bits kept before rounding a float64 to a type: enough for every tie.
 _GUARD_BITS = 64

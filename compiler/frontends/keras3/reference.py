@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError
+from ...errors import TrigcError
 
 
 @contextmanager
@@ -177,8 +177,8 @@ class KerasReference:
 def load_with_keras3(path: Path, weights: Path | None = None) -> Any:
     """The same file loaded by Keras 3 + qkeras-v3 (through Keras 3's legacy HDF5 support):
     an independent reference for ``trigc verify``.  Imports TensorFlow (slow)."""
-    from .keras import load_keras_model  # noqa: PLC0415
-    from .keras_import import import_keras  # noqa: PLC0415
+    from .imports import import_keras  # noqa: PLC0415
+    from .reader import load_keras_model  # noqa: PLC0415
 
     if weights is None:
         return load_keras_model(path)

@@ -3,7 +3,7 @@
 :class:`OnnxReader` walks the graph's nodes in order: nodes whose inputs are all constants are
 evaluated (:meth:`OnnxReader.fold`: weights, their ``Quant``/``BipolarQuant``, transposes);
 every other node is handed to the handler its op type has in the table it was given
-(:data:`trigc.compiler.frontends.onnx.HANDLERS`), which appends layer records
+(:data:`trigc.compiler.frontends.onnx.frontend.HANDLERS`), which appends layer records
 (:mod:`.layers`, :mod:`.layers_tensor`) and updates the current tensor's IR shape and layout.
 Nodes reading several tensors are merges (:meth:`OnnxReader.merge`).  Where each ONNX axis
 is in the IR (channels first in ONNX, channels last in the IR, transposes that cost nothing) is
@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError, UnsupportedModelError
-from ..ir.fixed import FixedType
-from . import onnx_layout as lay
-from .layers import Layer, Weights
-from .layers_tensor import MergeLayer, RearrangeLayer, ReshapeLayer
-from .onnx_fold import evaluate
-from .onnx_inputs import input_dims, input_layout, ir_input_shape
-from .onnx_layout import Layout
-from .onnx_quant import QUANT_OPS, QuantNode, power_of_two_exponent
+from ...errors import TrigcError, UnsupportedModelError
+from ...ir.fixed import FixedType
+from ..layers.records import Layer, Weights
+from ..layers.tensor import MergeLayer, RearrangeLayer, ReshapeLayer
+from . import layout as lay
+from .fold import evaluate
+from .inputs import input_dims, input_layout, ir_input_shape
+from .layout import Layout
+from .quant import QUANT_OPS, QuantNode, power_of_two_exponent
 
 # Ops that only move or relabel values: a quantized constant stays quantized through them.
 SHAPE_ONLY = ("Identity", "Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
+from ...errors import UnsupportedModelError
 
 
 def evaluate(node: Any, inputs: list[np.ndarray | None], opsets: Any, where: str) -> np.ndarray:

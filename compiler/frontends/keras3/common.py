@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .builder import FrontendOptions
-from .layers import Weights
-from .quantizers import check_weight_quantizer, nominal_type
+from ..layers.builder import FrontendOptions
+from ..layers.quantizers import check_weight_quantizer, nominal_type
+from ..layers.records import Weights
 
 
 def layer_where(layer: Any) -> str:

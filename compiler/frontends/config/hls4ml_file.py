@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .precision_config import ConfigError, PrecisionConfig, config_from_dict, read_config_file
+from .precision import ConfigError, PrecisionConfig, config_from_dict, read_config_file
 
 MODEL_KEYS = ("KerasJson", "KerasH5", "KerasModel", "OnnxModel")
 IO_TYPES = ("io_parallel", "io_stream")

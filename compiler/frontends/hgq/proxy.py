@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError, UnsupportedModelError
-from ..ir.element_types import ElementTypes
-from ..ir.fixed import OVERFLOW_MODES, ROUNDING_MODES
-from .layers import ActivationLayer
-from .quantizers import ActivationSpec, per_element_spec
+from ...errors import TrigcError, UnsupportedModelError
+from ...ir.element_types import ElementTypes
+from ...ir.fixed import OVERFLOW_MODES, ROUNDING_MODES
+from ..layers.quantizers import ActivationSpec, per_element_spec
+from ..layers.records import ActivationLayer
 
 
 def is_proxy_file(path: Path) -> bool:

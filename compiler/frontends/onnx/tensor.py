@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
-from .layers import ConvLayer, Weights
-from .layers_tensor import Padding, PoolLayer, out_shape, same_pads, window_attrs
-from .onnx_reader import OnnxReader, ints, node_attrs
+from ...errors import UnsupportedModelError
+from ..layers.records import ConvLayer, Weights
+from ..layers.tensor import Padding, PoolLayer, out_shape, same_pads, window_attrs
+from .reader import OnnxReader, ints, node_attrs
 
 
 def grouped_kernel(values: np.ndarray, groups: int, c_in: int, where: str) -> np.ndarray:

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError, UnsupportedModelError
-from ..ir.element_types import ElementTypes
-from ..ir.fixed import OVERFLOW_MODES
-from .layers import cast_float
+from ...errors import TrigcError, UnsupportedModelError
+from ...ir.element_types import ElementTypes
+from ...ir.fixed import OVERFLOW_MODES
+from ..layers.records import cast_float
 
 ROUNDING = {"RND": "RND", "TRN": "TRN", "RND_CONV": "RND_CONV"}
 """HGQ2 rounding modes with an ap_fixed equivalent at inference (stochastic S_* are not)."""

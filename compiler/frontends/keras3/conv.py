@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InexactError, UnsupportedModelError
-from .builder import FrontendOptions
-from .keras_common import layer_where, quantized_weights
-from .layers import ConvLayer, Weights
-from .layers_tensor import PadLayer, PoolLayer, RearrangeLayer
-from .quantizers import activation_spec
+from ...errors import InexactError, UnsupportedModelError
+from ..layers.builder import FrontendOptions
+from ..layers.quantizers import activation_spec
+from ..layers.records import ConvLayer, Weights
+from ..layers.tensor import PadLayer, PoolLayer, RearrangeLayer
+from .common import layer_where, quantized_weights
 
 
 def _conv(layer: Any, options: FrontendOptions) -> ConvLayer:

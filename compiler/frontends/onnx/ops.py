@@ -1,5 +1,5 @@
 """Handlers of the ONNX ops on flat tensors: dense layers, per-feature constants, batch norm,
-activations, quantizers, casts and reshapes (see :data:`trigc.compiler.frontends.onnx.HANDLERS`).
+activations, quantizers, casts and reshapes (see :data:`.frontend.HANDLERS`).
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnsupportedModelError
-from . import onnx_layout as lay
-from .layers import ActivationLayer, BatchNormLayer, ConvLayer, DenseLayer, Weights
-from .onnx_inputs import WINDOWED
-from .onnx_quant import power_of_two_exponent
-from .onnx_reader import OnnxReader, QuantNode, node_attrs, onnx_module, per_column
-from .quantizers import ActivationSpec, leaky_relu_spec
+from ...errors import UnsupportedModelError
+from ..layers.quantizers import ActivationSpec, leaky_relu_spec
+from ..layers.records import ActivationLayer, BatchNormLayer, ConvLayer, DenseLayer, Weights
+from . import layout as lay
+from .inputs import WINDOWED
+from .quant import power_of_two_exponent
+from .reader import OnnxReader, QuantNode, node_attrs, onnx_module, per_column
 
 
 def gemm(r: OnnxReader, node: Any, name: str, where: str) -> None:

@@ -24,14 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TrigcError, UnsupportedModelError
-from ..ir.fixed import FixedType
-from ..ir.graph import Graph
-from ..names import identifier
-from . import hgq_proxy
-from . import keras_legacy_windows as windows
-from .builder import FrontendOptions
-from .layers import (
+from ...errors import TrigcError, UnsupportedModelError
+from ...ir.fixed import FixedType
+from ...ir.graph import Graph
+from ...names import identifier
+from ..hgq import proxy as hgq_proxy
+from ..layers.builder import FrontendOptions
+from ..layers.quantizers import ActivationSpec, activation_spec, check_bits, nominal_type
+from ..layers.records import (
     ActivationLayer,
     BatchNormLayer,
     ConvLayer,
@@ -40,9 +40,9 @@ from .layers import (
     Weights,
     lower_layers,
 )
-from .layers_tensor import PoolLayer, ReshapeLayer
+from ..layers.tensor import PoolLayer, ReshapeLayer
+from . import windows
 from .qkeras_config import SavedQuantizer, quantize_weights, saved_quantizer
-from .quantizers import ActivationSpec, activation_spec, check_bits, nominal_type
 
 SUPPORTED_LAYERS = (
     "InputLayer, Dense, QDense, BinaryDense, TernaryDense (hls4ml's legacy binary/ternary "
@@ -456,7 +456,7 @@ def legacy_numpy_runner(
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The file as read, evaluated in float64 NumPy (:mod:`.numpy_reference`): a function from
     flat float inputs ``[batch, n]`` to flat outputs."""
-    from .numpy_reference import evaluate  # noqa: PLC0415
+    from ..layers.numpy_reference import evaluate  # noqa: PLC0415
 
     _, in_shape, input_name, layers = read_legacy_layers(path, weights)
     sources = [(input_name,)] + [(layer.name,) for layer in layers[:-1]]

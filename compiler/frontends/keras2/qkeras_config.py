@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InexactError, UnsupportedModelError
+from ...errors import InexactError, UnsupportedModelError
 
 SUPPORTED_QUANTIZERS = "quantized_bits, quantized_relu"
 
@@ -161,7 +161,7 @@ def quantize_weights(
 
 def _qkeras_auto_po2(q: SavedQuantizer, values: np.ndarray) -> np.ndarray:
     """``quantized_bits(..., alpha='auto_po2')`` (or ``None`` on a kernel) as QKeras computes it."""
-    from .keras_import import import_keras  # noqa: PLC0415
+    from ..keras3.imports import import_keras  # noqa: PLC0415
 
     import_keras()
     import qkeras  # noqa: PLC0415
