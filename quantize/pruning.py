@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from trigc.compiler.frontends.keras3.imports import import_keras
+from trigc.compiler.frontends.layers.keras_import import import_keras
 
 from .schedule import PolynomialDecay, magnitude_mask
 

@@ -5,7 +5,7 @@
 walks its model's layers and dispatches on the layer kind through one table
 (``keras.LAYER_HANDLERS``, ``keras_legacy.HANDLERS``, ``onnx.HANDLERS``), turning each layer into
 frontend-neutral layer records (:mod:`.layers`, :mod:`.layers_tensor`; quantizers through
-:mod:`.quantizers`), which :func:`.layers.lower_layers` appends to the graph with
+:mod:`.quantizers`), which :func:`.layers.lower.lower_layers` appends to the graph with
 :class:`.builder.GraphBuilder`.  Float models get their precision from a configuration
 (:mod:`.precision_config`, hls4ml's ``Precision`` keys).
 """

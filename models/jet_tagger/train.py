@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from trigc.compiler.frontends.keras3.imports import import_keras
+from trigc.compiler.frontends.layers.keras_import import import_keras
 from trigc.compiler.ir.executor import run_float
 
 from .metrics import accuracy, format_table, per_class_auc, roc_curve, roc_svg, softmax

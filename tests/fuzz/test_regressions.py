@@ -113,8 +113,8 @@ def test_quantized_relu_of_a_pre_activation_wider_than_float32():
     import keras
     from qkeras import quantized_relu
 
-    from trigc.compiler.frontends.keras3.imports import import_keras
     from trigc.compiler.frontends.keras3.reference import Float64QuantizedRelu
+    from trigc.compiler.frontends.layers.keras_import import import_keras
 
     import_keras()
     x = np.array([2.0**10 + 2.0**-6 + 2.0**-19])  # 30 significant bits; LSB of the relu 2**-5

@@ -34,17 +34,11 @@ from ...ir.element_types import ElementTypes
 from ...ir.graph import Graph
 from ...names import identifier
 from ..layers.builder import FrontendOptions
+from ..layers.lower import Wiring, lower_layers
 from ..layers.quantizers import ActivationSpec, per_element_spec
-from ..layers.records import (
-    ActivationLayer,
-    ConvLayer,
-    DenseLayer,
-    Layer,
-    Weights,
-    Wiring,
-    lower_layers,
-)
+from ..layers.records import ActivationLayer, ConvLayer, DenseLayer, Layer, Weights
 from ..layers.tensor import MergeLayer, ReshapeLayer
+from ..layers.where import keras_config_where
 from .hgq2_store import Hgq2File, quantize_values, quantizer_conf, quantizer_elements, weight_paths
 
 SUPPORTED = (
@@ -60,10 +54,6 @@ def is_hgq2_file(path: Path) -> bool:
     except (TrigcError, ValueError, AttributeError):
         return False
     return any(str(layer.get("module", "")).startswith("hgq.") for layer in layers)
-
-
-def _where(layer: dict[str, Any]) -> str:
-    return f"layer {layer['config'].get('name')!r} ({layer['class_name']})"
 
 
 def _activation(name: Any, where: str) -> ActivationSpec:
@@ -104,7 +94,7 @@ class _Reader:
         self, layer: dict[str, Any], conf: Any, prefix: str, name: str, source: str
     ) -> str:
         """An activation quantizer on ``source`` as a requantize record; returns its name."""
-        where = f"{_where(layer)} {prefix.rsplit('/', 1)[-1]}"
+        where = f"{keras_config_where(layer)} {prefix.rsplit('/', 1)[-1]}"
         c = quantizer_conf(conf, where)
         elements = _drop_batch_axis(quantizer_elements(self.store, prefix, c, where))
         spec = per_element_spec(elements)
@@ -114,11 +104,13 @@ class _Reader:
         path = self.paths[layer["config"]["name"]]
         stored = self.store.vars(path)
         if not stored:
-            raise TrigcError(f"{self.store.path}: no weights for {_where(layer)} (at {path!r})")
+            raise TrigcError(
+                f"{self.store.path}: no weights for {keras_config_where(layer)} (at {path!r})"
+            )
         return [np.asarray(v) for v in stored]
 
     def quantized(self, layer: dict[str, Any], key: str, values: np.ndarray) -> Weights:
-        cfg, where = layer["config"], f"{_where(layer)} {key}"
+        cfg, where = layer["config"], f"{keras_config_where(layer)} {key}"
         conf = quantizer_conf(cfg.get(f"{key}_conf"), where)
         path = f"{self.paths[cfg['name']]}/{key}"
         return Weights(
@@ -136,7 +128,7 @@ class _Reader:
 
     # -- layers ---------------------------------------------------------------------------
     def dense(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
-        cfg, where = layer["config"], _where(layer)
+        cfg, where = layer["config"], keras_config_where(layer)
         x = self.layer_quantizer(layer, "iq", srcs[0])
         stored = self.weights(layer)
         kernel = np.asarray(stored[0], np.float32)
@@ -160,7 +152,7 @@ class _Reader:
         return self.layer_quantizer(layer, "oq", self.emit(record, (x,)))
 
     def conv(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
-        cfg, where = layer["config"], _where(layer)
+        cfg, where = layer["config"], keras_config_where(layer)
         if cfg.get("data_format", "channels_last") != "channels_last":
             raise UnsupportedModelError(f"{where}: only data_format='channels_last' is supported")
         if any(int(d) != 1 for d in cfg.get("dilation_rate", [1])) or cfg.get("groups", 1) != 1:
@@ -200,7 +192,7 @@ class _Reader:
         return self.layer_quantizer(layer, "oq", out) if layer["class_name"] == "QAdd" else out
 
     def activation(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
-        cfg, where = layer["config"], _where(layer)
+        cfg, where = layer["config"], keras_config_where(layer)
         if layer["class_name"] == "ReLU":
             if cfg.get("max_value") is not None or cfg.get("negative_slope"):
                 raise UnsupportedModelError(f"{where}: only a plain ReLU is supported")
@@ -315,8 +307,8 @@ def read_hgq2(path: Path) -> Hgq2Model:
         cls = layer.get("class_name")
         if cls != "InputLayer" and cls not in HANDLERS:
             raise UnsupportedModelError(
-                f"{Path(path).name}: {_where(layer)} is not supported in HGQ2 models; trigc "
-                f"reads {SUPPORTED}"
+                f"{Path(path).name}: {keras_config_where(layer)} is not supported in HGQ2 "
+                f"models; trigc reads {SUPPORTED}"
             )
     store.read_weights()
     reader = _Reader(store, weight_paths(raw))

@@ -27,6 +27,7 @@ from ...ir.element_types import ElementTypes
 from ...ir.fixed import OVERFLOW_MODES, ROUNDING_MODES
 from ..layers.quantizers import ActivationSpec, per_element_spec
 from ..layers.records import ActivationLayer
+from ..layers.where import keras_config_where
 
 
 def is_proxy_file(path: Path) -> bool:
@@ -42,13 +43,9 @@ def is_proxy_file(path: Path) -> bool:
     return "FixedPointQuantizer" in text
 
 
-def _where(layer: dict[str, Any]) -> str:
-    return f"layer {layer['config'].get('name')!r} ({layer['class_name']})"
-
-
 def fixed_point_quantizer(layer: dict[str, Any], weights: Any) -> ActivationLayer:
     """An ``HGQ>FixedPointQuantizer``: a requantize with a type per element."""
-    cfg, where = layer["config"], _where(layer)
+    cfg, where = layer["config"], keras_config_where(layer)
     rounding, overflow = str(cfg.get("RND", "TRN")), str(cfg.get("SAT", "WRAP"))
     if rounding not in ROUNDING_MODES or overflow not in OVERFLOW_MODES:
         raise UnsupportedModelError(
@@ -69,7 +66,7 @@ def fixed_point_quantizer(layer: dict[str, Any], weights: Any) -> ActivationLaye
 def relu(layer: dict[str, Any], weights: Any) -> ActivationLayer:
     """Keras 2's ``ReLU`` layer (proxy models write the activation as one) without a maximum,
     slope or threshold."""
-    cfg, where = layer["config"], _where(layer)
+    cfg, where = layer["config"], keras_config_where(layer)
     if cfg.get("max_value") is not None or cfg.get("negative_slope", 0) or cfg.get("threshold", 0):
         raise UnsupportedModelError(
             f"{where}: ReLU with max_value/negative_slope/threshold is not supported in Keras 2 "

@@ -161,7 +161,7 @@ def quantize_weights(
 
 def _qkeras_auto_po2(q: SavedQuantizer, values: np.ndarray) -> np.ndarray:
     """``quantized_bits(..., alpha='auto_po2')`` (or ``None`` on a kernel) as QKeras computes it."""
-    from ..keras3.imports import import_keras  # noqa: PLC0415
+    from ..layers.keras_import import import_keras  # noqa: PLC0415
 
     import_keras()
     import qkeras  # noqa: PLC0415

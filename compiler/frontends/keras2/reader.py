@@ -30,17 +30,12 @@ from ...ir.graph import Graph
 from ...names import identifier
 from ..hgq import proxy as hgq_proxy
 from ..layers.builder import FrontendOptions
+from ..layers.keras_values import ints
+from ..layers.lower import lower_layers
 from ..layers.quantizers import ActivationSpec, activation_spec, check_bits, nominal_type
-from ..layers.records import (
-    ActivationLayer,
-    BatchNormLayer,
-    ConvLayer,
-    DenseLayer,
-    Layer,
-    Weights,
-    lower_layers,
-)
+from ..layers.records import ActivationLayer, BatchNormLayer, ConvLayer, DenseLayer, Layer, Weights
 from ..layers.tensor import PoolLayer, ReshapeLayer
+from ..layers.where import keras_config_where
 from . import windows
 from .qkeras_config import SavedQuantizer, quantize_weights, saved_quantizer
 
@@ -156,10 +151,6 @@ def read_legacy_files(
         raise TrigcError(f"{path}: not an HDF5 file ({exc})") from None
 
 
-def _where(layer: dict[str, Any]) -> str:
-    return f"layer {layer['config'].get('name')!r} ({layer['class_name']})"
-
-
 def _inbound_names(layer: dict[str, Any]) -> list[str]:
     """Names of the layers feeding ``layer`` in a Functional config (Keras 2 or 3 form)."""
     names: list[str] = []
@@ -200,13 +191,13 @@ def _chain(config: dict[str, Any], path: Path) -> tuple[str, list[dict[str, Any]
             inbound = _inbound_names(layer)
             if len(inbound) > 1:
                 raise UnsupportedModelError(
-                    f"{_where(layer)} has several inputs; merges are not yet supported "
+                    f"{keras_config_where(layer)} has several inputs; merges are not yet supported "
                     "(trigc reads sequential chains of layers)"
                 )
             if inbound != [prev["config"]["name"]]:
                 raise UnsupportedModelError(
-                    f"{_where(layer)}: the model is not a single chain of layers in file "
-                    "order; trigc reads sequential chains for now"
+                    f"{keras_config_where(layer)}: the model is not a single chain of layers in "
+                    "file order; trigc reads sequential chains for now"
                 )
     return name, layers
 
@@ -247,7 +238,7 @@ def _weights(values: np.ndarray, saved_q: Any, where: str, kernel: bool = False)
 
 
 def _dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
-    cfg, where = layer["config"], _where(layer)
+    cfg, where = layer["config"], keras_config_where(layer)
     kernel, bias = weights.of(layer, ("kernel", "bias"))
     if kernel is None:
         raise TrigcError(f"{weights.path}: no kernel for {where}")
@@ -291,7 +282,7 @@ def _binary_dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
 
 
 def _batchnorm(layer: dict[str, Any], weights: LegacyWeights) -> BatchNormLayer:
-    cfg, where = layer["config"], _where(layer)
+    cfg, where = layer["config"], keras_config_where(layer)
     used = [q for q in _BN_QUANTIZERS if cfg.get(q)]
     if used:
         raise UnsupportedModelError(f"{where}: batch normalization with {used} is not supported")
@@ -310,7 +301,7 @@ def _batchnorm(layer: dict[str, Any], weights: LegacyWeights) -> BatchNormLayer:
 
 
 def _activation_layer(layer: dict[str, Any], weights: LegacyWeights) -> ActivationLayer:
-    spec, quantized = _activation(layer["config"].get("activation"), _where(layer))
+    spec, quantized = _activation(layer["config"].get("activation"), keras_config_where(layer))
     return ActivationLayer(layer["config"]["name"], layer["class_name"], spec, quantized)
 
 
@@ -318,18 +309,14 @@ def _channels_last(layer: dict[str, Any]) -> dict[str, Any]:
     cfg = layer["config"]
     if cfg.get("data_format") not in (None, "channels_last"):
         raise UnsupportedModelError(
-            f"{_where(layer)}: only data_format='channels_last' is supported"
+            f"{keras_config_where(layer)}: only data_format='channels_last' is supported"
         )
     return cfg
 
 
-def _ints(value: Any) -> tuple[int, ...]:
-    return tuple(int(v) for v in (value if isinstance(value, list | tuple) else [value]))
-
-
 def _conv(layer: dict[str, Any], weights: LegacyWeights) -> ConvLayer:
-    cfg, where = _channels_last(layer), _where(layer)
-    if any(d != 1 for d in _ints(cfg.get("dilation_rate", 1))) or cfg.get("groups", 1) != 1:
+    cfg, where = _channels_last(layer), keras_config_where(layer)
+    if any(d != 1 for d in ints(cfg.get("dilation_rate", 1))) or cfg.get("groups", 1) != 1:
         raise UnsupportedModelError(f"{where}: dilated or grouped convolutions are not supported")
     kernel, bias = weights.of(layer, ("kernel", "bias"))
     dims = 2 if "2D" in layer["class_name"] else 1
@@ -346,7 +333,7 @@ def _conv(layer: dict[str, Any], weights: LegacyWeights) -> ConvLayer:
         layer["class_name"],
         _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer", True),
         bias_w,
-        _ints(cfg.get("strides", 1)),
+        ints(cfg.get("strides", 1)),
         str(cfg.get("padding", "valid")),
         spec,
         quantized,
@@ -358,8 +345,8 @@ def _pool(layer: dict[str, Any], weights: LegacyWeights) -> PoolLayer:
     op = "max_pool" if "Max" in cls else "avg_pool"
     if cls.startswith("Global"):
         return PoolLayer(cfg["name"], cls, op, None, None, keepdims=bool(cfg.get("keepdims")))
-    pool = _ints(cfg["pool_size"])
-    strides = _ints(cfg["strides"]) if cfg.get("strides") else pool
+    pool = ints(cfg["pool_size"])
+    strides = ints(cfg["strides"]) if cfg.get("strides") else pool
     return PoolLayer(cfg["name"], cls, op, pool, strides, str(cfg.get("padding", "valid")))
 
 
@@ -367,7 +354,7 @@ def _reshape(layer: dict[str, Any], weights: LegacyWeights) -> ReshapeLayer:
     cfg = _channels_last(layer)
     if layer["class_name"] == "Flatten":
         return ReshapeLayer(cfg["name"], "Flatten", (-1,))
-    return ReshapeLayer(cfg["name"], "Reshape", _ints(cfg["target_shape"]))
+    return ReshapeLayer(cfg["name"], "Reshape", ints(cfg["target_shape"]))
 
 
 def _arrays(layer: dict[str, Any], weights: LegacyWeights, names: tuple[str, ...]) -> dict:
@@ -425,7 +412,7 @@ def read_legacy_layers(
         cls = layer.get("class_name")
         if cls not in HANDLERS and cls not in _SKIPPED:
             raise UnsupportedModelError(
-                f"{Path(path).name}: {_where(layer)} is not supported. "
+                f"{Path(path).name}: {keras_config_where(layer)} is not supported. "
                 f"Supported layers: {SUPPORTED_LAYERS}."
             )
     layers: list[Layer] = []

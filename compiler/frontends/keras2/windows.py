@@ -14,28 +14,13 @@ from typing import Any
 import numpy as np
 
 from ...errors import TrigcError, UnsupportedModelError
-from ..keras3.conv import block_diagonal
-from ..layers.records import ConvLayer, Weights
+from ..layers.keras_values import ints, pairs
+from ..layers.records import ConvLayer, Weights, block_diagonal
 from ..layers.tensor import PadLayer, RearrangeLayer
+from ..layers.where import keras_config_where
 
 WeightsOf = Callable[[np.ndarray, Any, str, bool], Weights]
 """How the legacy reader quantizes a weight array with its saved quantizer config."""
-
-
-def _where(layer: dict[str, Any]) -> str:
-    return f"layer {layer['config']['name']!r} ({layer['class_name']})"
-
-
-def _ints(value: Any) -> tuple[int, ...]:
-    return tuple(int(v) for v in (value if isinstance(value, list | tuple) else [value]))
-
-
-def _pairs(value: Any, axes: int) -> list[list[int]]:
-    if isinstance(value, int):
-        return [[value, value]] * axes
-    if axes == 1:
-        return [[int(value[0]), int(value[1])]]
-    return [[int(v), int(v)] if isinstance(v, int) else [int(v[0]), int(v[1])] for v in value]
 
 
 def _axes(layer: dict[str, Any]) -> int:
@@ -46,10 +31,12 @@ def _config(layer: dict[str, Any]) -> dict[str, Any]:
     cfg = layer["config"]
     if cfg.get("data_format") not in (None, "channels_last"):
         raise UnsupportedModelError(
-            f"{_where(layer)}: only data_format='channels_last' is supported"
+            f"{keras_config_where(layer)}: only data_format='channels_last' is supported"
         )
-    if any(d != 1 for d in _ints(cfg.get("dilation_rate", 1))):
-        raise UnsupportedModelError(f"{_where(layer)}: dilated convolutions are not supported")
+    if any(d != 1 for d in ints(cfg.get("dilation_rate", 1))):
+        raise UnsupportedModelError(
+            f"{keras_config_where(layer)}: dilated convolutions are not supported"
+        )
     return cfg
 
 
@@ -57,7 +44,7 @@ def depthwise(
     layer: dict[str, Any], arrays: dict[str, np.ndarray | None], weights_of: WeightsOf, activation
 ) -> ConvLayer:
     """DepthwiseConv1D/2D, QDepthwiseConv2D."""
-    cfg, where = _config(layer), _where(layer)
+    cfg, where = _config(layer), keras_config_where(layer)
     kernel = arrays.get("depthwise_kernel")
     if kernel is None:
         raise TrigcError(f"{where}: no depthwise_kernel in the weights")
@@ -71,7 +58,7 @@ def depthwise(
         layer["class_name"],
         full,
         _bias(arrays, cfg, where, full.values.shape[-1], weights_of),
-        _ints(cfg.get("strides", 1)),
+        ints(cfg.get("strides", 1)),
         str(cfg.get("padding", "valid")),
         spec,
         quantized,
@@ -89,7 +76,7 @@ def separable(
     layer: dict[str, Any], arrays: dict[str, np.ndarray | None], weights_of: WeightsOf, activation
 ) -> tuple[ConvLayer, ConvLayer]:
     """SeparableConv1D/2D, QSeparableConv1D/2D: the depthwise, then the pointwise convolution."""
-    cfg, where = _config(layer), _where(layer)
+    cfg, where = _config(layer), keras_config_where(layer)
     dk, pk = arrays.get("depthwise_kernel"), arrays.get("pointwise_kernel")
     if dk is None or pk is None:
         raise TrigcError(f"{where}: no depthwise_kernel/pointwise_kernel in the weights")
@@ -102,7 +89,7 @@ def separable(
         layer["class_name"],
         full,
         Weights(np.zeros(full.values.shape[-1]), True),
-        _ints(cfg.get("strides", 1)),
+        ints(cfg.get("strides", 1)),
         str(cfg.get("padding", "valid")),
     )
     second = ConvLayer(
@@ -119,20 +106,22 @@ def separable(
 
 
 def zero_padding(layer: dict[str, Any]) -> PadLayer:
-    pads = _pairs(layer["config"]["padding"], _axes(layer))
+    pads = pairs(layer["config"]["padding"], _axes(layer))
     return PadLayer(layer["config"]["name"], layer["class_name"], tuple((a, b) for a, b in pads))
 
 
 def cropping(layer: dict[str, Any]) -> RearrangeLayer:
-    crops = _pairs(layer["config"]["cropping"], _axes(layer))
+    crops = pairs(layer["config"]["cropping"], _axes(layer))
     return RearrangeLayer(layer["config"]["name"], layer["class_name"], "crop", (("crops", crops),))
 
 
 def upsampling(layer: dict[str, Any]) -> RearrangeLayer:
     cfg = layer["config"]
     if cfg.get("interpolation", "nearest") != "nearest":
-        raise UnsupportedModelError(f"{_where(layer)}: only 'nearest' upsampling is supported")
-    factors = list(_ints(cfg["size"]))
+        raise UnsupportedModelError(
+            f"{keras_config_where(layer)}: only 'nearest' upsampling is supported"
+        )
+    factors = list(ints(cfg["size"]))
     if _axes(layer) == 2 and len(factors) == 1:
         factors *= 2
     return RearrangeLayer(cfg["name"], layer["class_name"], "upsample", (("factors", factors),))

@@ -1,5 +1,4 @@
-"""What the Keras layer handlers share: where a layer is, and its weights through their
-QKeras quantizers."""
+"""What the Keras layer handlers share: their weights through their QKeras quantizers."""
 
 from __future__ import annotations
 
@@ -10,10 +9,6 @@ import numpy as np
 from ..layers.builder import FrontendOptions
 from ..layers.quantizers import check_weight_quantizer, nominal_type
 from ..layers.records import Weights
-
-
-def layer_where(layer: Any) -> str:
-    return f"layer {layer.name!r} ({type(layer).__name__})"
 
 
 def quantized_weights(values: np.ndarray, q: Any, where: str, options: FrontendOptions) -> Weights:

@@ -18,14 +18,16 @@ import numpy as np
 
 from ...errors import InexactError, UnsupportedModelError
 from ..layers.builder import FrontendOptions
+from ..layers.keras_values import pairs
 from ..layers.quantizers import activation_spec
-from ..layers.records import ConvLayer, Weights
+from ..layers.records import ConvLayer, Weights, block_diagonal
 from ..layers.tensor import PadLayer, PoolLayer, RearrangeLayer
-from .common import layer_where, quantized_weights
+from ..layers.where import keras_object_where
+from .common import quantized_weights
 
 
 def _conv(layer: Any, options: FrontendOptions) -> ConvLayer:
-    where = layer_where(layer)
+    where = keras_object_where(layer)
     cfg = layer.get_config()
     if cfg.get("data_format", "channels_last") != "channels_last":
         raise UnsupportedModelError(f"{where}: only data_format='channels_last' is supported")
@@ -58,7 +60,7 @@ def _pool(layer: Any, options: FrontendOptions) -> PoolLayer:
     cfg = layer.get_config()
     if cfg.get("data_format", "channels_last") != "channels_last":
         raise UnsupportedModelError(
-            f"{layer_where(layer)}: only data_format='channels_last' is supported"
+            f"{keras_object_where(layer)}: only data_format='channels_last' is supported"
         )
     op = "max_pool" if "Max" in cls else "avg_pool"
     if cls.startswith("Global"):
@@ -78,19 +80,12 @@ def _check_window_config(layer: Any) -> None:
     cfg = layer.get_config()
     if cfg.get("data_format", "channels_last") != "channels_last":
         raise UnsupportedModelError(
-            f"{layer_where(layer)}: only data_format='channels_last' is supported"
+            f"{keras_object_where(layer)}: only data_format='channels_last' is supported"
         )
     if any(d != 1 for d in np.atleast_1d(cfg.get("dilation_rate", 1))):
-        raise UnsupportedModelError(f"{layer_where(layer)}: dilated convolutions are not supported")
-
-
-def block_diagonal(depthwise: np.ndarray) -> np.ndarray:
-    """A depthwise kernel ``(*k, C, m)`` as the full kernel ``(*k, C, C * m)``."""
-    *window, channels, multiplier = depthwise.shape
-    full = np.zeros((*window, channels, channels * multiplier))
-    for c in range(channels):
-        full[..., c, c * multiplier : (c + 1) * multiplier] = depthwise[..., c, :]
-    return full
+        raise UnsupportedModelError(
+            f"{keras_object_where(layer)}: dilated convolutions are not supported"
+        )
 
 
 def _bias(
@@ -100,18 +95,18 @@ def _bias(
         return Weights(np.zeros(n), True)
     bq = getattr(layer, "bias_quantizer_internal", None)
     bias = np.asarray(values[index], dtype=np.float64)
-    return quantized_weights(bias, bq, f"{layer_where(layer)} bias_quantizer", options)
+    return quantized_weights(bias, bq, f"{keras_object_where(layer)} bias_quantizer", options)
 
 
 def _depthwise_weights(layer: Any, kernel: np.ndarray, options: FrontendOptions) -> Weights:
     dq = getattr(layer, "depthwise_quantizer_internal", None)
-    w = quantized_weights(kernel, dq, f"{layer_where(layer)} depthwise_quantizer", options)
+    w = quantized_weights(kernel, dq, f"{keras_object_where(layer)} depthwise_quantizer", options)
     return Weights(block_diagonal(w.values), w.quantized, w.nominal)
 
 
 def _activation(layer: Any):
     act = getattr(layer, "activation", None)
-    spec = activation_spec(act, layer_where(layer)) if act is not None else None
+    spec = activation_spec(act, keras_object_where(layer)) if act is not None else None
     return spec, spec is not None and spec.type is not None
 
 
@@ -146,7 +141,9 @@ def _separable(layer: Any, options: FrontendOptions) -> tuple[ConvLayer, ConvLay
     pointwise = np.asarray(values[1], dtype=np.float64)
     full = _depthwise_weights(layer, depthwise, options)
     pq = getattr(layer, "pointwise_quantizer_internal", None)
-    point = quantized_weights(pointwise, pq, f"{layer_where(layer)} pointwise_quantizer", options)
+    point = quantized_weights(
+        pointwise, pq, f"{keras_object_where(layer)} pointwise_quantizer", options
+    )
     spec, quantized = _activation(layer)
     ones = (1,) * (depthwise.ndim - 2)
     first = ConvLayer(
@@ -175,7 +172,7 @@ def _zero_padding(layer: Any, options: FrontendOptions) -> PadLayer:
     cfg = layer.get_config()
     if cfg.get("data_format", "channels_last") not in (None, "channels_last"):
         raise UnsupportedModelError(
-            f"{layer_where(layer)}: only data_format='channels_last' is supported"
+            f"{keras_object_where(layer)}: only data_format='channels_last' is supported"
         )
     padding = cfg["padding"]
     axes = 1 if type(layer).__name__ == "ZeroPadding1D" else 2
@@ -193,7 +190,7 @@ def _zero_padding(layer: Any, options: FrontendOptions) -> PadLayer:
 def _qaverage_pooling(layer: Any, options: FrontendOptions) -> PoolLayer:
     """QAveragePooling2D: QKeras averages as ``sum * quantize(1 / area)``, the mean exactly
     when the quantizer holds ``1 / area`` (a power of two) exactly."""
-    where = layer_where(layer)
+    where = keras_object_where(layer)
     if getattr(layer, "activation", None) is not None:
         raise UnsupportedModelError(
             f"{where}: an activation on QAveragePooling2D is not supported; put a "
@@ -244,18 +241,9 @@ def _permute(layer: Any, options: FrontendOptions) -> RearrangeLayer:
     return RearrangeLayer(layer.name, "Permute", "transpose", (("perm", dims),))
 
 
-def _pairs(value: Any, axes: int) -> list[list[int]]:
-    """Keras' int / (a, b) / ((a, b), (c, d)) padding or cropping per spatial axis."""
-    if isinstance(value, int):
-        return [[value, value]] * axes
-    if axes == 1:
-        return [[int(value[0]), int(value[1])]]
-    return [[int(v), int(v)] if isinstance(v, int) else [int(v[0]), int(v[1])] for v in value]
-
-
 def _cropping(layer: Any, options: FrontendOptions) -> RearrangeLayer:
     cls = type(layer).__name__
-    crops = _pairs(layer.get_config()["cropping"], 1 if cls.endswith("1D") else 2)
+    crops = pairs(layer.get_config()["cropping"], 1 if cls.endswith("1D") else 2)
     return RearrangeLayer(layer.name, cls, "crop", (("crops", crops),))
 
 
@@ -263,7 +251,7 @@ def _upsampling(layer: Any, options: FrontendOptions) -> RearrangeLayer:
     cls, cfg = type(layer).__name__, layer.get_config()
     if cfg.get("interpolation", "nearest") != "nearest":
         raise UnsupportedModelError(
-            f"{layer_where(layer)}: interpolation {cfg['interpolation']!r}; trigc upsamples "
+            f"{keras_object_where(layer)}: interpolation {cfg['interpolation']!r}; trigc upsamples "
             "with 'nearest' (repeated values)"
         )
     size = cfg["size"]

@@ -22,25 +22,18 @@ from ...errors import TrigcError, UnsupportedModelError
 from ...ir.graph import Graph
 from ...names import identifier
 from ..layers.builder import FrontendOptions
+from ..layers.keras_import import import_keras
+from ..layers.lower import Wiring, lower_layers
 from ..layers.quantizers import (
     ActivationSpec,
     activation_spec,
     leaky_relu_spec,
 )
-from ..layers.records import (
-    ActivationLayer,
-    BatchNormLayer,
-    DenseLayer,
-    Layer,
-    Weights,
-    Wiring,
-    lower_layers,
-)
+from ..layers.records import ActivationLayer, BatchNormLayer, DenseLayer, Layer, Weights
 from ..layers.tensor import MERGE_OPS, MergeLayer, ReshapeLayer
-from .common import layer_where as _layer_where
+from ..layers.where import keras_object_where
 from .common import quantized_weights as _weights
 from .conv import CONV_HANDLERS, REARRANGE_HANDLERS
-from .imports import import_keras
 
 __all__ = ["FrontendOptions", "from_keras", "identifier", "load_keras_model", "lower_keras"]
 
@@ -99,7 +92,7 @@ def load_keras_model(path: Path) -> Any:
 
 
 def _dense(layer: Any, options: FrontendOptions) -> DenseLayer:
-    where = _layer_where(layer)
+    where = keras_object_where(layer)
     act = getattr(layer, "activation", None)
     act_spec = activation_spec(act, where) if act is not None else None
     weights = layer.get_weights()
@@ -129,7 +122,7 @@ BN_QUANTIZERS = (
 
 
 def _batchnorm(layer: Any, options: FrontendOptions) -> BatchNormLayer:
-    where = _layer_where(layer)
+    where = keras_object_where(layer)
     # QBatchNormalization quantizes its parameters (by default with power-of-two quantizers)
     # before use; trigc does not reproduce those yet, so it must not read the raw weights.
     used = [q for q in BN_QUANTIZERS if getattr(layer, q, None)]
@@ -164,7 +157,7 @@ def _merge(layer: Any, options: FrontendOptions) -> MergeLayer:
 
 def _relu_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
     """Keras' ReLU and LeakyReLU layers."""
-    where, cfg = _layer_where(layer), layer.get_config()
+    where, cfg = keras_object_where(layer), layer.get_config()
     cls = type(layer).__name__
     slope = cfg.get("negative_slope", cfg.get("alpha", 0.0)) or 0.0
     top = cfg.get("max_value") if cls == "ReLU" else None
@@ -183,12 +176,12 @@ def _relu_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
 def _softmax_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
     axis = layer.get_config().get("axis", -1)
     if axis not in (-1, [-1]):
-        raise UnsupportedModelError(f"{_layer_where(layer)}: softmax only over the last axis")
+        raise UnsupportedModelError(f"{keras_object_where(layer)}: softmax only over the last axis")
     return ActivationLayer(layer.name, "Softmax", ActivationSpec("function", function="softmax"))
 
 
 def _activation_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
-    spec = activation_spec(layer.activation, _layer_where(layer))
+    spec = activation_spec(layer.activation, keras_object_where(layer))
     return ActivationLayer(layer.name, type(layer).__name__, spec, spec.type is not None)
 
 
@@ -256,7 +249,7 @@ def _walk(model: Any) -> tuple[list[Any], dict[str, tuple[str, ...]], list[str]]
         nodes = [n for n in getattr(layer, "_inbound_nodes", []) if id(n) in in_graph]
         if len(nodes) != 1:
             raise UnsupportedModelError(
-                f"{_layer_where(layer)} is called {len(nodes)} times; trigc needs each layer "
+                f"{keras_object_where(layer)} is called {len(nodes)} times; trigc needs each layer "
                 "to be used exactly once (no shared layers)"
             )
         names = tuple(alias.get(n, n) for n in map(_producer, nodes[0].input_tensors))
@@ -289,7 +282,8 @@ def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Gra
         name = type(layer).__name__
         if name not in LAYER_HANDLERS and name not in SKIPPED_LAYERS:
             raise UnsupportedModelError(
-                f"{_layer_where(layer)} is not supported. Supported layers: {SUPPORTED_LAYERS}."
+                f"{keras_object_where(layer)} is not supported. "
+                f"Supported layers: {SUPPORTED_LAYERS}."
             )
     specs: list[Layer] = []
     sources: list[tuple[str, ...]] = []

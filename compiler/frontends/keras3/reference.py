@@ -177,7 +177,7 @@ class KerasReference:
 def load_with_keras3(path: Path, weights: Path | None = None) -> Any:
     """The same file loaded by Keras 3 + qkeras-v3 (through Keras 3's legacy HDF5 support):
     an independent reference for ``trigc verify``.  Imports TensorFlow (slow)."""
-    from .imports import import_keras  # noqa: PLC0415
+    from ..layers.keras_import import import_keras  # noqa: PLC0415
     from .reader import load_keras_model  # noqa: PLC0415
 
     if weights is None:

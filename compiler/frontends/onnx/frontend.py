@@ -20,7 +20,7 @@ from ...errors import UnsupportedModelError
 from ...ir.graph import Graph
 from ...names import identifier
 from ..layers.builder import FrontendOptions
-from ..layers.records import Wiring, lower_layers
+from ..layers.lower import Wiring, lower_layers
 from . import ops, tensor
 from .reader import Handler, OnnxReader, load_onnx_model
 

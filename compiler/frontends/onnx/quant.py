@@ -9,16 +9,13 @@ import numpy as np
 
 from ...errors import InexactError, UnsupportedModelError
 from ...ir.fixed import FixedType
+from ..layers.where import onnx_node_where
 
 
 def _node_attrs(node: Any) -> dict[str, Any]:
     import onnx  # noqa: PLC0415
 
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-
-
-def _where(node: Any) -> str:
-    return f"node {node.name or node.output[0]!r} ({node.op_type})"
 
 
 QUANT_OPS = ("Quant", "IntQuant")
@@ -49,7 +46,7 @@ class QuantNode:
     """A QONNX Quant node's parameters."""
 
     def __init__(self, node: Any, consts: dict[str, np.ndarray]) -> None:
-        where = _where(node)
+        where = onnx_node_where(node)
         attrs = _node_attrs(node)
         scale, zeropt, bits = (consts[n] for n in node.input[1:4])
         if np.any(np.asarray(zeropt) != 0):

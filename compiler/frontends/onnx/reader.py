@@ -24,6 +24,7 @@ from ...errors import TrigcError, UnsupportedModelError
 from ...ir.fixed import FixedType
 from ..layers.records import Layer, Weights
 from ..layers.tensor import MergeLayer, RearrangeLayer, ReshapeLayer
+from ..layers.where import onnx_node_where
 from . import layout as lay
 from .fold import evaluate
 from .inputs import input_dims, input_layout, ir_input_shape
@@ -66,10 +67,6 @@ def external_data_files(path: Path) -> tuple[Path, ...]:
             if entries.get("location"):
                 names.add(entries["location"])
     return tuple(Path(path).parent / n for n in sorted(names))
-
-
-def where_of(node: Any) -> str:
-    return f"node {node.name or node.output[0]!r} ({node.op_type})"
 
 
 def per_column(values: np.ndarray, n: int, where: str) -> np.ndarray:
@@ -196,7 +193,7 @@ class OnnxReader:
 
     def fold(self, node: Any) -> None:
         """Evaluate a node whose inputs are all constants."""
-        op, where = node.op_type, where_of(node)
+        op, where = node.op_type, onnx_node_where(node)
         ins = [self.consts[n] for n in node.input if n]
         if op == "Constant":
             onnx = onnx_module()
@@ -237,7 +234,7 @@ class OnnxReader:
         self.consts[name] = np.asarray(value).astype(np.float64)
 
     def step(self, node: Any) -> None:
-        op, where = node.op_type, where_of(node)
+        op, where = node.op_type, onnx_node_where(node)
         data = [n for n in node.input if n and n not in self.consts]
         name = node.name or node.output[0]
         if len(node.output) != 1 and any(node.output[1:]) and op != "MaxPool":

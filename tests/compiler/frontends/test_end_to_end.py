@@ -50,7 +50,7 @@ def projects(tmp_path_factory) -> dict[str, Path]:
             "LayerName": {"/fc1/Gemm": {"Precision": {"weight": "fixed<10,2,RND,SAT>"}}},
         }
     )
-    from trigc.compiler.frontends.keras3.imports import import_keras
+    from trigc.compiler.frontends.layers.keras_import import import_keras
 
     keras = import_keras()
     keras.utils.set_random_seed(8)

@@ -221,8 +221,8 @@ def _keras3_rebuild(layers: list[lk.LegacyLayer]):
 
 @pytest.mark.slow
 def test_keras3_rebuild_equals_ir_bit_for_bit(legacy_files):
-    from trigc.compiler.frontends.keras3.imports import import_keras
     from trigc.compiler.frontends.keras3.reference import KerasReference
+    from trigc.compiler.frontends.layers.keras_import import import_keras
 
     import_keras()
     graph, x, y_ir = _ir(from_legacy_keras(legacy_files["h5"])[0])
