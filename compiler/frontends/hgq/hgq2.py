@@ -30,16 +30,14 @@ from typing import Any
 import numpy as np
 
 from ...errors import TrigcError, UnsupportedModelError
-from ...ir.element_types import ElementTypes
 from ...ir.graph import Graph
 from ...names import identifier
 from ..layers.builder import FrontendOptions
 from ..layers.lower import Wiring, lower_layers
-from ..layers.quantizers import ActivationSpec, per_element_spec
-from ..layers.records import ActivationLayer, ConvLayer, DenseLayer, Layer, Weights
-from ..layers.tensor import MergeLayer, ReshapeLayer
+from ..layers.records import Layer
 from ..layers.where import keras_config_where
-from .hgq2_store import Hgq2File, quantize_values, quantizer_conf, quantizer_elements, weight_paths
+from .hgq2_layers import HANDLERS, Hgq2Layer, Hgq2Weights
+from .hgq2_store import Hgq2File, weight_paths
 
 SUPPORTED = (
     "InputLayer, QDense, QEinsumDense (a dense layer over the last axis), QBatchNormDense, "
@@ -54,212 +52,6 @@ def is_hgq2_file(path: Path) -> bool:
     except (TrigcError, ValueError, AttributeError):
         return False
     return any(str(layer.get("module", "")).startswith("hgq.") for layer in layers)
-
-
-def _activation(name: Any, where: str) -> ActivationSpec:
-    if name in (None, "linear"):
-        return ActivationSpec("identity")
-    if name == "relu":
-        return ActivationSpec("relu")
-    raise UnsupportedModelError(
-        f"{where}: activation {name!r} is not supported in HGQ2 layers; use relu or linear"
-    )
-
-
-def _drop_batch_axis(elements: ElementTypes) -> ElementTypes:
-    """HGQ2 keeps activation bit widths with a leading batch axis of 1."""
-    if not elements.shape or elements.shape[0] != 1:
-        return elements
-    e = elements
-    return ElementTypes(e.width[0], e.integer[0], e.signed[0], e.rounding, e.overflow)
-
-
-@dataclass
-class _Reader:
-    """Layer records of an HGQ2 file and the records each one reads (the model's wiring)."""
-
-    store: Hgq2File
-    paths: dict[str, str]
-
-    def __post_init__(self) -> None:
-        self.records: list[Layer] = []
-        self.sources: list[tuple[str, ...]] = []
-
-    def emit(self, record: Layer, sources: tuple[str, ...]) -> str:
-        self.records.append(record)
-        self.sources.append(sources)
-        return record.name
-
-    def quantize(
-        self, layer: dict[str, Any], conf: Any, prefix: str, name: str, source: str
-    ) -> str:
-        """An activation quantizer on ``source`` as a requantize record; returns its name."""
-        where = f"{keras_config_where(layer)} {prefix.rsplit('/', 1)[-1]}"
-        c = quantizer_conf(conf, where)
-        elements = _drop_batch_axis(quantizer_elements(self.store, prefix, c, where))
-        spec = per_element_spec(elements)
-        return self.emit(ActivationLayer(name, "HGQ2 quantizer", spec, True), (source,))
-
-    def weights(self, layer: dict[str, Any]) -> list[np.ndarray]:
-        path = self.paths[layer["config"]["name"]]
-        stored = self.store.vars(path)
-        if not stored:
-            raise TrigcError(
-                f"{self.store.path}: no weights for {keras_config_where(layer)} (at {path!r})"
-            )
-        return [np.asarray(v) for v in stored]
-
-    def quantized(self, layer: dict[str, Any], key: str, values: np.ndarray) -> Weights:
-        cfg, where = layer["config"], f"{keras_config_where(layer)} {key}"
-        conf = quantizer_conf(cfg.get(f"{key}_conf"), where)
-        path = f"{self.paths[cfg['name']]}/{key}"
-        return Weights(
-            quantize_values(values.astype(np.float64), self.store, path, conf, where), True
-        )
-
-    def layer_quantizer(self, layer: dict[str, Any], key: str, source: str) -> str:
-        """The layer's input (``iq``, on by default) or output (``oq``) quantizer on
-        ``source``, where enabled; returns what the layer's next step reads."""
-        cfg = layer["config"]
-        if not cfg.get(f"enable_{key}", key == "iq"):
-            return source
-        prefix = f"{self.paths[cfg['name']]}/{key}"
-        return self.quantize(layer, cfg.get(f"{key}_conf"), prefix, f"{cfg['name']}_{key}", source)
-
-    # -- layers ---------------------------------------------------------------------------
-    def dense(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
-        cfg, where = layer["config"], keras_config_where(layer)
-        x = self.layer_quantizer(layer, "iq", srcs[0])
-        stored = self.weights(layer)
-        kernel = np.asarray(stored[0], np.float32)
-        if layer["class_name"] == "QEinsumDense":
-            use_bias = _dense_equation(cfg, where)
-        else:
-            use_bias = bool(cfg.get("use_bias", True))
-        bias = np.asarray(stored[1], np.float32) if use_bias else None
-        if layer["class_name"] == "QBatchNormDense":
-            kernel, bias = _fused_batchnorm(cfg, stored, kernel, bias)
-        if kernel.ndim != 2:
-            raise UnsupportedModelError(f"{where}: kernel of shape {kernel.shape}")
-        qkernel = self.quantized(layer, "kq", kernel)
-        qbias = (
-            self.quantized(layer, "bq", bias)
-            if bias is not None
-            else Weights(np.zeros(kernel.shape[-1]), True)
-        )
-        spec = _activation(cfg.get("activation"), where)
-        record = DenseLayer(cfg["name"], layer["class_name"], qkernel, qbias, spec)
-        return self.layer_quantizer(layer, "oq", self.emit(record, (x,)))
-
-    def conv(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
-        cfg, where = layer["config"], keras_config_where(layer)
-        if cfg.get("data_format", "channels_last") != "channels_last":
-            raise UnsupportedModelError(f"{where}: only data_format='channels_last' is supported")
-        if any(int(d) != 1 for d in cfg.get("dilation_rate", [1])) or cfg.get("groups", 1) != 1:
-            raise UnsupportedModelError(f"{where}: dilated or grouped convolutions")
-        x = self.layer_quantizer(layer, "iq", srcs[0])
-        stored = self.weights(layer)
-        kernel = np.asarray(stored[0], np.float32)
-        use_bias = bool(cfg.get("use_bias", True))
-        qbias = (
-            self.quantized(layer, "bq", np.asarray(stored[1], np.float32))
-            if use_bias
-            else Weights(np.zeros(kernel.shape[-1]), True)
-        )
-        record = ConvLayer(
-            cfg["name"],
-            layer["class_name"],
-            self.quantized(layer, "kq", kernel),
-            qbias,
-            tuple(int(s) for s in cfg.get("strides", [1])),
-            str(cfg.get("padding", "valid")),
-            _activation(cfg.get("activation"), where),
-        )
-        return self.layer_quantizer(layer, "oq", self.emit(record, (x,)))
-
-    def add(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
-        cfg = layer["config"]
-        name = cfg["name"]
-        if layer["class_name"] == "QAdd" and cfg.get("enable_iq", True):
-            confs = cfg.get("iq_confs")
-            confs = confs if isinstance(confs, list) else [confs] * len(srcs)
-            base = f"{self.paths[name]}/iq/quantizers/quantizer"
-            srcs = tuple(
-                self.quantize(layer, conf, base + (f"_{k}" if k else ""), f"{name}_iq{k}", s)
-                for k, (conf, s) in enumerate(zip(confs, srcs, strict=True))
-            )
-        out = self.emit(MergeLayer(name, "Add"), srcs)
-        return self.layer_quantizer(layer, "oq", out) if layer["class_name"] == "QAdd" else out
-
-    def activation(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
-        cfg, where = layer["config"], keras_config_where(layer)
-        if layer["class_name"] == "ReLU":
-            if cfg.get("max_value") is not None or cfg.get("negative_slope"):
-                raise UnsupportedModelError(f"{where}: only a plain ReLU is supported")
-            if cfg.get("threshold"):
-                raise UnsupportedModelError(f"{where}: only a plain ReLU is supported")
-            spec = ActivationSpec("relu")
-        else:
-            spec = _activation(cfg.get("activation"), where)
-        return self.emit(ActivationLayer(cfg["name"], layer["class_name"], spec), srcs[:1])
-
-    def reshape(self, layer: dict[str, Any], srcs: tuple[str, ...]) -> str:
-        cfg = layer["config"]
-        if layer["class_name"] == "Flatten":
-            return self.emit(ReshapeLayer(cfg["name"], "Flatten", (-1,)), srcs[:1])
-        shape = tuple(int(v) for v in cfg["target_shape"])
-        return self.emit(ReshapeLayer(cfg["name"], "Reshape", shape), srcs[:1])
-
-
-def _dense_equation(cfg: dict[str, Any], where: str) -> bool:
-    """Whether a ``QEinsumDense`` is a dense layer over the last axis (``...c,cd->...d``, as
-    ``"bnc,cd->bnd"`` for per-particle weights); returns whether it has a bias."""
-    equation = str(cfg.get("equation", "")).replace(" ", "")
-    lhs, _, out = equation.partition("->")
-    x, _, w = lhs.partition(",")
-    bias_axes = cfg.get("bias_axes")
-    ok = len(w) == 2 and x.endswith(w[0]) and out == x[:-1] + w[1] and w[1] not in x
-    if not ok or bias_axes not in (None, "", w[1:]):
-        raise UnsupportedModelError(
-            f"{where}: einsum {equation!r} (bias_axes {bias_axes!r}) is not a dense layer over "
-            "the last axis; trigc reads QEinsumDense equations of the form '...c,cd->...d' "
-            "with bias_axes 'd' or none"
-        )
-    return bool(bias_axes)
-
-
-def _fused_batchnorm(
-    cfg: dict[str, Any], stored: list[np.ndarray], kernel: np.ndarray, bias: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``QBatchNormDense.get_fused_qkernel_and_qbias`` at inference, in float32 as HGQ2 computes
-    it: ``kernel * (gamma / sqrt(var + eps))[:, None]`` and ``bias - mean @ kernel``.  The
-    stored variables are the trainable ones (kernel, bias, gamma when ``scale``), then the
-    others, ending with the moving mean and variance."""
-    assert bias is not None
-    eps = np.float32(cfg.get("epsilon", 1e-3))
-    mean, var = (np.asarray(v, np.float32) for v in stored[-2:])
-    gamma = np.asarray(stored[2], np.float32) if cfg.get("scale", True) else np.float32(1)
-    scaler = gamma / np.sqrt(var + eps)
-    fused_kernel = scaler[:, None] * kernel
-    fused_bias = bias + (-(mean @ kernel)).astype(np.float32)
-    return fused_kernel.astype(np.float32), fused_bias.astype(np.float32)
-
-
-Handler = Callable[[_Reader, dict[str, Any], tuple[str, ...]], str]
-HANDLERS: dict[str, Handler] = {
-    "QDense": _Reader.dense,
-    "QBatchNormDense": _Reader.dense,
-    "QEinsumDense": _Reader.dense,
-    "QConv1D": _Reader.conv,
-    "QConv2D": _Reader.conv,
-    "QAdd": _Reader.add,
-    "Add": _Reader.add,
-    "Activation": _Reader.activation,
-    "ReLU": _Reader.activation,
-    "Flatten": _Reader.reshape,
-    "Reshape": _Reader.reshape,
-    "Dropout": lambda reader, layer, srcs: srcs[0],
-}
 
 
 def _history(obj: Any) -> list[str]:
@@ -311,7 +103,9 @@ def read_hgq2(path: Path) -> Hgq2Model:
                 f"models; trigc reads {SUPPORTED}"
             )
     store.read_weights()
-    reader = _Reader(store, weight_paths(raw))
+    ctx = Hgq2Weights(store, weight_paths(raw))
+    records: list[Layer] = []
+    sources: list[tuple[str, ...]] = []
     produced = {name: name for name, _ in inputs}
     sequential = store.config.get("class_name") == "Sequential"
     previous = inputs[0][0]
@@ -320,13 +114,16 @@ def read_hgq2(path: Path) -> Hgq2Model:
             continue
         names = [previous] if sequential else _history(layer.get("inbound_nodes", []))
         srcs = tuple(produced[n] for n in names)
-        out = HANDLERS[layer["class_name"]](reader, layer, srcs)
-        produced[layer["config"]["name"]] = previous = out
-    if not reader.records:
+        read = HANDLERS[layer["class_name"]](Hgq2Layer(layer, srcs), ctx)
+        for record, reads_from in read.wired(srcs):
+            records.append(record)
+            sources.append(reads_from)
+        produced[layer["config"]["name"]] = previous = read.output_of(srcs)
+    if not records:
         raise UnsupportedModelError(f"{Path(path).name}: the model has no layer trigc can compile")
     outputs = [produced[n] for n in _endpoints(cfg.get("output_layers"))] or [previous]
-    wiring = Wiring(tuple(reader.sources), outputs[0], tuple(outputs[1:]))
-    return Hgq2Model(str(cfg.get("name", Path(path).stem)), reader.records, wiring, inputs)
+    wiring = Wiring(tuple(sources), outputs[0], tuple(outputs[1:]))
+    return Hgq2Model(str(cfg.get("name", Path(path).stem)), records, wiring, inputs)
 
 
 def from_hgq2(path: Path, options: FrontendOptions | None = None) -> tuple[Graph, list[str]]:

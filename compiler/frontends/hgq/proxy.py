@@ -25,6 +25,7 @@ import numpy as np
 from ...errors import TrigcError, UnsupportedModelError
 from ...ir.element_types import ElementTypes
 from ...ir.fixed import OVERFLOW_MODES, ROUNDING_MODES
+from ..layers.handler import Handler, Read
 from ..layers.quantizers import ActivationSpec, per_element_spec
 from ..layers.records import ActivationLayer
 from ..layers.where import keras_config_where
@@ -43,7 +44,7 @@ def is_proxy_file(path: Path) -> bool:
     return "FixedPointQuantizer" in text
 
 
-def fixed_point_quantizer(layer: dict[str, Any], weights: Any) -> ActivationLayer:
+def fixed_point_quantizer(layer: dict[str, Any], weights: Any) -> Read:
     """An ``HGQ>FixedPointQuantizer``: a requantize with a type per element."""
     cfg, where = layer["config"], keras_config_where(layer)
     rounding, overflow = str(cfg.get("RND", "TRN")), str(cfg.get("SAT", "WRAP"))
@@ -60,10 +61,12 @@ def fixed_point_quantizer(layer: dict[str, Any], weights: Any) -> ActivationLaye
     if k.ndim >= 1:  # (1, *shape): the batch axis of HGQ's broadcastable arrays
         k, b, i = k[0], b[0], i[0]
     elements = ElementTypes(b.astype(np.int64), i.astype(np.int64), k > 0, rounding, overflow)
-    return ActivationLayer(cfg["name"], "FixedPointQuantizer", per_element_spec(elements), True)
+    return Read.chain(
+        ActivationLayer(cfg["name"], "FixedPointQuantizer", per_element_spec(elements), True)
+    )
 
 
-def relu(layer: dict[str, Any], weights: Any) -> ActivationLayer:
+def relu(layer: dict[str, Any], weights: Any) -> Read:
     """Keras 2's ``ReLU`` layer (proxy models write the activation as one) without a maximum,
     slope or threshold."""
     cfg, where = layer["config"], keras_config_where(layer)
@@ -72,8 +75,8 @@ def relu(layer: dict[str, Any], weights: Any) -> ActivationLayer:
             f"{where}: ReLU with max_value/negative_slope/threshold is not supported in Keras 2 "
             "files; use a plain ReLU"
         )
-    return ActivationLayer(cfg["name"], "ReLU", ActivationSpec("relu"))
+    return Read.chain(ActivationLayer(cfg["name"], "ReLU", ActivationSpec("relu")))
 
 
-HANDLERS = {"FixedPointQuantizer": fixed_point_quantizer, "ReLU": relu}
+HANDLERS: dict[str, Handler] = {"FixedPointQuantizer": fixed_point_quantizer, "ReLU": relu}
 """Layer class -> handler, merged into the legacy reader's table."""

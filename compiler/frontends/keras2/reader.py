@@ -30,6 +30,7 @@ from ...ir.graph import Graph
 from ...names import identifier
 from ..hgq import proxy as hgq_proxy
 from ..layers.builder import FrontendOptions
+from ..layers.handler import Handler, Read
 from ..layers.keras_values import ints
 from ..layers.lower import lower_layers
 from ..layers.quantizers import ActivationSpec, activation_spec, check_bits, nominal_type
@@ -237,7 +238,7 @@ def _weights(values: np.ndarray, saved_q: Any, where: str, kernel: bool = False)
     return Weights(quantized, True, nominal)
 
 
-def _dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
+def _dense(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     cfg, where = layer["config"], keras_config_where(layer)
     kernel, bias = weights.of(layer, ("kernel", "bias"))
     if kernel is None:
@@ -247,13 +248,15 @@ def _dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
     if bias is None:
         bias = np.zeros(kernel.shape[1])
     spec, quantized = _activation(cfg.get("activation", "linear"), where)
-    return DenseLayer(
-        cfg["name"],
-        layer["class_name"],
-        _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer", True),
-        _weights(bias, cfg.get("bias_quantizer"), f"{where} bias_quantizer"),
-        spec,
-        quantized,
+    return Read.chain(
+        DenseLayer(
+            cfg["name"],
+            layer["class_name"],
+            _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer", True),
+            _weights(bias, cfg.get("bias_quantizer"), f"{where} bias_quantizer"),
+            spec,
+            quantized,
+        )
     )
 
 
@@ -269,19 +272,20 @@ def ternarize(values: np.ndarray) -> np.ndarray:
     return np.where(v > 0.5, 1.0, np.where(v <= -0.5, -1.0, 0.0))
 
 
-def _binary_dense(layer: dict[str, Any], weights: LegacyWeights) -> DenseLayer:
+def _binary_dense(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     """hls4ml's legacy ``BinaryDense``/``TernaryDense`` (custom Keras 2 layers of its binary
     and ternary examples): a dense layer whose kernel and bias hls4ml quantizes to ±1
     (ternary: -1, 0, 1) as it reads the file; trigc reads them the same way."""
-    d = _dense(layer, weights)
+    (d,) = _dense(layer, weights).records
+    assert isinstance(d, DenseLayer)
     quantize = binarize if layer["class_name"] == "BinaryDense" else ternarize
     two = FixedType(2, 2)  # -2..1: holds -1, 0 and 1
     kernel = Weights(quantize(d.kernel.values), True, two)
     bias = Weights(quantize(d.bias.values), True, two)
-    return replace(d, kernel=kernel, bias=bias)
+    return Read.chain(replace(d, kernel=kernel, bias=bias))
 
 
-def _batchnorm(layer: dict[str, Any], weights: LegacyWeights) -> BatchNormLayer:
+def _batchnorm(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     cfg, where = layer["config"], keras_config_where(layer)
     used = [q for q in _BN_QUANTIZERS if cfg.get(q)]
     if used:
@@ -295,14 +299,18 @@ def _batchnorm(layer: dict[str, Any], weights: LegacyWeights) -> BatchNormLayer:
     gamma = np.ones_like(mean) if gamma is None else gamma
     beta = np.zeros_like(mean) if beta is None else beta
     epsilon = float(cfg.get("epsilon", 1e-3))
-    return BatchNormLayer.from_statistics(
-        cfg["name"], layer["class_name"], gamma, beta, mean, var, epsilon, where
+    return Read.chain(
+        BatchNormLayer.from_statistics(
+            cfg["name"], layer["class_name"], gamma, beta, mean, var, epsilon, where
+        )
     )
 
 
-def _activation_layer(layer: dict[str, Any], weights: LegacyWeights) -> ActivationLayer:
+def _activation_layer(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     spec, quantized = _activation(layer["config"].get("activation"), keras_config_where(layer))
-    return ActivationLayer(layer["config"]["name"], layer["class_name"], spec, quantized)
+    return Read.chain(
+        ActivationLayer(layer["config"]["name"], layer["class_name"], spec, quantized)
+    )
 
 
 def _channels_last(layer: dict[str, Any]) -> dict[str, Any]:
@@ -314,7 +322,7 @@ def _channels_last(layer: dict[str, Any]) -> dict[str, Any]:
     return cfg
 
 
-def _conv(layer: dict[str, Any], weights: LegacyWeights) -> ConvLayer:
+def _conv(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     cfg, where = _channels_last(layer), keras_config_where(layer)
     if any(d != 1 for d in ints(cfg.get("dilation_rate", 1))) or cfg.get("groups", 1) != 1:
         raise UnsupportedModelError(f"{where}: dilated or grouped convolutions are not supported")
@@ -328,50 +336,56 @@ def _conv(layer: dict[str, Any], weights: LegacyWeights) -> ConvLayer:
         bias_w = Weights(np.zeros(kernel.shape[-1]), True)
     else:
         bias_w = _weights(bias, cfg.get("bias_quantizer"), f"{where} bias_quantizer")
-    return ConvLayer(
-        cfg["name"],
-        layer["class_name"],
-        _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer", True),
-        bias_w,
-        ints(cfg.get("strides", 1)),
-        str(cfg.get("padding", "valid")),
-        spec,
-        quantized,
+    return Read.chain(
+        ConvLayer(
+            cfg["name"],
+            layer["class_name"],
+            _weights(kernel, cfg.get("kernel_quantizer"), f"{where} kernel_quantizer", True),
+            bias_w,
+            ints(cfg.get("strides", 1)),
+            str(cfg.get("padding", "valid")),
+            spec,
+            quantized,
+        )
     )
 
 
-def _pool(layer: dict[str, Any], weights: LegacyWeights) -> PoolLayer:
+def _pool(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     cfg, cls = _channels_last(layer), layer["class_name"]
     op = "max_pool" if "Max" in cls else "avg_pool"
     if cls.startswith("Global"):
-        return PoolLayer(cfg["name"], cls, op, None, None, keepdims=bool(cfg.get("keepdims")))
+        return Read.chain(
+            PoolLayer(cfg["name"], cls, op, None, None, keepdims=bool(cfg.get("keepdims")))
+        )
     pool = ints(cfg["pool_size"])
     strides = ints(cfg["strides"]) if cfg.get("strides") else pool
-    return PoolLayer(cfg["name"], cls, op, pool, strides, str(cfg.get("padding", "valid")))
+    return Read.chain(
+        PoolLayer(cfg["name"], cls, op, pool, strides, str(cfg.get("padding", "valid")))
+    )
 
 
-def _reshape(layer: dict[str, Any], weights: LegacyWeights) -> ReshapeLayer:
+def _reshape(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     cfg = _channels_last(layer)
     if layer["class_name"] == "Flatten":
-        return ReshapeLayer(cfg["name"], "Flatten", (-1,))
-    return ReshapeLayer(cfg["name"], "Reshape", ints(cfg["target_shape"]))
+        return Read.chain(ReshapeLayer(cfg["name"], "Flatten", (-1,)))
+    return Read.chain(ReshapeLayer(cfg["name"], "Reshape", ints(cfg["target_shape"])))
 
 
 def _arrays(layer: dict[str, Any], weights: LegacyWeights, names: tuple[str, ...]) -> dict:
     return dict(zip(names, weights.of(layer, names), strict=True))
 
 
-def _depthwise(layer: dict[str, Any], weights: LegacyWeights) -> ConvLayer:
+def _depthwise(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     arrays = _arrays(layer, weights, ("depthwise_kernel", "bias"))
-    return windows.depthwise(layer, arrays, _weights, _activation)
+    return Read.chain(windows.depthwise(layer, arrays, _weights, _activation))
 
 
-def _separable(layer: dict[str, Any], weights: LegacyWeights) -> tuple[ConvLayer, ConvLayer]:
+def _separable(layer: dict[str, Any], weights: LegacyWeights) -> Read:
     arrays = _arrays(layer, weights, ("depthwise_kernel", "pointwise_kernel", "bias"))
-    return windows.separable(layer, arrays, _weights, _activation)
+    return Read.chain(*windows.separable(layer, arrays, _weights, _activation))
 
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "Dense": _dense,
     "QDense": _dense,
     "BinaryDense": _binary_dense,
@@ -392,10 +406,10 @@ HANDLERS = {
     **dict.fromkeys(
         ("SeparableConv1D", "SeparableConv2D", "QSeparableConv1D", "QSeparableConv2D"), _separable
     ),
-    **dict.fromkeys(("ZeroPadding1D", "ZeroPadding2D"), lambda la, w: windows.zero_padding(la)),
-    **dict.fromkeys(("Cropping1D", "Cropping2D"), lambda la, w: windows.cropping(la)),
-    **dict.fromkeys(("UpSampling1D", "UpSampling2D"), lambda la, w: windows.upsampling(la)),
-    "Permute": lambda la, w: windows.permute(la),
+    **dict.fromkeys(("ZeroPadding1D", "ZeroPadding2D"), windows.zero_padding),
+    **dict.fromkeys(("Cropping1D", "Cropping2D"), windows.cropping),
+    **dict.fromkeys(("UpSampling1D", "UpSampling2D"), windows.upsampling),
+    "Permute": windows.permute,
     **hgq_proxy.HANDLERS,  # HGQ proxy models: FixedPointQuantizer, ReLU
 }
 _SKIPPED = ("InputLayer", "Dropout")
@@ -419,8 +433,7 @@ def read_legacy_layers(
     for layer in raw_layers:
         if layer["class_name"] in _SKIPPED:
             continue
-        read = HANDLERS[layer["class_name"]](layer, stored)
-        layers.extend(read if isinstance(read, tuple) else [read])  # separable: two
+        layers.extend(HANDLERS[layer["class_name"]](layer, stored).records)  # a chain
     if not layers:
         raise UnsupportedModelError(f"{path}: the model has no layer trigc can compile")
     return name, in_shape, input_name, layers

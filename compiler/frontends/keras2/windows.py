@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import TrigcError, UnsupportedModelError
+from ..layers.handler import Read
 from ..layers.keras_values import ints, pairs
 from ..layers.records import ConvLayer, Weights, block_diagonal
 from ..layers.tensor import PadLayer, RearrangeLayer
@@ -105,17 +106,21 @@ def separable(
     return first, second
 
 
-def zero_padding(layer: dict[str, Any]) -> PadLayer:
+def zero_padding(layer: dict[str, Any], weights: Any = None) -> Read:
     pads = pairs(layer["config"]["padding"], _axes(layer))
-    return PadLayer(layer["config"]["name"], layer["class_name"], tuple((a, b) for a, b in pads))
+    return Read.chain(
+        PadLayer(layer["config"]["name"], layer["class_name"], tuple((a, b) for a, b in pads))
+    )
 
 
-def cropping(layer: dict[str, Any]) -> RearrangeLayer:
+def cropping(layer: dict[str, Any], weights: Any = None) -> Read:
     crops = pairs(layer["config"]["cropping"], _axes(layer))
-    return RearrangeLayer(layer["config"]["name"], layer["class_name"], "crop", (("crops", crops),))
+    return Read.chain(
+        RearrangeLayer(layer["config"]["name"], layer["class_name"], "crop", (("crops", crops),))
+    )
 
 
-def upsampling(layer: dict[str, Any]) -> RearrangeLayer:
+def upsampling(layer: dict[str, Any], weights: Any = None) -> Read:
     cfg = layer["config"]
     if cfg.get("interpolation", "nearest") != "nearest":
         raise UnsupportedModelError(
@@ -124,9 +129,13 @@ def upsampling(layer: dict[str, Any]) -> RearrangeLayer:
     factors = list(ints(cfg["size"]))
     if _axes(layer) == 2 and len(factors) == 1:
         factors *= 2
-    return RearrangeLayer(cfg["name"], layer["class_name"], "upsample", (("factors", factors),))
+    return Read.chain(
+        RearrangeLayer(cfg["name"], layer["class_name"], "upsample", (("factors", factors),))
+    )
 
 
-def permute(layer: dict[str, Any]) -> RearrangeLayer:
+def permute(layer: dict[str, Any], weights: Any = None) -> Read:
     dims = [int(d) - 1 for d in layer["config"]["dims"]]
-    return RearrangeLayer(layer["config"]["name"], "Permute", "transpose", (("perm", dims),))
+    return Read.chain(
+        RearrangeLayer(layer["config"]["name"], "Permute", "transpose", (("perm", dims),))
+    )

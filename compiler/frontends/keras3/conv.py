@@ -18,6 +18,7 @@ import numpy as np
 
 from ...errors import InexactError, UnsupportedModelError
 from ..layers.builder import FrontendOptions
+from ..layers.handler import Handler, Read
 from ..layers.keras_values import pairs
 from ..layers.quantizers import activation_spec
 from ..layers.records import ConvLayer, Weights, block_diagonal
@@ -26,7 +27,7 @@ from ..layers.where import keras_object_where
 from .common import quantized_weights
 
 
-def _conv(layer: Any, options: FrontendOptions) -> ConvLayer:
+def _conv(layer: Any, options: FrontendOptions) -> Read:
     where = keras_object_where(layer)
     cfg = layer.get_config()
     if cfg.get("data_format", "channels_last") != "channels_last":
@@ -41,21 +42,23 @@ def _conv(layer: Any, options: FrontendOptions) -> ConvLayer:
     bias = np.asarray(weights[1], dtype=np.float64) if use_bias else np.zeros(kernel.shape[-1])
     kq = getattr(layer, "kernel_quantizer_internal", None)
     bq = getattr(layer, "bias_quantizer_internal", None) if use_bias else None
-    return ConvLayer(
-        layer.name,
-        type(layer).__name__,
-        quantized_weights(kernel, kq, f"{where} kernel_quantizer", options),
-        quantized_weights(bias, bq, f"{where} bias_quantizer", options)
-        if use_bias
-        else Weights(bias, True),
-        tuple(int(v) for v in cfg["strides"]),
-        cfg["padding"],
-        act_spec,
-        act_spec is not None and act_spec.type is not None,
+    return Read.chain(
+        ConvLayer(
+            layer.name,
+            type(layer).__name__,
+            quantized_weights(kernel, kq, f"{where} kernel_quantizer", options),
+            quantized_weights(bias, bq, f"{where} bias_quantizer", options)
+            if use_bias
+            else Weights(bias, True),
+            tuple(int(v) for v in cfg["strides"]),
+            cfg["padding"],
+            act_spec,
+            act_spec is not None and act_spec.type is not None,
+        )
     )
 
 
-def _pool(layer: Any, options: FrontendOptions) -> PoolLayer:
+def _pool(layer: Any, options: FrontendOptions) -> Read:
     cls = type(layer).__name__
     cfg = layer.get_config()
     if cfg.get("data_format", "channels_last") != "channels_last":
@@ -64,15 +67,19 @@ def _pool(layer: Any, options: FrontendOptions) -> PoolLayer:
         )
     op = "max_pool" if "Max" in cls else "avg_pool"
     if cls.startswith("Global"):
-        return PoolLayer(layer.name, cls, op, None, None, keepdims=bool(cfg.get("keepdims")))
+        return Read.chain(
+            PoolLayer(layer.name, cls, op, None, None, keepdims=bool(cfg.get("keepdims")))
+        )
     strides = cfg.get("strides") or cfg["pool_size"]
-    return PoolLayer(
-        layer.name,
-        cls,
-        op,
-        tuple(int(v) for v in cfg["pool_size"]),
-        tuple(int(v) for v in strides),
-        cfg["padding"],
+    return Read.chain(
+        PoolLayer(
+            layer.name,
+            cls,
+            op,
+            tuple(int(v) for v in cfg["pool_size"]),
+            tuple(int(v) for v in strides),
+            cfg["padding"],
+        )
     )
 
 
@@ -110,7 +117,7 @@ def _activation(layer: Any):
     return spec, spec is not None and spec.type is not None
 
 
-def _depthwise(layer: Any, options: FrontendOptions) -> ConvLayer:
+def _depthwise(layer: Any, options: FrontendOptions) -> Read:
     """DepthwiseConv1D/2D, QDepthwiseConv2D: one filter (or ``depth_multiplier``) per channel."""
     _check_window_config(layer)
     cfg = layer.get_config()
@@ -120,19 +127,21 @@ def _depthwise(layer: Any, options: FrontendOptions) -> ConvLayer:
         kernel = kernel[..., None]
     full = _depthwise_weights(layer, kernel, options)
     spec, quantized = _activation(layer)
-    return ConvLayer(
-        layer.name,
-        type(layer).__name__,
-        full,
-        _bias(layer, values, 1, full.values.shape[-1], options),
-        tuple(int(v) for v in np.atleast_1d(cfg["strides"])),
-        cfg["padding"],
-        spec,
-        quantized,
+    return Read.chain(
+        ConvLayer(
+            layer.name,
+            type(layer).__name__,
+            full,
+            _bias(layer, values, 1, full.values.shape[-1], options),
+            tuple(int(v) for v in np.atleast_1d(cfg["strides"])),
+            cfg["padding"],
+            spec,
+            quantized,
+        )
     )
 
 
-def _separable(layer: Any, options: FrontendOptions) -> tuple[ConvLayer, ConvLayer]:
+def _separable(layer: Any, options: FrontendOptions) -> Read:
     """SeparableConv1D/2D, QSeparableConv1D/2D: the depthwise, then the pointwise convolution."""
     _check_window_config(layer)
     cfg = layer.get_config()
@@ -164,10 +173,10 @@ def _separable(layer: Any, options: FrontendOptions) -> tuple[ConvLayer, ConvLay
         spec,
         quantized,
     )
-    return first, second
+    return Read.chain(first, second)
 
 
-def _zero_padding(layer: Any, options: FrontendOptions) -> PadLayer:
+def _zero_padding(layer: Any, options: FrontendOptions) -> Read:
     """ZeroPadding1D/2D: zeros around the spatial axes, for the convolution that reads them."""
     cfg = layer.get_config()
     if cfg.get("data_format", "channels_last") not in (None, "channels_last"):
@@ -184,10 +193,10 @@ def _zero_padding(layer: Any, options: FrontendOptions) -> PadLayer:
         pads = tuple(
             (int(p), int(p)) if isinstance(p, int) else (int(p[0]), int(p[1])) for p in padding
         )
-    return PadLayer(layer.name, type(layer).__name__, pads)
+    return Read.chain(PadLayer(layer.name, type(layer).__name__, pads))
 
 
-def _qaverage_pooling(layer: Any, options: FrontendOptions) -> PoolLayer:
+def _qaverage_pooling(layer: Any, options: FrontendOptions) -> Read:
     """QAveragePooling2D: QKeras averages as ``sum * quantize(1 / area)``, the mean exactly
     when the quantizer holds ``1 / area`` (a power of two) exactly."""
     where = keras_object_where(layer)
@@ -207,10 +216,10 @@ def _qaverage_pooling(layer: Any, options: FrontendOptions) -> PoolLayer:
                 "not compute the mean; use a pool of a power-of-two area and a quantizer that "
                 "holds 1/area exactly"
             )
-    return _pool(layer, options)
+    return Read.chain(_pool(layer, options))
 
 
-CONV_HANDLERS: dict[str, Any] = {
+CONV_HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(("Conv1D", "Conv2D", "QConv1D", "QConv2D"), _conv),
     **dict.fromkeys(("DepthwiseConv1D", "DepthwiseConv2D", "QDepthwiseConv2D"), _depthwise),
     **dict.fromkeys(
@@ -235,19 +244,19 @@ CONV_HANDLERS: dict[str, Any] = {
 """Keras class → handler of the windowed layers (a separable convolution gives two records)."""
 
 
-def _permute(layer: Any, options: FrontendOptions) -> RearrangeLayer:
+def _permute(layer: Any, options: FrontendOptions) -> Read:
     """Permute(dims): Keras counts the axes from 1, without the batch."""
     dims = [int(d) - 1 for d in layer.get_config()["dims"]]
-    return RearrangeLayer(layer.name, "Permute", "transpose", (("perm", dims),))
+    return Read.chain(RearrangeLayer(layer.name, "Permute", "transpose", (("perm", dims),)))
 
 
-def _cropping(layer: Any, options: FrontendOptions) -> RearrangeLayer:
+def _cropping(layer: Any, options: FrontendOptions) -> Read:
     cls = type(layer).__name__
     crops = pairs(layer.get_config()["cropping"], 1 if cls.endswith("1D") else 2)
-    return RearrangeLayer(layer.name, cls, "crop", (("crops", crops),))
+    return Read.chain(RearrangeLayer(layer.name, cls, "crop", (("crops", crops),)))
 
 
-def _upsampling(layer: Any, options: FrontendOptions) -> RearrangeLayer:
+def _upsampling(layer: Any, options: FrontendOptions) -> Read:
     cls, cfg = type(layer).__name__, layer.get_config()
     if cfg.get("interpolation", "nearest") != "nearest":
         raise UnsupportedModelError(
@@ -258,10 +267,10 @@ def _upsampling(layer: Any, options: FrontendOptions) -> RearrangeLayer:
     factors = [int(size)] if cls.endswith("1D") else [int(s) for s in np.atleast_1d(size)]
     if cls.endswith("2D") and len(factors) == 1:
         factors = factors * 2
-    return RearrangeLayer(layer.name, cls, "upsample", (("factors", factors),))
+    return Read.chain(RearrangeLayer(layer.name, cls, "upsample", (("factors", factors),)))
 
 
-REARRANGE_HANDLERS: dict[str, Any] = {
+REARRANGE_HANDLERS: dict[str, Handler] = {
     "Permute": _permute,
     **dict.fromkeys(("Cropping1D", "Cropping2D"), _cropping),
     **dict.fromkeys(("UpSampling1D", "UpSampling2D"), _upsampling),

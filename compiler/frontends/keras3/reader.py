@@ -22,6 +22,7 @@ from ...errors import TrigcError, UnsupportedModelError
 from ...ir.graph import Graph
 from ...names import identifier
 from ..layers.builder import FrontendOptions
+from ..layers.handler import Handler, Read
 from ..layers.keras_import import import_keras
 from ..layers.lower import Wiring, lower_layers
 from ..layers.quantizers import (
@@ -91,7 +92,7 @@ def load_keras_model(path: Path) -> Any:
         ) from None
 
 
-def _dense(layer: Any, options: FrontendOptions) -> DenseLayer:
+def _dense(layer: Any, options: FrontendOptions) -> Read:
     where = keras_object_where(layer)
     act = getattr(layer, "activation", None)
     act_spec = activation_spec(act, where) if act is not None else None
@@ -100,15 +101,17 @@ def _dense(layer: Any, options: FrontendOptions) -> DenseLayer:
     bias = np.asarray(weights[1], dtype=np.float64) if layer.use_bias else np.zeros(kernel.shape[1])
     kq = getattr(layer, "kernel_quantizer_internal", None)
     bq = getattr(layer, "bias_quantizer_internal", None) if layer.use_bias else None
-    return DenseLayer(
-        layer.name,
-        type(layer).__name__,
-        _weights(kernel, kq, f"{where} kernel_quantizer", options),
-        _weights(bias, bq, f"{where} bias_quantizer", options)
-        if layer.use_bias
-        else Weights(bias, True),
-        act_spec,
-        act_spec is not None and act_spec.type is not None,
+    return Read.chain(
+        DenseLayer(
+            layer.name,
+            type(layer).__name__,
+            _weights(kernel, kq, f"{where} kernel_quantizer", options),
+            _weights(bias, bq, f"{where} bias_quantizer", options)
+            if layer.use_bias
+            else Weights(bias, True),
+            act_spec,
+            act_spec is not None and act_spec.type is not None,
+        )
     )
 
 
@@ -121,7 +124,7 @@ BN_QUANTIZERS = (
 )
 
 
-def _batchnorm(layer: Any, options: FrontendOptions) -> BatchNormLayer:
+def _batchnorm(layer: Any, options: FrontendOptions) -> Read:
     where = keras_object_where(layer)
     # QBatchNormalization quantizes its parameters (by default with power-of-two quantizers)
     # before use; trigc does not reproduce those yet, so it must not read the raw weights.
@@ -136,26 +139,30 @@ def _batchnorm(layer: Any, options: FrontendOptions) -> BatchNormLayer:
     mean, var = weights["moving_mean"], weights["moving_variance"]
     gamma = weights.get("gamma", np.ones_like(mean))
     beta = weights.get("beta", np.zeros_like(mean))
-    return BatchNormLayer.from_statistics(
-        layer.name, type(layer).__name__, gamma, beta, mean, var, layer.epsilon, where
+    return Read.chain(
+        BatchNormLayer.from_statistics(
+            layer.name, type(layer).__name__, gamma, beta, mean, var, layer.epsilon, where
+        )
     )
 
 
-def _reshape(layer: Any, options: FrontendOptions) -> ReshapeLayer:
+def _reshape(layer: Any, options: FrontendOptions) -> Read:
     if type(layer).__name__ == "Flatten":
-        return ReshapeLayer(layer.name, "Flatten", (-1,))
-    return ReshapeLayer(layer.name, "Reshape", tuple(int(d) for d in layer.target_shape))
+        return Read.chain(ReshapeLayer(layer.name, "Flatten", (-1,)))
+    return Read.chain(
+        ReshapeLayer(layer.name, "Reshape", tuple(int(d) for d in layer.target_shape))
+    )
 
 
-def _merge(layer: Any, options: FrontendOptions) -> MergeLayer:
+def _merge(layer: Any, options: FrontendOptions) -> Read:
     cls = type(layer).__name__
     axis = layer.get_config().get("axis", -1) if cls == "Concatenate" else None
     if axis is not None and axis > 0:
         axis -= 1  # Keras counts the batch axis
-    return MergeLayer(layer.name, cls, axis)
+    return Read.chain(MergeLayer(layer.name, cls, axis))
 
 
-def _relu_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
+def _relu_layer(layer: Any, options: FrontendOptions) -> Read:
     """Keras' ReLU and LeakyReLU layers."""
     where, cfg = keras_object_where(layer), layer.get_config()
     cls = type(layer).__name__
@@ -167,25 +174,31 @@ def _relu_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
             f"max_value that is not a positive integer (got {top!r}) is not supported"
         )
     if top is not None:
-        return ActivationLayer(layer.name, cls, ActivationSpec("relu_max", max_value=int(top)))
+        return Read.chain(
+            ActivationLayer(layer.name, cls, ActivationSpec("relu_max", max_value=int(top)))
+        )
     if cls == "ReLU" and not slope:
-        return ActivationLayer(layer.name, cls, ActivationSpec("relu"))
-    return ActivationLayer(layer.name, cls, leaky_relu_spec(float(slope), where))
+        return Read.chain(ActivationLayer(layer.name, cls, ActivationSpec("relu")))
+    return Read.chain(ActivationLayer(layer.name, cls, leaky_relu_spec(float(slope), where)))
 
 
-def _softmax_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
+def _softmax_layer(layer: Any, options: FrontendOptions) -> Read:
     axis = layer.get_config().get("axis", -1)
     if axis not in (-1, [-1]):
         raise UnsupportedModelError(f"{keras_object_where(layer)}: softmax only over the last axis")
-    return ActivationLayer(layer.name, "Softmax", ActivationSpec("function", function="softmax"))
+    return Read.chain(
+        ActivationLayer(layer.name, "Softmax", ActivationSpec("function", function="softmax"))
+    )
 
 
-def _activation_layer(layer: Any, options: FrontendOptions) -> ActivationLayer:
+def _activation_layer(layer: Any, options: FrontendOptions) -> Read:
     spec = activation_spec(layer.activation, keras_object_where(layer))
-    return ActivationLayer(layer.name, type(layer).__name__, spec, spec.type is not None)
+    return Read.chain(
+        ActivationLayer(layer.name, type(layer).__name__, spec, spec.type is not None)
+    )
 
 
-LAYER_HANDLERS = {
+LAYER_HANDLERS: dict[str, Handler] = {
     "QDense": _dense,
     "Dense": _dense,
     "QActivation": _activation_layer,
@@ -287,12 +300,11 @@ def lower_keras(model: Any, options: FrontendOptions | None = None) -> tuple[Gra
             )
     specs: list[Layer] = []
     sources: list[tuple[str, ...]] = []
-    for layer in layers:  # a handler gives one record, or several read in a chain
+    for layer in layers:
         read = LAYER_HANDLERS[type(layer).__name__](layer, options)
-        records = list(read) if isinstance(read, tuple) else [read]
-        for k, record in enumerate(records):
+        for record, reads_from in read.wired(reads[layer.name]):
             specs.append(record)
-            sources.append(reads[layer.name] if k == 0 else (records[k - 1].name,))
+            sources.append(reads_from)
     if not specs:
         raise UnsupportedModelError(f"model {model.name!r} has no layer trigc can compile")
     wiring = Wiring(tuple(sources), outputs[0], tuple(outputs[1:]))

@@ -20,9 +20,10 @@ from ...errors import UnsupportedModelError
 from ...ir.graph import Graph
 from ...names import identifier
 from ..layers.builder import FrontendOptions
+from ..layers.handler import Handler
 from ..layers.lower import Wiring, lower_layers
 from . import ops, tensor
-from .reader import Handler, OnnxReader, load_onnx_model
+from .reader import OnnxReader, load_onnx_model
 
 HANDLERS: dict[str, Handler] = {
     "Gemm": ops.gemm,
@@ -96,17 +97,17 @@ def from_onnx(path: Path, options: FrontendOptions | None = None) -> tuple[Graph
                 "inputs by supported nodes"
             )
         outs.append(out.source)
-    if not reader.layers or any(o in reader.input_shapes for o in outs):
+    if not reader.records or any(o in reader.input_shapes for o in outs):
         raise UnsupportedModelError(f"{path.name}: the graph has no node trigc can compile")
     name = identifier(model.graph.name or path.stem)
-    chain = [(reader.input.name,)] + [(layer.name,) for layer in reader.layers[:-1]]
+    chain = [(reader.input.name,)] + [(layer.name,) for layer in reader.records[:-1]]
     wiring = None
     if len(outs) > 1 or len(reader.inputs) > 1 or reader.sources != chain:
         wiring = Wiring(tuple(reader.sources), outs[0], tuple(outs[1:]))
-    elif outs[0] != reader.layers[-1].name:
+    elif outs[0] != reader.records[-1].name:
         wiring = Wiring(tuple(reader.sources), outs[0])
     first = reader.input.name
     more = tuple((v.name, reader.input_shapes[v.name]) for v in reader.inputs[1:])
     return lower_layers(
-        name, reader.input_shapes[first], first, reader.layers, options, wiring, more
+        name, reader.input_shapes[first], first, reader.records, options, wiring, more
     )

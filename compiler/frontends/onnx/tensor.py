@@ -15,14 +15,14 @@ it), so the IR stays a plain reshape (:mod:`.onnx_layout`).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ...errors import UnsupportedModelError
+from ..layers.handler import Handler
 from ..layers.records import ConvLayer, Weights
 from ..layers.tensor import Padding, PoolLayer, out_shape, same_pads, window_attrs
-from .reader import OnnxReader, ints, node_attrs
+from .reader import OnnxNode, OnnxReader, node_attrs
+from .state import OnnxRead, TensorState, ints
 
 
 def grouped_kernel(values: np.ndarray, groups: int, c_in: int, where: str) -> np.ndarray:
@@ -45,19 +45,19 @@ def grouped_kernel(values: np.ndarray, groups: int, c_in: int, where: str) -> np
     return full
 
 
-def conv(r: OnnxReader, node: Any, name: str, where: str) -> None:
+def conv(node: OnnxNode, r: OnnxReader) -> OnnxRead:
+    name, where = node.name, node.where
     attrs = node_attrs(node)
     w = r.weights(r.const_input(node, 1, where))
     kernel_size = list(w.values.shape[2:])
-    pending = r.pads
-    r.pads = None
-    r.to_channels_first(f"{name}_in", "Conv")
-    strides = r.window(where, attrs, kernel_size)
+    pending = r.tensor.pads
+    moves, t = r.tensor.with_pads(None).to_channels_first(f"{name}_in", "Conv")
+    strides = t.window(where, attrs, kernel_size)
     pads = ints(attrs, "pads", [0] * 2 * len(kernel_size))
     per_axis = [[pads[i], pads[i + len(kernel_size)]] for i in range(len(kernel_size))]
     if pending is not None:
         per_axis = [[a + p[0], b + p[1]] for (a, b), p in zip(per_axis, pending, strict=True)]
-    spatial = r.shape[:-1]
+    spatial = t.shape[:-1]
     same = [same_pads(n, k, s) for n, k, s in zip(spatial, kernel_size, strides, strict=True)]
     padding: Padding
     if all(p == [0, 0] for p in per_axis):
@@ -66,7 +66,7 @@ def conv(r: OnnxReader, node: Any, name: str, where: str) -> None:
         padding = "same"
     else:
         padding = tuple((int(a), int(b)) for a, b in per_axis)
-    values = grouped_kernel(w.values, int(attrs.get("group", 1)), r.features(), where)
+    values = grouped_kernel(w.values, int(attrs.get("group", 1)), t.features(), where)
     kernel = np.moveaxis(values, (0, 1), (-1, -2))  # (C_out, C_in, *k) → (*k, C_in, C_out)
     c_out = kernel.shape[-1]
     if len(node.input) > 2 and node.input[2]:
@@ -77,13 +77,13 @@ def conv(r: OnnxReader, node: Any, name: str, where: str) -> None:
     layer = ConvLayer(
         name, "Conv", Weights(kernel, w.quantized, w.nominal), bias, tuple(strides), padding
     )
-    attrs_ir = window_attrs(where, r.shape, kernel_size, strides, padding)
-    r.layers.append(layer)
-    r.shape = out_shape(attrs_ir, c_out)
+    attrs_ir = window_attrs(where, t.shape, kernel_size, strides, padding)
+    return OnnxRead((*moves, layer), state=t.with_shape(out_shape(attrs_ir, c_out)))
 
 
-def pad(r: OnnxReader, node: Any, name: str, where: str) -> None:
+def pad(node: OnnxNode, r: OnnxReader) -> OnnxRead:
     """Zeros around the spatial axes, kept for the Conv that reads the tensor."""
+    name, where = node.name, node.where
     attrs = node_attrs(node)
     mode = attrs.get("mode", b"constant")
     mode = mode.decode() if isinstance(mode, bytes) else str(mode)
@@ -96,7 +96,7 @@ def pad(r: OnnxReader, node: Any, name: str, where: str) -> None:
         value = float(r.consts[r.const_input(node, 2, where)].reshape(-1)[0])
     if len(node.input) > 3 and node.input[3]:
         raise UnsupportedModelError(f"{where}: Pad with axes is not supported")
-    rank = len(r.layout) + 1
+    rank = len(r.tensor.layout) + 1
     if (
         mode != "constant"
         or value != 0
@@ -107,57 +107,67 @@ def pad(r: OnnxReader, node: Any, name: str, where: str) -> None:
             f"{where}: only zero padding of the spatial axes (mode 'constant', value 0) is "
             f"supported, got mode {mode!r}, value {value}, pads {pads}"
         )
-    r.to_channels_first(f"{name}_in", "Pad")
-    if not r.channels_first or any(p < 0 for p in pads):
+    moves, t = r.tensor.to_channels_first(f"{name}_in", "Pad")
+    if not t.channels_first or any(p < 0 for p in pads):
         raise UnsupportedModelError(
             f"{where}: padding (pads {pads}) of a tensor that is not [batch, C, *spatial]"
         )
-    r.pads = tuple((pads[k], pads[k + rank]) for k in range(2, rank))
+    pending = tuple((pads[k], pads[k + rank]) for k in range(2, rank))
+    return OnnxRead(moves, state=t.with_pads(pending))
 
 
-def _pool(r: OnnxReader, node: Any, name: str, where: str, op: str) -> None:
+def _pool(node: OnnxNode, r: OnnxReader, op: str) -> OnnxRead:
+    name, where = node.name, node.where
     attrs = node_attrs(node)
     kernel = ints(attrs, "kernel_shape", [])
-    r.to_channels_first(f"{name}_in", node.op_type)
-    strides = r.window(where, attrs, kernel)
+    moves, t = r.tensor.to_channels_first(f"{name}_in", node.op_type)
+    strides = t.window(where, attrs, kernel)
     if any(ints(attrs, "pads", [])) or attrs.get("ceil_mode", 0):
         raise UnsupportedModelError(
             f"{where}: padded pooling (pads or ceil_mode) is not supported; pool without padding"
         )
-    r.layers.append(PoolLayer(name, node.op_type, op, tuple(kernel), tuple(strides)))
-    r.shape = out_shape(window_attrs(where, r.shape, kernel, strides, "valid"), r.shape[-1])
+    pool = PoolLayer(name, node.op_type, op, tuple(kernel), tuple(strides))
+    shape = out_shape(window_attrs(where, t.shape, kernel, strides, "valid"), t.shape[-1])
+    return OnnxRead((*moves, pool), state=t.with_shape(shape))
 
 
-def max_pool(r: OnnxReader, node: Any, name: str, where: str) -> None:
+def max_pool(node: OnnxNode, r: OnnxReader) -> OnnxRead:
     if len(node.output) > 1 and node.output[1]:
-        raise UnsupportedModelError(f"{where}: the Indices output is not supported")
-    _pool(r, node, name, where, "max_pool")
+        raise UnsupportedModelError(f"{node.where}: the Indices output is not supported")
+    return _pool(node, r, "max_pool")
 
 
-def average_pool(r: OnnxReader, node: Any, name: str, where: str) -> None:
-    _pool(r, node, name, where, "avg_pool")
+def average_pool(node: OnnxNode, r: OnnxReader) -> OnnxRead:
+    return _pool(node, r, "avg_pool")
 
 
-def _global_pool(r: OnnxReader, node: Any, name: str, where: str, op: str) -> None:
-    r.window(where, {}, [1] * (len(r.shape) - 1))
-    # ONNX keeps the pooled axes as ones: [batch, C, 1, 1]
-    r.layers.append(PoolLayer(name, node.op_type, op, None, None, keepdims=True))
-    r.shape = (*(1 for _ in r.shape[:-1]), r.shape[-1])
+def _pooled(t: TensorState, keepdims: bool) -> TensorState:
+    """After a global pooling: ONNX keeps the pooled axes as ones (``[batch, C, 1, 1]``)."""
+    if keepdims:
+        return t.with_shape((*(1 for _ in t.shape[:-1]), t.shape[-1]))
+    return t.with_shape((t.shape[-1],), (0,))
 
 
-def global_average_pool(r: OnnxReader, node: Any, name: str, where: str) -> None:
-    _global_pool(r, node, name, where, "avg_pool")
+def _global_pool(op: str) -> Handler:
+    def handler(node: OnnxNode, r: OnnxReader) -> OnnxRead:
+        t = r.tensor
+        t.window(node.where, {}, [1] * (len(t.shape) - 1))
+        pool = PoolLayer(node.name, node.op_type, op, None, None, keepdims=True)
+        return OnnxRead((pool,), state=_pooled(t, True))
+
+    return handler
 
 
-def global_max_pool(r: OnnxReader, node: Any, name: str, where: str) -> None:
-    _global_pool(r, node, name, where, "max_pool")
+global_average_pool = _global_pool("avg_pool")
+global_max_pool = _global_pool("max_pool")
 
 
-def _reduce(op: str):
+def _reduce(op: str) -> Handler:
     """ReduceMean/ReduceMax over every spatial axis of a ``[batch, C, *spatial]`` tensor: a
     global pooling (PyTorch's dynamo exporter writes ``AdaptiveAvgPool2d(1)`` this way)."""
 
-    def handler(r: OnnxReader, node: Any, name: str, where: str) -> None:
+    def handler(node: OnnxNode, r: OnnxReader) -> OnnxRead:
+        t, where = r.tensor, node.where
         attrs = node_attrs(node)
         if "axes" in attrs:
             axes = [int(a) for a in attrs["axes"]]
@@ -165,20 +175,17 @@ def _reduce(op: str):
             axes = [int(a) for a in r.consts[r.const_input(node, 1, where)].reshape(-1)]
         else:
             axes = []
-        rank = len(r.layout) + 1
+        rank = len(t.layout) + 1
         spatial = list(range(2, rank))
-        if not r.channels_first or sorted(a % rank for a in axes) != spatial:
+        if not t.channels_first or sorted(a % rank for a in axes) != spatial:
             raise UnsupportedModelError(
-                f"{r.path.name}: {where} over axes {axes} of ONNX shape "
-                f"{list(r.onnx_shape())}; trigc reduces over all spatial axes of a "
+                f"{t.file}: {where} over axes {axes} of ONNX shape "
+                f"{list(t.onnx_shape())}; trigc reduces over all spatial axes of a "
                 "[batch, C, *spatial] tensor (a global pooling)"
             )
         keep = bool(attrs.get("keepdims", 1))
-        r.layers.append(PoolLayer(name, node.op_type, op, None, None, keepdims=keep))
-        if keep:
-            r.shape = (*(1 for _ in r.shape[:-1]), r.shape[-1])
-        else:
-            r.shape, r.layout = (r.shape[-1],), (0,)
+        pool = PoolLayer(node.name, node.op_type, op, None, None, keepdims=keep)
+        return OnnxRead((pool,), state=_pooled(t, keep))
 
     return handler
 
