@@ -16,8 +16,16 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import IRError
+from .attrs import Attrs, attrs_of
 from .element_types import ElementTypes
 from .fixed import FixedType
+
+PRECISION_MODEL = "model"  # a quantizer in the model (or the user) fixed the type
+PRECISION_INFER = "infer"  # still to be inferred (placeholder type)
+PRECISION_INFERRED = "inferred"  # chosen by infer_precision: must never overflow
+PRECISIONS = ("", PRECISION_MODEL, PRECISION_INFER, PRECISION_INFERRED)
+"""Who chose a node's output type (``""``: nobody said)."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +97,11 @@ class Node:
     """One operation.
 
     ``op`` names an entry of :data:`trigc.compiler.ir.ops.OPS`; ``inputs`` are tensor names;
-    ``output`` is the tensor the node defines; ``consts`` hold weights; ``attrs`` hold small
-    JSON-able attributes; ``origin`` names the model layer it came from (for messages).
+    ``output`` is the tensor the node defines; ``consts`` hold weights; ``attrs`` are the op's
+    typed attributes (:mod:`.attrs`; given as a mapping, checked once here); ``origin`` names
+    the model layer it came from (for messages); ``precision`` says who chose the output type
+    (:data:`PRECISIONS`).  ``ir.json`` keeps ``precision`` among the attributes, and a mapping
+    of attributes holding it sets the field.
     """
 
     name: str
@@ -98,13 +109,36 @@ class Node:
     inputs: tuple[str, ...]
     output: Tensor
     consts: Mapping[str, Const] = field(default_factory=dict)
-    attrs: Mapping[str, Any] = field(default_factory=dict)
+    attrs: Attrs = field(default_factory=dict)  # type: ignore[assignment]
     origin: str = ""
+    precision: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(self.inputs))
         object.__setattr__(self, "consts", MappingProxyType(dict(self.consts)))
-        object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))
+        given = dict(self.attrs)
+        precision = given.pop("precision", None)
+        if precision is not None:
+            if self.precision and self.precision != precision:
+                raise IRError(
+                    f"node {self.name!r}: precision {self.precision!r} and attribute "
+                    f"precision {precision!r} disagree"
+                )
+            object.__setattr__(self, "precision", precision)
+        if self.precision not in PRECISIONS:
+            raise IRError(
+                f"node {self.name!r}: precision {self.precision!r}; valid: "
+                f"{', '.join(repr(p) for p in PRECISIONS)}"
+            )
+        object.__setattr__(self, "attrs", attrs_of(self.op, given, self.name))
+
+    def recorded_attrs(self) -> dict[str, Any]:
+        """The attributes as ``ir.json`` and the text form hold them, ``precision`` among
+        them, sorted by name."""
+        recorded = dict(self.attrs)
+        if self.precision:
+            recorded["precision"] = self.precision
+        return dict(sorted(recorded.items()))
 
     def with_output_type(self, new_type: FixedType) -> Node:
         """A copy whose output tensor has another (per-tensor) type."""

@@ -11,16 +11,13 @@ chose can overflow — only a type the model itself asked for may wrap or satura
 from __future__ import annotations
 
 from ..errors import IRError
-from .graph import Graph, Node
+from .graph import PRECISION_INFER, PRECISION_INFERRED, PRECISION_MODEL, Graph, Node
 from .ops import get_op
 from .ranges import exact_ranges
 
 PHASES = ("structural", "typed")
 
-# attrs["precision"]: who chose the node's output type.
-PRECISION_MODEL = "model"  # a quantizer in the model (or the user) fixed it
-PRECISION_INFER = "infer"  # still to be inferred (placeholder type)
-PRECISION_INFERRED = "inferred"  # chosen by infer_precision: must never overflow
+__all__ = ["PHASES", "PRECISION_INFER", "PRECISION_INFERRED", "PRECISION_MODEL", "check_legal"]
 
 
 def check_legal(graph: Graph, phase: str = "typed") -> Graph:
@@ -64,7 +61,7 @@ def _check_elements(node: Node) -> None:
             f"node {node.name!r} ({node.op}) has per-element types; only "
             f"{', '.join(ELEMENT_TYPED_OPS)} nodes may (quantize the layer's output with one)"
         )
-    if node.attrs.get("precision") != PRECISION_MODEL:
+    if node.precision != PRECISION_MODEL:
         raise IRError(f"node {node.name!r}: per-element types must come from the model")
 
 
@@ -75,11 +72,11 @@ def _check_types(graph: Graph) -> None:
                 f"node {node.name!r} ({node.op}) has no fixed-point semantics: a pass must "
                 "replace it before types are inferred"
             )
-        if node.attrs.get("precision") == PRECISION_INFER:
+        if node.precision == PRECISION_INFER:
             raise IRError(f"node {node.name!r} still has an uninferred type")
     ranges = exact_ranges(graph)
     for node in graph.nodes:
-        if node.op == "input" or node.attrs.get("precision") == PRECISION_MODEL:
+        if node.op == "input" or node.precision == PRECISION_MODEL:
             continue
         r, t = ranges[node.output.name], node.output.type
         if r.frac > t.frac or r.min < t.min_int or r.max > t.max_int:

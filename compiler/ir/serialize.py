@@ -71,7 +71,7 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
                 "inputs": list(n.inputs),
                 "output": _tensor_to_dict(n.output),
                 "consts": {k: _const_to_dict(v) for k, v in sorted(n.consts.items())},
-                "attrs": dict(sorted(n.attrs.items())),
+                "attrs": n.recorded_attrs(),
                 "origin": n.origin,
             }
         )
@@ -144,7 +144,7 @@ def to_text(graph: Graph) -> str:
     for n in graph.nodes:
         args = [f"%{i}" for i in n.inputs]
         args += [_const_summary(k, v) for k, v in sorted(n.consts.items())]
-        args += [f"{k}={v!r}" for k, v in sorted(n.attrs.items())]
+        args += [f"{k}={v!r}" for k, v in n.recorded_attrs().items()]
         shape = "x".join(map(str, n.output.shape))
         typ = str(n.output.type)
         if n.output.elements is not None:

@@ -7,8 +7,7 @@ before precision inference, which gives the new outputs their one-bit type.
 
 from __future__ import annotations
 
-from ..ir.graph import Graph, Node, Tensor
-from ..ir.legality import PRECISION_INFER
+from ..ir.graph import PRECISION_INFER, Graph, Node, Tensor
 
 
 def run(graph: Graph) -> Graph:
@@ -23,8 +22,6 @@ def run(graph: Graph) -> Graph:
         taken.add(new)
         origin = graph.node(name).origin
         tensor = Tensor(new, src.shape, src.type)  # the type is inferred later
-        nodes.append(
-            Node(new, "argmax", (name,), tensor, {}, {"precision": PRECISION_INFER}, origin)
-        )
+        nodes.append(Node(new, "argmax", (name,), tensor, origin=origin, precision=PRECISION_INFER))
         outputs.append(new)
     return Graph(graph.name, tuple(nodes), tuple(outputs))

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.fixed import smallest_type
-from ..ir.graph import Const, Graph, Node
-from ..ir.legality import PRECISION_INFER, PRECISION_INFERRED
+from ..ir.graph import PRECISION_INFER, PRECISION_INFERRED, Const, Graph, Node
 
 
 def _foldable(graph: Graph, node: Node) -> Node | None:
@@ -22,7 +21,7 @@ def _foldable(graph: Graph, node: Node) -> Node | None:
     producer = graph.node(node.inputs[0])
     if producer.op != "dense" or producer.output.name in graph.outputs:
         return None
-    if producer.attrs.get("precision") not in (PRECISION_INFER, PRECISION_INFERRED):
+    if producer.precision not in (PRECISION_INFER, PRECISION_INFERRED):
         return None
     if len(graph.consumers(producer.output.name)) != 1:
         return None
@@ -55,6 +54,7 @@ def fold(dense: Node, scale_shift: Node) -> Node:
         output=scale_shift.output,
         consts={"weight": _const(w_new, w_frac), "bias": _const(b_new, b_frac)},
         attrs=scale_shift.attrs,
+        precision=scale_shift.precision,
         origin=f"{dense.origin} + {scale_shift.origin}",
     )
 

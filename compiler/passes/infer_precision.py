@@ -8,9 +8,10 @@ only move data (``keeps_input_type``) take their input's type as it is.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..ir.fixed import smallest_type
-from ..ir.graph import Graph
-from ..ir.legality import PRECISION_INFER, PRECISION_INFERRED
+from ..ir.graph import PRECISION_INFER, PRECISION_INFERRED, Graph
 from ..ir.ops import get_op
 from ..ir.ops.base import cast_interval_to_tensor
 
@@ -26,21 +27,13 @@ def run(graph: Graph) -> Graph:
             r = op.exact_range(node, [])
         else:
             r = op.exact_range(node, [after_cast[name] for name in node.inputs])
-        if node.attrs.get("precision") == PRECISION_INFER:
+        if node.precision == PRECISION_INFER:
             if op.keeps_input_type:  # data movement: the input's type, modes and all
                 new_type = types[node.inputs[0]]
             else:
                 new_type = smallest_type(r.min, r.max, r.frac)
             node = node.with_output_type(new_type)
-            node = type(node)(
-                node.name,
-                node.op,
-                node.inputs,
-                node.output,
-                node.consts,
-                {**node.attrs, "precision": PRECISION_INFERRED},
-                node.origin,
-            )
+            node = replace(node, precision=PRECISION_INFERRED)
         after_cast[node.output.name] = cast_interval_to_tensor(r, node.output)
         types[node.output.name] = node.output.type
         nodes.append(node)

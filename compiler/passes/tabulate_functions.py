@@ -21,8 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..ir.fixed import FixedType
-from ..ir.graph import Const, Graph, Node, Tensor
-from ..ir.legality import PRECISION_MODEL
+from ..ir.graph import PRECISION_MODEL, Const, Graph, Node, Tensor
 from .hls4ml_tables import (
     DEFAULT_TABLE_SIZE,
     DEFAULT_TABLE_TYPE,
@@ -45,7 +44,7 @@ def _lut(node: Node) -> Node:
 
 def _softmax(node: Node, source: Node, taken: set[str]) -> list[Node]:
     nodes = []
-    if source.attrs.get("precision") != PRECISION_MODEL:
+    if source.precision != PRECISION_MODEL:
         name = f"{node.name}_in"
         k = 1
         while name in taken:
@@ -53,8 +52,9 @@ def _softmax(node: Node, source: Node, taken: set[str]) -> list[Node]:
             name = f"{node.name}_in_{k}"
         taken.add(name)
         tensor = Tensor(name, source.output.shape, SOFTMAX_INPUT)
-        precision = {"precision": PRECISION_MODEL}
-        source = Node(name, "requantize", node.inputs, tensor, {}, precision, node.origin)
+        source = Node(
+            name, "requantize", node.inputs, tensor, origin=node.origin, precision=PRECISION_MODEL
+        )
         nodes.append(source)
     in_t = source.output.type
     exp_size = min(DEFAULT_TABLE_SIZE, 1 << in_t.width)

@@ -89,7 +89,7 @@ def graph_digest(graph: Graph, options: BackendOptions) -> str:
 
     put(IO_FORMAT, graph.name, graph.outputs, options)
     for node in graph.nodes:
-        put(node.name, node.op, node.inputs, node.output, sorted(node.attrs.items()))
+        put(node.name, node.op, node.inputs, node.output, sorted(node.recorded_attrs().items()))
         for cname in sorted(node.consts):
             const = node.consts[cname]
             put(cname, const.type, const.values.shape, [int(v) for v in const.values.flat])

@@ -13,8 +13,7 @@ import numpy as np
 from ...errors import UnsupportedModelError
 from ...ir.element_types import ElementTypes
 from ...ir.fixed import FixedType
-from ...ir.graph import Const, Node, Tensor
-from ...ir.legality import PRECISION_INFER, PRECISION_MODEL
+from ...ir.graph import PRECISION_INFER, PRECISION_MODEL, Const, Node, Tensor
 from ...names import identifier
 from ..config.precision import PrecisionConfig
 from .quantizers import ActivationSpec
@@ -90,9 +89,8 @@ class GraphBuilder:
             "input",
             (),
             Tensor(name, shape, in_type),
-            {},
-            {"precision": PRECISION_MODEL},
-            origin,
+            origin=origin,
+            precision=PRECISION_MODEL,
         )
         self.nodes.append(node)
         return node
@@ -119,8 +117,8 @@ class GraphBuilder:
             tuple(n.output.name for n in inputs),
             Tensor(name, shape, out_type or PLACEHOLDER_TYPE),
             consts or {},
-            {"precision": precision},
-            origin,
+            origin=origin,
+            precision=precision,
         )
         self.nodes.append(node)
         self.cursor = None
@@ -148,9 +146,8 @@ class GraphBuilder:
                     "input",
                     (),
                     Tensor(inp.name, shape, spec.type or inp.output.type),
-                    {},
-                    {"precision": PRECISION_MODEL},
-                    origin,
+                    origin=origin,
+                    precision=PRECISION_MODEL,
                 )
                 self.cursor = self.nodes[k]
                 self._scale(spec, f"{name}_alpha", origin)

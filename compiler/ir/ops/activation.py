@@ -28,8 +28,8 @@ class LeakyReluOp(Op):
 
     def check(self, node, in_shapes):
         super().check(node, in_shapes)
-        shift = node.attrs.get("shift")
-        if not isinstance(shift, int) or shift < 1:
+        shift = node.attrs.shift  # an int when set (typed attributes)
+        if shift is None or shift < 1:
             raise IRError(
                 f"node {node.name!r} (leaky_relu): attribute shift must be an int >= 1 (the "
                 f"slope is 2**-shift), got {shift!r}"
@@ -71,8 +71,8 @@ class ReluMaxOp(Op):
 
     def check(self, node, in_shapes):
         super().check(node, in_shapes)
-        m = node.attrs.get("max_value")
-        if not isinstance(m, int) or m < 1:
+        m = node.attrs.max_value
+        if m is None or m < 1:
             raise IRError(
                 f"node {node.name!r} (relu_max): attribute max_value must be a positive int, "
                 f"got {m!r}"

@@ -105,7 +105,7 @@ class SoftmaxOp(Op):
             n = node.consts[c].values.shape
             if len(n) != 1 or _log2(n[0]) is None:
                 raise IRError(f"node {node.name!r} (softmax): {c} needs a power-of-two size")
-        if "sum_type" not in node.attrs or not isinstance(node.attrs.get("input_width"), int):
+        if node.attrs.sum_type is None or node.attrs.input_width is None:
             raise IRError(
                 f"node {node.name!r} (softmax): attributes sum_type and input_width are needed"
             )

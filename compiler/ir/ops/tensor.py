@@ -59,9 +59,9 @@ class ConcatenateOp(Op):
 
     def check(self, node, in_shapes):
         super().check(node, in_shapes)
-        axis = node.attrs.get("axis")
+        axis = node.attrs.axis
         a, b = in_shapes
-        if not isinstance(axis, int) or not 0 <= axis < len(a) or len(a) != len(b):
+        if axis is None or not 0 <= axis < len(a) or len(a) != len(b):
             raise IRError(
                 f"node {node.name!r}: axis {axis!r} must be a non-negative int below the rank "
                 f"of both inputs {a} and {b}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from tests.conftest import random_dense_graph, random_inputs
@@ -32,9 +34,7 @@ def _with_batchnorm(
         "bn",
     )
     rest = [
-        n2
-        if n2.name != nodes[index + 1].name
-        else Node(n2.name, n2.op, ("bn",), n2.output, n2.consts, n2.attrs, n2.origin)
+        n2 if n2.name != nodes[index + 1].name else replace(n2, inputs=("bn",))
         for n2 in nodes[index + 1 :]
     ]
     return graph.replace_nodes([*nodes[: index + 1], bn, *rest])
