@@ -8,6 +8,7 @@ from ..errors import TrigcError
 from .graph import Graph
 from .ops import get_op
 from .ops.base import cast_to_tensor
+from .walk import Semantics, walk
 
 CHUNK_ROWS = 8192
 """Rows run through the whole graph at a time: every intermediate then stays in the CPU cache,
@@ -45,14 +46,13 @@ def execute(
 
 
 def _execute_rows(graph: Graph, inputs: list[np.ndarray], keep_all: bool) -> dict[str, np.ndarray]:
-    values = {node.output.name: x for node, x in zip(graph.inputs, inputs, strict=True)}
-    for node in graph.nodes:
-        if node.op == "input":
-            continue
-        xs = [values[name] for name in node.inputs]
-        types = [graph.tensor(name).type for name in node.inputs]
-        exact = get_op(node.op).exact(node, xs, types)
-        values[node.output.name] = cast_to_tensor(exact, node.output)
+    given = {node.output.name: x for node, x in zip(graph.inputs, inputs, strict=True)}
+    semantics: Semantics = Semantics(
+        input=lambda node: given[node.output.name],
+        apply=lambda node, xs, ins: get_op(node.op).exact(node, xs, [t.type for t in ins]),
+        cast=cast_to_tensor,
+    )
+    values = walk(graph, semantics, keep_exact=False).cast
     if keep_all:
         return values
     return {name: values[name] for name in graph.outputs}

@@ -14,7 +14,8 @@ import numpy as np
 
 from ...ir.graph import Graph, Node
 from ...ir.ops.base import Interval
-from ...ir.ranges import exact_ranges, output_ranges
+from ...ir.ranges import RANGES
+from ...ir.walk import walk
 from ...names import identifier
 from .arith import CastCode, CInt, cast_code, storage
 
@@ -62,8 +63,8 @@ class Context:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        self.exact = exact_ranges(graph)
-        self.after_cast = output_ranges(graph)
+        ranges = walk(graph, RANGES)  # one walk: each value before and after its cast
+        self.exact, self.after_cast = ranges.exact, ranges.cast
         self.code = EmuCode()
         self._used: set[str] = set()
 
