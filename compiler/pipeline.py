@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .ir.graph import Graph
 from .ir.legality import check_legal
-from .ir.serialize import to_text
+from .ir.text import to_text
 from .passes import append_argmax, fold_batchnorm, infer_precision, tabulate_functions
 
 Pass = Callable[[Graph], Graph]

@@ -159,7 +159,7 @@ def _request(args: argparse.Namespace, clock_mhz: float | None) -> Any:
 def cmd_compile(args: argparse.Namespace) -> int:
     """Run ``trigc compile``; with ``--budget``, the report's exit code."""
     from ..compile_request import resolve  # noqa: PLC0415
-    from ..ir.serialize import to_text  # noqa: PLC0415
+    from ..ir.text import to_text  # noqa: PLC0415
     from ..progress import Progress  # noqa: PLC0415
     from ..project import compile_project  # noqa: PLC0415
 

@@ -1,4 +1,4 @@
-"""Stable JSON serialization (``ir.json``) and a readable text form of the IR.
+"""Stable JSON serialization of the IR (``ir.json``); its text form is :mod:`.text`.
 
 The JSON is deterministic (sorted keys, integers for every constant) so that the same graph
 always gives byte-identical files; :func:`graph_from_dict` is its exact inverse.
@@ -130,25 +130,3 @@ def load_graph(path: Path) -> Graph:
         raise ProjectError(
             f"{path}: malformed trigc IR (missing or bad field {exc}); {hint}"
         ) from None
-
-
-def _const_summary(name: str, c: Const) -> str:
-    shape = "x".join(map(str, c.values.shape))
-    nonzero = int(np.count_nonzero(c.values))
-    return f"{name}={c.type}[{shape}] nnz={nonzero}/{c.values.size}"
-
-
-def to_text(graph: Graph) -> str:
-    """A stable, readable listing, one line per node, for golden tests and ``--dump-ir``."""
-    lines = [f"graph {graph.name}"]
-    for n in graph.nodes:
-        args = [f"%{i}" for i in n.inputs]
-        args += [_const_summary(k, v) for k, v in sorted(n.consts.items())]
-        args += [f"{k}={v!r}" for k, v in n.recorded_attrs().items()]
-        shape = "x".join(map(str, n.output.shape))
-        typ = str(n.output.type)
-        if n.output.elements is not None:
-            typ += " " + n.output.elements.summary()
-        lines.append(f"  %{n.output.name} = {n.op}({', '.join(args)}) : {typ} [{shape}]")
-    lines.append(f"  return {', '.join('%' + o for o in graph.outputs)}")
-    return "\n".join(lines) + "\n"

@@ -15,7 +15,8 @@ from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.ir.legality import PRECISION_MODEL, check_legal
 from trigc.compiler.ir.ops.base import Interval, cast_interval_to_tensor
 from trigc.compiler.ir.ranges import output_ranges
-from trigc.compiler.ir.serialize import dumps, graph_from_dict, graph_to_dict, to_text
+from trigc.compiler.ir.serialize import dumps, graph_from_dict, graph_to_dict
+from trigc.compiler.ir.text import to_text
 from trigc.compiler.passes import infer_precision
 
 IN_TYPE = FixedType(12, 5)

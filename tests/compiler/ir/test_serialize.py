@@ -11,7 +11,8 @@ from tests.conftest import random_dense_graph
 from trigc.compiler.errors import ProjectError
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
-from trigc.compiler.ir.serialize import dumps, graph_from_dict, load_graph, save_graph, to_text
+from trigc.compiler.ir.serialize import dumps, graph_from_dict, load_graph, save_graph
+from trigc.compiler.ir.text import to_text
 from trigc.compiler.passes import infer_precision
 
 

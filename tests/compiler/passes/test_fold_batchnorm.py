@@ -11,6 +11,7 @@ from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
 from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
 from trigc.compiler.ir.legality import check_legal
+from trigc.compiler.ir.text import from_text, to_text
 from trigc.compiler.passes import fold_batchnorm, infer_precision
 
 
@@ -57,3 +58,27 @@ def test_fold_is_bit_exact():
 def test_no_fold_after_a_quantized_dense_output():
     g = _with_batchnorm(random_dense_graph(), "relu0")  # relu in between: cannot fold
     assert fold_batchnorm.run(g) is g
+
+
+def test_fold_as_text_in_and_text_out():
+    """w' = w * s and b' = b * s + t, exactly, in the types they need (IR text in and out)."""
+    graph = from_text(
+        """
+        graph g
+          %x = input(precision='model') : fixed<6,2> [2]
+          %fc = dense(%x, bias=fixed<4,2>[2]{1, -3}, weight=fixed<4,1>[2x2]{3, -1, 0, 2},
+              precision='infer') : fixed<1,1> [2]
+          %bn = scale_shift(%fc, scale=fixed<6,2>[2]{5, -8}, shift=fixed<5,3>[2]{7, 0},
+              precision='model') : fixed<12,4,RND_CONV,SAT> [2]
+          %act = relu(%bn, precision='infer') : fixed<1,1> [2]
+          return %act
+        """
+    )
+    assert to_text(fold_batchnorm.run(graph), values=True) == (
+        "graph g\n"
+        "  %x = input(precision='model') : fixed<6,2> [2]\n"
+        "  %bn = dense(%x, bias=ufixed<7,1>[2]{117, 24}, weight=fixed<5,-2>[2x2]{15, 8, 0, -16}, "
+        "precision='model') : fixed<12,4,RND_CONV,SAT> [2]\n"
+        "  %act = relu(%bn, precision='infer') : fixed<1,1> [2]\n"
+        "  return %act\n"
+    )

@@ -9,8 +9,9 @@ from tests.conftest import random_dense_graph, random_inputs
 from trigc.compiler.errors import IRError
 from trigc.compiler.ir.executor import run_int
 from trigc.compiler.ir.fixed import FixedType
-from trigc.compiler.ir.graph import Const, Graph, Node, Tensor
+from trigc.compiler.ir.graph import Graph
 from trigc.compiler.ir.legality import check_legal
+from trigc.compiler.ir.text import from_text, to_text
 from trigc.compiler.passes import infer_precision
 
 
@@ -43,28 +44,20 @@ def test_inferred_types_are_exact(seed):
 
 def test_accumulator_width_follows_actual_weights():
     """A neuron with one weight of 1/32 on a fixed<10,4> input needs only a few bits."""
-    w = np.zeros((4, 1), dtype=np.int64)
-    w[0, 0] = 1
-    g = Graph(
-        "g",
-        (
-            Node("x", "input", (), Tensor("x", (4,), FixedType(10, 4))),
-            Node(
-                "fc",
-                "dense",
-                ("x",),
-                Tensor("fc", (1,), FixedType(1, 1)),
-                {
-                    "weight": Const(w, FixedType(6, 1)),
-                    "bias": Const(np.zeros(1, np.int64), FixedType(6, 1)),
-                },
-                {"precision": "infer"},
-            ),
-        ),
-        ("fc",),
+    graph = from_text(
+        """
+        graph g
+          %x = input() : fixed<10,4> [4]
+          %fc = dense(%x, bias=fixed<6,1>[1]{0}, weight=fixed<6,1>[4x1]{1, 0, 0, 0},
+              precision='infer') : fixed<1,1> [1]
+          return %fc
+        """
     )
-    (_, fc) = infer_precision.run(g).nodes
-    assert fc.output.type == FixedType(10, -1)  # x/32: same mantissa, 5 more fractional bits
+    # x/32: the same mantissa, 5 more fractional bits
+    assert to_text(infer_precision.run(graph)).splitlines()[2] == (
+        "  %fc = dense(%x, bias=fixed<6,1>[1] nnz=0/1, weight=fixed<6,1>[4x1] nnz=1/4, "
+        "precision='inferred') : fixed<10,-1> [1]"
+    )
 
 
 def test_verifier_rejects_a_type_that_can_overflow():
