@@ -1,4 +1,4 @@
-"""A word-level netlist of exact integer arithmetic, scheduled into pipeline stages as it grows.
+"""A word-level netlist of exact integer arithmetic, with the arrival estimate it grows by.
 
 Every :class:`Signal` is a wire holding an integer whose exact range ``lo..hi`` is known; its
 width and signedness follow from that range (two's complement when ``lo < 0``), so every wire
@@ -10,18 +10,20 @@ where interval arithmetic on the shift-and-add cells would not be (``(x << 3) - 
 A :class:`Value` is what a tensor element is while lowering: ``+-(signal << shift)`` or a
 constant.  Trailing zeros and signs stay symbolic until a cell has to materialise them.
 
-Cells are placed as soon as they are created (see :mod:`.delay`): ``stage`` is the pipeline
-stage whose logic computes the signal, ``time`` its estimated arrival within that stage.
+Cells are placed as soon as they are created (:mod:`.placement`, delays from :mod:`.delay`):
+``stage`` is the pipeline stage whose logic computes the signal, ``time`` its estimated
+arrival within that stage; :mod:`.schedule` decides where the registers finally go.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .delay import DelayModel
 from .logic import Bool, bool_inputs, bool_signals
+from .placement import GreedyPlacement
 
 
 def range_width(lo: int, hi: int) -> int:
@@ -234,6 +236,7 @@ class Netlist:
 
     def __init__(self, model: DelayModel, budget_ns: float) -> None:
         self.model, self.budget_ns = model, budget_ns
+        self.placement = GreedyPlacement(model, budget_ns)
         self.signals: list[Signal] = []
         self._names: set[str] = set(RESERVED_NAMES)
         self._negated: dict[int, Value] = {}  # signal index -> its materialised negation
@@ -250,21 +253,13 @@ class Netlist:
         self._names.add(name)
         return name
 
-    def _place(self, inputs: Iterable[Signal], delay: float, chain: int) -> tuple[int, float]:
-        inputs = list(inputs)
-        stage = max((s.stage for s in inputs), default=1)
-        start = max((s.time for s in inputs if s.stage == stage), default=0.0)
-        if start > 0.0 and self.model.finish(start + delay, chain) > self.budget_ns:
-            stage, start = stage + 1, 0.0
-        return stage, round(start + delay, 6)
-
     def make(self, name: str, cell: Cell, lo: int, hi: int) -> Value:
         """A new signal computed by ``cell`` with range ``lo..hi`` (a constant if one value)."""
         if lo == hi:
             return Value.constant(lo)
         width = range_width(lo, hi)
         chain = cell.chain(width)
-        stage, time = self._place(cell.inputs, cell.delay(self.model, width), chain)
+        stage, time = self.placement.place(cell.inputs, cell.delay(self.model, width), chain)
         sig = Signal(len(self.signals), self.fresh_name(name), lo, hi, cell, stage, time)
         sig.finish = self.model.finish(time, chain)
         sig.group = self.group

@@ -18,12 +18,12 @@ from ..options import BackendOptions
 from .delay import DelayModel
 from .describe import bus_width, describe
 from .linear import SHARING
-from .lower import Lowered, build_netlist
+from .lower import build_netlist
 from .manifest import RtlManifest
 from .netlist import Netlist
 from .plan import Plan, plan_design
 from .render import render_files
-from .retime import retime
+from .schedule import schedule
 from .size import check_size
 from .verilog import PrintedDesign, print_design
 
@@ -65,7 +65,7 @@ def generate(graph: Graph, options: BackendOptions, settings: RtlSettings | None
     settings = settings or RtlSettings()
     budget = _check(graph, options, settings)
     lowered = build_netlist(graph, Netlist(settings.delay_model, budget), settings.sharing)
-    schedule(lowered, settings, budget)
+    schedule(lowered, settings.delay_model, budget, settings.retime)
     plan = plan_design(lowered, bus_width(lowered), options.project_name)
     printed = print_design(plan)
     delay_model = settings.delay_model.to_dict(options.clock_period_ns)
@@ -87,13 +87,6 @@ def _check(graph: Graph, options: BackendOptions, settings: RtlSettings) -> floa
         )
     check_size(graph, options)  # seconds, before a netlist too large to fit takes minutes
     return budget
-
-
-def schedule(lowered: Lowered, settings: RtlSettings, budget_ns: float) -> None:
-    """Place the pipeline registers: the netlist's greedy placement as built (its arrival
-    estimates shape the adder trees), then, with ``settings.retime``, the minimum cut."""
-    if settings.retime:
-        retime(lowered, settings.delay_model, budget_ns)
 
 
 def write_project(design: Design, outdir: Path) -> list[Path]:
