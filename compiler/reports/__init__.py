@@ -4,9 +4,10 @@ Layers of the API, as elsewhere in trigc:
 
 * :func:`build_report` (project directory + budget → :class:`Report` in memory);
 * :func:`write_report` (→ ``report.json``, ``report.md``, self-contained ``report.html``);
-* :mod:`.cli` (``trigc report OUT --budget PRESET_OR_FILE``; exit 1 when over budget).
+* :mod:`trigc.compiler.cli.report` (``trigc report OUT --budget PRESET_OR_FILE``; exit 1 when
+  over budget), printing :func:`.text.summary`.
 
-Pieces: :mod:`.budget` (the YAML schema and the presets in ``budgets/``), :mod:`.devices`
+Pieces: :mod:`.budget` (the YAML schema and the presets in ``budgets/``), :mod:`...devices`
 (device resource totals), :mod:`.yosys` and :mod:`.timing` (synthesis of the RTL and an
 estimated Fmax), :mod:`.hls_estimate` (the analytic HLS estimate), :mod:`.vendor` (parsers of
 Vitis/Vivado HLS and Vivado reports), :mod:`.model` (the report's data), :mod:`.writers`,

@@ -37,7 +37,7 @@ CXX = "g++"
 
 
 def default_cache_dir() -> Path:
-    """Where built libraries go: ``hls_csim`` in trigc's cache (see :mod:`..caches`)."""
+    """Where built libraries go: ``hls_csim`` in trigc's cache (see :mod:`...caches`)."""
     return cache_root() / "hls_csim"
 
 

@@ -13,7 +13,7 @@
       LayerName: {fc1: {ReuseFactor: 2}}
 
 ``trigc compile --config FILE`` reads everything from it; options on the command line win.
-``HLSConfig`` is read by :mod:`.precision_config`.  A file with only ``Model``/``LayerName``
+``HLSConfig`` is read by :mod:`.precision`.  A file with only ``Model``/``LayerName``
 sections is a precision configuration and gives no model.  Keys trigc does not honour are named
 in :attr:`Hls4mlFile.warnings`.  Relative paths are taken from the working directory, as hls4ml
 does, or else from the file's own directory.

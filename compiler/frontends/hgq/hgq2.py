@@ -17,7 +17,7 @@ Layers: ``QDense``, ``QEinsumDense`` (``...c,cd->...d``: a dense layer over the 
 before they are quantized, in float32 as HGQ2 does), ``QConv1D``/``QConv2D``, ``QAdd``
 (each input with its own quantizer), Keras ``Add``, ``Activation``/``ReLU`` (relu, linear),
 ``Flatten``, ``Reshape`` and ``Dropout``, wired as the functional model is.  verify's
-reference is the float64 NumPy evaluation of the records (:mod:`.numpy_reference`).
+reference is the float64 NumPy evaluation of the records (:mod:`..layers.numpy_reference`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """HGQ models run by their own library: verify's ``hgq`` comparison.
 
-trigc reads HGQ2 and HGQ proxy files without their libraries (:mod:`.hgq2`, :mod:`.hgq_proxy`);
+trigc reads HGQ2 and HGQ proxy files without their libraries (:mod:`.hgq2`, :mod:`.proxy`);
 this module runs the saved model with the library itself, in its own environment
 (:mod:`trigc.compiler.hgq_env`), so that ``trigc verify`` compares the firmware with what the
 trained model computes, not only with trigc's reading of the file:

@@ -11,7 +11,7 @@ per-element types is.  The ``overrides`` dict carries per-layer HLS settings (pa
 result types that hls4ml's bit-exact flow recomputes); they do not change values, so trigc
 reads past them.
 
-The legacy Keras 2 reader (:mod:`.keras_legacy`) reads the file; this module gives it the
+The legacy Keras 2 reader (:mod:`..keras2`) reads the file; this module gives it the
 handlers of the two layer classes proxy models add.
 """
 

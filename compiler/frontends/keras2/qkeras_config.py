@@ -3,7 +3,7 @@
 A saved quantizer is either a dict ``{"class_name": "quantized_bits", "config": {...}}`` (a
 quantizer object, e.g. ``QDense(kernel_quantizer=quantized_bits(6, 0, alpha=1))``) or a string
 ``"quantized_relu(6,0)"`` (``QActivation("quantized_relu(6,0)")``).  Both become a small
-descriptor with the attributes :mod:`.quantizers` reads from live quantizers, so the legacy
+descriptor with the attributes :mod:`..layers.quantizers` reads from live quantizers, so the legacy
 frontend shares the Keras 3 frontend's exactness rules.  Weight quantizers are evaluated here
 in NumPy with QKeras's formula.
 """

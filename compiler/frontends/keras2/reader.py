@@ -73,8 +73,8 @@ def from_legacy_keras(
 def legacy_numpy_runner(
     path: Path, weights: Path | None = None
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """The file as read, evaluated in float64 NumPy (:mod:`.numpy_reference`): a function from
-    flat float inputs ``[batch, n]`` to flat outputs."""
+    """The file as read, evaluated in float64 NumPy (:mod:`..layers.numpy_reference`): a
+    function from flat float inputs ``[batch, n]`` to flat outputs."""
     from ..layers.numpy_reference import evaluate  # noqa: PLC0415
 
     _, in_shape, input_name, layers = read_legacy_layers(path, weights)

@@ -1,5 +1,5 @@
 """Keras 2 files: the windowed and data-movement layers beyond plain convolution and pooling,
-read from their saved configs and weights as :mod:`.keras_conv` reads live Keras 3 layers.
+read from their saved configs and weights as :mod:`..keras3.conv` reads live Keras 3 layers.
 
 DepthwiseConv1D/2D and SeparableConv1D/2D (and QKeras' Q versions: ``depthwise_quantizer``,
 ``pointwise_quantizer``, ``bias_quantizer``), ZeroPadding1D/2D, Cropping1D/2D,

@@ -1,12 +1,12 @@
 """Keras handlers of windowed layers: (Q)Conv1D/2D, depthwise and separable convolutions,
 zero padding, pooling, and the layers that only move data (Permute, Cropping1D/2D,
-UpSampling1D/2D: :class:`.layers_tensor.RearrangeLayer`), read into :mod:`.layers` records.
+UpSampling1D/2D: :class:`..layers.tensor.RearrangeLayer`), read into :mod:`..layers.records`.
 
 Depthwise kernels ``(*k, C, multiplier)`` become full convolution kernels ``(*k, C,
 C * multiplier)``, block-diagonal (output channel ``c * multiplier + m`` reads input channel
 ``c`` only; the zeros cost nothing in the RTL).  A separable convolution is its depthwise
 convolution (``<name>_depthwise``, no bias) followed by the pointwise one (``<name>``).  Zero
-padding is a :class:`.layers_tensor.PadLayer`, folded into the convolution that reads it
+padding is a :class:`..layers.tensor.PadLayer`, folded into the convolution that reads it
 (elsewhere it pads the tensor itself).
 """
 

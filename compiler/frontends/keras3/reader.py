@@ -3,8 +3,8 @@
 Supported: Sequential and functional models, with one or several inputs and outputs, of the
 layers in :data:`SUPPORTED_LAYERS` (dense, convolution, depthwise and separable convolution,
 pooling, padding, cropping, upsampling and permutation, merges, activations and quantizers).
-The layers are read into the frontend-neutral records of :mod:`.layers` (windowed ones by
-:mod:`.keras_conv`) and lowered there, as the other frontends do; each IR node's ``origin``
+The layers are read into the frontend-neutral records of :mod:`..layers.records` (windowed ones by
+:mod:`.conv`) and lowered there, as the other frontends do; each IR node's ``origin``
 names its layer.  Anything else is refused with the layer's name, class and the list of what
 is supported.
 """

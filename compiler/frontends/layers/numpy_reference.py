@@ -1,7 +1,7 @@
 """A float64 NumPy evaluation of a model as the frontend read it: the reference of ``trigc
 verify`` for a Keras 2 file that Keras 3 cannot rebuild.
 
-It runs the frontend's layer records (:mod:`.layers`, :mod:`.layers_tensor`) directly, with
+It runs the frontend's layer records (:mod:`.records`, :mod:`.tensor`) directly, with
 NumPy in float64: dense and convolution products, batch normalization, pooling, merges and
 reshapes as the layers define them, and each quantizer as the fixed-point cast it stands for
 (rounded and saturated as ``ap_fixed`` assignment from a double).  It shares the reading of the

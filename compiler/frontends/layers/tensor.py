@@ -1,7 +1,7 @@
 """Frontend-neutral records for shape, merge, convolution and pooling layers, and their IR.
 
-Like :mod:`.layers`, frontends read their layers into these records and
-:func:`.layers.lower_layers` lowers them; each function here appends the layer's IR nodes to
+Like :mod:`.records`, frontends read their layers into these records and
+:func:`.lower.lower_layers` lowers them; each function here appends the layer's IR nodes to
 the :class:`.builder.GraphBuilder`, reading the builder's current node (or, for merges, the
 nodes given).  Tensors are channels last, as in Keras.  A convolution's ``'same'`` padding is
 Keras': ``ceil(size / stride)`` outputs, the odd padding element after.

@@ -1,13 +1,13 @@
 """ONNX and QONNX frontend: a ``.onnx`` file → IR, read with the ``onnx`` package.
 
 Float models (exported from Keras or PyTorch) take their precision from a configuration
-(:mod:`.precision_config`, default ``fixed<16,6>``).  QONNX ``Quant`` nodes with a power-of-two
+(:mod:`..config.precision`, default ``fixed<16,6>``).  QONNX ``Quant`` nodes with a power-of-two
 scale and zero point 0 are exact fixed-point casts; on weights they are evaluated here, and
 ``BipolarQuant`` on weights gives ±scale.  The graph may branch (one input, one output); each
 tensor remembers which layer it is the output of, and a graph that is not a chain is lowered
 with its wiring.  Nodes on constants only (weights, exporters' static shape arithmetic) are
-folded by onnx's reference implementation (:mod:`.onnx_fold`); transposes, squeezes and
-unsqueezes change only where the tensor's axes are in the IR (:mod:`.onnx_layout`).  The ops
+folded by onnx's reference implementation (:mod:`.fold`); transposes, squeezes and
+unsqueezes change only where the tensor's axes are in the IR (:mod:`.layout`).  The ops
 on the data path are :data:`SUPPORTED_OPS`; anything else is refused with the node's name and
 op type.
 """

@@ -3,7 +3,7 @@
 An N-D input whose first node flattens it is the IR's flat vector; one that a convolution
 reads is held channels last (ONNX's ``[C, *spatial]`` as ``(*spatial, C)``); one that is
 transposed or multiplied over its last axis first stays in ONNX's own order
-(:mod:`.onnx_layout`).  :func:`input_layout` looks past element-wise nodes to decide.
+(:mod:`.layout`).  :func:`input_layout` looks past element-wise nodes to decide.
 """
 
 from __future__ import annotations

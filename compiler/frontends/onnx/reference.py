@@ -28,7 +28,7 @@ def is_qonnx(model: object) -> bool:
 def onnx_runner(path: Path) -> Runner:
     """A function from float32 event rows (the IR's inputs, each flattened, side by side; one
     input may keep its own shape) to float output rows; each IR input is laid out as the
-    model's (:mod:`.onnx_layout`)."""
+    model's (:mod:`.layout`)."""
     import onnx  # noqa: PLC0415
 
     model = onnx.load(str(path))

@@ -10,7 +10,7 @@ C_out)`` (a grouped or depthwise kernel block-diagonal, zeros where groups do no
 ``Pad`` with zeros is folded into the convolution that reads it.  A Flatten of a channels-first
 tensor orders its elements C, H, W, the IR's reshape H, W, C: the permutation between the two
 is kept and applied to the rows of the next Gemm/MatMul (and to per-feature constants before
-it), so the IR stays a plain reshape (:mod:`.onnx_layout`).
+it), so the IR stays a plain reshape (:mod:`.layout`).
 """
 
 from __future__ import annotations
