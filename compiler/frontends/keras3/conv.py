@@ -216,7 +216,7 @@ def _qaverage_pooling(layer: Any, options: FrontendOptions) -> Read:
                 "not compute the mean; use a pool of a power-of-two area and a quantizer that "
                 "holds 1/area exactly"
             )
-    return Read.chain(_pool(layer, options))
+    return _pool(layer, options)
 
 
 CONV_HANDLERS: dict[str, Handler] = {

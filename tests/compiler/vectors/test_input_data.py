@@ -19,7 +19,7 @@ from trigc.compiler.ir.graph import Graph, Node, Tensor
 from trigc.compiler.project import CompileOptions, compile_project
 from trigc.compiler.vectors.input_data import quantize_values, read_vectors
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 JET_TAGGER = ROOT / "models" / "jet_tagger" / "jet_tagger_q6_pruned.keras"
 JETS = ROOT / "models" / "data" / "jets.npz"
 
