@@ -29,6 +29,10 @@ class Read:
     sources: tuple[tuple[str, ...], ...] | None = None
     output: str | None = None
 
+    def __post_init__(self) -> None:
+        if any(isinstance(r, Read) for r in self.records):
+            raise TypeError("a Read holds layer records, not another Read (return it instead)")
+
     @classmethod
     def chain(cls, *records: Layer) -> Read:
         """Records read one after the other."""
