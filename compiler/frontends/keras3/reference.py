@@ -96,14 +96,21 @@ def _quantized_weights(layer: Any) -> list[np.ndarray]:
 
 
 def float64_copy(model: Any) -> Any:
-    """The same model with every layer computing in float64, with the same (quantized)
-    weights."""
+    """The same model with every layer (and its inputs) computing in float64, with the same
+    (quantized) weights."""
     import keras  # noqa: PLC0415
 
     try:
         weights = {layer.name: _quantized_weights(layer) for layer in model.layers}
         with _floatx("float64"):
-            copy = keras.models.clone_model(model, clone_function=_with_float64)
+            # float64 inputs too: a cloned input keeps its float32 dtype, which rounds an
+            # input wider than 24 significant bits before the first layer sees it
+            inputs = [keras.Input(shape=tuple(t.shape[1:]), dtype="float64") for t in model.inputs]
+            copy = keras.models.clone_model(
+                model,
+                input_tensors=inputs if len(inputs) > 1 else inputs[0],
+                clone_function=_with_float64,
+            )
             for name, values in weights.items():
                 if values:
                     copy.get_layer(name).set_weights(values)
