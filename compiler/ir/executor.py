@@ -15,6 +15,19 @@ CHUNK_ROWS = 8192
 which makes a large batch several times faster than one pass per node over all of it."""
 
 
+def require_mantissas(x: np.ndarray, what: str, for_reals: str) -> np.ndarray:
+    """``x`` as an array of integer mantissas; real values (a float array) are refused, since
+    read as mantissas they would be wrong answers, not an error."""
+    x = np.asarray(x)
+    if x.dtype.kind in "iu" or (x.dtype == object and all(isinstance(v, int) for v in x.flat)):
+        return x
+    raise TrigcError(
+        f"{what}: got an array of {x.dtype}; integer entry points take mantissas (each value "
+        f"times 2**frac of the input type, as integers). Pass real values to {for_reals}, or "
+        "mantissas held in floats through .astype(np.int64)"
+    )
+
+
 def execute(
     graph: Graph, inputs: list[np.ndarray], keep_all: bool = False
 ) -> dict[str, np.ndarray]:
@@ -24,7 +37,7 @@ def execute(
         raise TrigcError(f"graph {graph.name!r} takes {len(input_nodes)} inputs, got {len(inputs)}")
     batch: list[np.ndarray] = []
     for node, x in zip(input_nodes, inputs, strict=True):
-        x = np.asarray(x)
+        x = require_mantissas(x, f"input {node.name!r}", "run_float")
         if x.shape[1:] != node.output.shape:
             dims = ", ".join(map(str, node.output.shape))
             raise TrigcError(f"input {node.name!r} expects shape (batch, {dims}), got {x.shape}")

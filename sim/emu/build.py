@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from trigc.compiler.errors import ProjectError, TrigcError
+from trigc.compiler.ir.executor import require_mantissas
 from trigc.compiler.project import Project, open_project
 from trigc.sim.cache import cached_build
 from trigc.sim.verilator import SimulationError, SimulatorNotFoundError
@@ -141,7 +142,10 @@ class Emulator:
 
     def predict_int(self, x: np.ndarray | list[np.ndarray]) -> np.ndarray:
         """Input mantissas ``(n, ...)`` (or one array per input tensor) to output mantissas
-        ``(n, outputs)``, the output tensors one after another."""
+        ``(n, outputs)``, the output tensors one after another; real values are refused."""
+        parts = list(x) if isinstance(x, list | tuple) else [x]
+        for k, part in enumerate(parts):
+            require_mantissas(part, f"emulator input {k}", "predict")
         rows = self._rows(x, np.int64)
         out = np.empty((len(rows), self.output_size), dtype=np.int64)
         self._predict_int(rows, out, len(rows))

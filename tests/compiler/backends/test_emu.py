@@ -102,6 +102,8 @@ def test_emulator_equals_ir_on_100k_vectors(emitted, name):
         f"{name}: {bad.size} vectors differ, first {got[bad[0]]} != {want[bad[0]]}"
     )
     assert len(np.unique(want, axis=0)) > 100  # the outputs are not trivially constant
+    with pytest.raises(TrigcError, match="integer entry points take mantissas"):
+        model.predict_int(np.asarray(xs[0] if isinstance(xs, list) else xs, dtype=np.float64))
 
 
 def test_wide_accumulators_are_128_bit(emitted):

@@ -46,3 +46,16 @@ def test_cast_exact_of_wide_values_keeps_exactness() -> None:
     got = cast_exact(Exact(values, 58), dst)
     expected = cast_exact(Exact(values.astype(object), 58), dst)
     assert got.tolist() == expected.tolist()
+
+
+def test_real_values_given_as_mantissas_are_refused_not_answered():
+    """A float array is the real values a user has, not mantissas: reading it as mantissas
+    would give the outputs of other inputs without a word."""
+    from trigc.compiler.errors import TrigcError
+
+    g = infer_precision.run(random_dense_graph())
+    x = random_inputs(g, 5, 0)
+    reals = g.inputs[0].output.type.to_float(x)
+    with pytest.raises(TrigcError, match=r"input 'x': got an array of float64.*run_float"):
+        run_int(g, reals)
+    assert np.array_equal(run_int(g, x)[g.outputs[0]], run_int(g, x.astype(object))[g.outputs[0]])
