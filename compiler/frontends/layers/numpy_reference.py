@@ -15,6 +15,7 @@ make the comparison information only).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -143,6 +144,34 @@ def _merge(xs: list[np.ndarray], m: MergeLayer) -> np.ndarray:
     return y
 
 
+def _dense(xs: list[np.ndarray], d: DenseLayer) -> np.ndarray:
+    y = xs[0] @ d.kernel.values + d.bias.values
+    return activate(y, d.activation) if d.activation is not None else y
+
+
+def _rearrange(xs: list[np.ndarray], r: RearrangeLayer) -> np.ndarray:
+    h = xs[0]
+    attrs = {"kind": r.kind, **dict(r.params)}
+    index = source_index(attrs, h.shape[1:])
+    flat = np.concatenate([h.reshape(len(h), -1), np.zeros((len(h), 1))], axis=1)
+    out = flat[:, np.where(index >= 0, index, flat.shape[1] - 1)]
+    return out.reshape(len(h), *rearranged_shape(attrs, h.shape[1:]))
+
+
+EVALUATORS: dict[type, Callable[[list[np.ndarray], Any], np.ndarray]] = {
+    PadLayer: lambda xs, p: np.pad(xs[0], [(0, 0), *p.pads, (0, 0)]),  # the IR folds them
+    DenseLayer: _dense,
+    ConvLayer: lambda xs, c: _conv(xs[0], c, None),
+    BatchNormLayer: lambda xs, bn: xs[0] * bn.scale + bn.shift,
+    ActivationLayer: lambda xs, a: activate(xs[0], a.spec),
+    ReshapeLayer: lambda xs, r: xs[0].reshape(len(xs[0]), *r.shape),
+    PoolLayer: lambda xs, p: _pool(xs[0], p),
+    MergeLayer: _merge,
+    RearrangeLayer: _rearrange,
+}
+"""Record type -> its float64 evaluation from the tensors it reads."""
+
+
 def evaluate(
     layers: list[Layer],
     sources: list[tuple[str, ...]],
@@ -154,34 +183,9 @@ def evaluate(
     layer ``k`` reads the tensors named ``sources[k]``."""
     values: dict[str, np.ndarray] = {input_name: np.asarray(x, dtype=np.float64)}
     for layer, names in zip(layers, sources, strict=True):
-        xs = [values[n] for n in names]
-        h = xs[0]
-        if isinstance(layer, PadLayer):  # zeros in the tensor (the IR folds them instead)
-            values[layer.name] = np.pad(h, [(0, 0), *layer.pads, (0, 0)])
-            continue
-        if isinstance(layer, DenseLayer):
-            y = h @ layer.kernel.values + layer.bias.values
-            y = activate(y, layer.activation) if layer.activation is not None else y
-        elif isinstance(layer, ConvLayer):
-            y = _conv(h, layer, None)
-        elif isinstance(layer, BatchNormLayer):
-            y = h * layer.scale + layer.shift
-        elif isinstance(layer, ActivationLayer):
-            y = activate(h, layer.spec)
-        elif isinstance(layer, ReshapeLayer):
-            y = h.reshape(len(h), *layer.shape)
-        elif isinstance(layer, PoolLayer):
-            y = _pool(h, layer)
-        elif isinstance(layer, MergeLayer):
-            y = _merge(xs, layer)
-        elif isinstance(layer, RearrangeLayer):
-            attrs = {"kind": layer.kind, **dict(layer.params)}
-            index = source_index(attrs, h.shape[1:])
-            flat = np.concatenate([h.reshape(len(h), -1), np.zeros((len(h), 1))], axis=1)
-            out = flat[:, np.where(index >= 0, index, flat.shape[1] - 1)]
-            y = out.reshape(len(h), *rearranged_shape(attrs, h.shape[1:]))
-        else:  # pragma: no cover - every record type is handled above
+        step = EVALUATORS.get(type(layer))
+        if step is None:
             raise UnsupportedModelError(f"the NumPy reference cannot run {type(layer).__name__}")
-        values[layer.name] = y
+        values[layer.name] = step([values[n] for n in names], layer)
     out = values[output]
     return out.reshape(len(out), -1)
