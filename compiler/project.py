@@ -8,6 +8,7 @@ sibling directory and renamed into place, so a failure never leaves a half-writt
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -28,7 +29,7 @@ from .ir.graph import Graph
 from .ir.serialize import load_graph, save_graph
 from .pipeline import run_pipeline, selected_passes
 from .progress import Progress
-from .project_manifest import MANIFEST, ModelEntry, ProjectManifest
+from .project_manifest import MANIFEST, PROJECT_FORMAT, ModelEntry, ProjectManifest
 
 TOOLS = (
     "trigc",
@@ -114,9 +115,45 @@ def layer_table(graph: Graph) -> list[dict[str, Any]]:
     return rows
 
 
-def _check_outdir(outdir: Path, force: bool) -> None:
+def _is_project(directory: Path) -> bool:
+    """Whether ``directory`` holds a trigc project (a manifest trigc wrote)."""
+    try:
+        data = json.loads((directory / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == PROJECT_FORMAT
+
+
+def _protected(outdir: Path, model: Path | None) -> str | None:
+    """Why ``outdir`` may never be replaced (it holds the working directory, the home
+    directory or the model), or None."""
+    target = outdir.resolve()
+    cwd, home = Path.cwd().resolve(), Path.home().resolve()
+    if target == cwd or target in cwd.parents:
+        return "it is (or holds) the working directory"
+    if target == home or target == Path(target.anchor):
+        return "it is the home directory or the root of the file system"
+    if model is not None and (
+        target == model.resolve().parent or target in model.resolve().parents
+    ):
+        return f"it holds the model file {model}"
+    return None
+
+
+def _check_outdir(outdir: Path, force: bool, model: Path | None = None) -> None:
+    """Refuse an output directory trigc must not write: a file, an unwritable place, a
+    directory that holds the working directory, the home directory or the model, and a
+    directory with content that is not a trigc project (even with ``force``: trigc replaces
+    only its own projects; ``force`` lets it replace one whose manifest it cannot read)."""
     if outdir.exists() and not outdir.is_dir():
         raise ProjectError(f"{outdir}: exists and is not a directory; choose another -o path")
+    if outdir.exists():
+        reason = _protected(outdir, model)
+        if reason is not None:
+            raise ProjectError(
+                f"-o {outdir}: {reason}; trigc never replaces it. Choose a new or empty "
+                "directory for the project"
+            )
     ancestor = outdir.absolute().parent
     while not ancestor.exists():
         ancestor = ancestor.parent
@@ -131,23 +168,41 @@ def _check_outdir(outdir: Path, force: bool) -> None:
             f"-o {outdir}: cannot write into {ancestor} ({exc.strerror or exc}); "
             "choose another -o path"
         ) from None
-    if outdir.is_dir() and any(outdir.iterdir()) and not force:
-        if not (outdir / MANIFEST).is_file():
-            raise ProjectError(
-                f"{outdir}: directory is not empty and is not a trigc project; refusing to write "
-                "into it. Choose another -o path or pass --force to replace it."
-            )
+    if not outdir.is_dir() or not any(outdir.iterdir()) or _is_project(outdir):
+        return
+    if (outdir / MANIFEST).is_file():
+        if force:
+            return  # a trigc project whose manifest is damaged: --force replaces it
+        raise ProjectError(
+            f"{outdir}: holds a {MANIFEST} trigc cannot read (a damaged project?); pass "
+            "--force to replace it, or choose another -o path"
+        )
+    raise ProjectError(
+        f"{outdir}: directory is not empty and is not a trigc project; trigc replaces only "
+        "its own projects, never other files (not even with --force). Choose a new or empty "
+        "directory"
+    )
 
 
 def _replace_dir(tmp: Path, outdir: Path) -> None:
-    """Move ``tmp`` to ``outdir``, replacing an existing directory as atomically as we can."""
-    if outdir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old-", dir=outdir.parent))
+    """Move ``tmp`` to ``outdir``, replacing an existing project as atomically as we can; on
+    a failure the old project is back in place and nothing else is left."""
+    if not outdir.exists():
+        os.replace(tmp, outdir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old-", dir=outdir.parent))
+    try:
         os.replace(outdir, old / outdir.name)
+    except OSError:
+        old.rmdir()
+        raise
+    try:
         os.replace(tmp, outdir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, outdir)
+    except OSError:
+        os.replace(old / outdir.name, outdir)
+        old.rmdir()
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _model_entry(name: str, source: Path, loaded: LoadedModel) -> ModelEntry:
@@ -183,8 +238,8 @@ def compile_project(
         get_backend(name)  # fail early on an unknown backend name
     if len(set(options.backends)) != len(options.backends):
         raise ProjectError(f"backends {options.backends}: name each backend once")
-    _check_outdir(outdir, force)
     live = not isinstance(model, str | os.PathLike)
+    _check_outdir(outdir, force, None if live else Path(model))
     if live:
         from .frontends.keras3.reader import lower_keras  # noqa: PLC0415
 

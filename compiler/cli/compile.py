@@ -119,7 +119,12 @@ def add_compile_parser(sub: Any) -> None:
         help="hls4ml Strategy of the hls project (default: the config's, else Latency)",
     )
     c.add_argument("--project-name", default=None, help="top-level name (default: model name)")
-    c.add_argument("--force", action="store_true", help="replace a non-project directory")
+    c.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a trigc project whose manifest.json cannot be read (other directories "
+        "are never replaced)",
+    )
     c.add_argument("--dump-ir", action="store_true", help="print the final IR text")
     c.add_argument(
         "--budget",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from trigc.compiler.cli import EXIT_USAGE, main
@@ -75,8 +77,41 @@ def test_existing_non_project_directory(tmp_path, tiny_model_file, capsys):
     (out / "thesis.tex").write_text("precious")
     code, err = _run(["compile", tiny_model_file, "-o", out], capsys)
     assert code == EXIT_USAGE
-    assert "not a trigc project" in err and "--force" in err
+    assert "not a trigc project" in err
     assert (out / "thesis.tex").read_text() == "precious"
+    code, err = _run(["compile", tiny_model_file, "-o", out, "--force"], capsys)
+    assert code == EXIT_USAGE and "not even with --force" in err
+    assert [p.name for p in out.iterdir()] == ["thesis.tex"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_working_directory_and_the_models_folder_are_never_replaced(
+    tmp_path, tiny_model_file, capsys, monkeypatch
+):
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "notes.txt").write_text("mine")
+    monkeypatch.chdir(here)
+    for flags in ([], ["--force"]):
+        code, err = _run(["compile", tiny_model_file, "-o", ".", *flags], capsys)
+        assert code == EXIT_USAGE and "working directory" in err
+    assert [p.name for p in here.iterdir()] == ["notes.txt"]
+    folder = Path(tiny_model_file).parent
+    before = sorted(p.name for p in folder.iterdir())
+    code, err = _run(["compile", tiny_model_file, "-o", folder, "--force"], capsys)
+    assert code == EXIT_USAGE and "holds the model file" in err
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_a_project_is_replaced_and_a_damaged_one_only_with_force(tmp_path, tiny_model_file, capsys):
+    out = tmp_path / "p"
+    assert _run(["compile", tiny_model_file, "-o", out], capsys)[0] == 0
+    assert _run(["compile", tiny_model_file, "-o", out], capsys)[0] == 0  # a project: replaced
+    (out / "manifest.json").write_text("{")
+    code, err = _run(["compile", tiny_model_file, "-o", out], capsys)
+    assert code == EXIT_USAGE and "damaged project" in err
+    assert _run(["compile", tiny_model_file, "-o", out, "--force"], capsys)[0] == 0
+    assert (out / "ir.json").is_file()
 
 
 def test_bad_input_type_and_backend(tmp_path, tiny_model_file, capsys):
