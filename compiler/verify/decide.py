@@ -4,7 +4,9 @@ Every firmware simulation is compared bit for bit and decides.  A model's own fr
 when the IR is the model's exact fixed-point function (``project.reference_exact``: no float
 part was approximated) and the framework computes that function exactly: Keras in float64,
 trigc's float64 NumPy reading, onnxruntime; HGQ's own library only where float32 holds every
-partial sum.  Keras in float32, as the model runs in Keras, is always information."""
+partial sum.  Keras in float32, as the model runs in Keras, is always information.  Where
+trigc approximates only by hls4ml's tables, Keras decides on every tensor before them
+(``keras-prefix``)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ MODEL_REFERENCES = ("keras", "numpy", "onnx")
 """The model's framework (or trigc's float64 reading of it) in exact arithmetic."""
 INFORMATION = ("keras-float32",)
 """Float references compared for information only."""
+PREFIXES = ("keras-prefix",)
+"""The model's exact function up to hls4ml's tables (made only where it is exact)."""
 
 
 def decides(project: Project, kind: str) -> bool:
@@ -29,6 +33,8 @@ def decides(project: Project, kind: str) -> bool:
         return True
     if kind in INFORMATION:
         return False
+    if kind in PREFIXES:
+        return True
     if kind in MODEL_REFERENCES:
         return project.reference_exact
     if kind == "hgq":

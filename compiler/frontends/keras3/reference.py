@@ -166,6 +166,37 @@ class KerasReference:
         y = self.model.predict(inputs, batch_size=4096, verbose=0)
         return self._rows(y, len(x))
 
+    def preactivations(
+        self, x: np.ndarray, layers: tuple[str, ...], before_activation: frozenset[str]
+    ) -> np.ndarray:
+        """The float64 outputs of ``layers`` as event rows, side by side; those named in
+        ``before_activation`` taken before their own activation (a float function trigc
+        tabulates), from a copy of the float64 model in which that activation is linear."""
+        import keras  # noqa: PLC0415
+
+        def linear(layer: Any) -> Any:
+            config = layer.get_config()
+            if layer.name in before_activation:
+                config["activation"] = "linear"
+            return type(layer).from_config(config)
+
+        with _floatx("float64"):
+            source = self.model64
+            if before_activation:
+                inputs = [keras.Input(tuple(t.shape[1:]), dtype="float64") for t in source.inputs]
+                source = keras.models.clone_model(
+                    source,
+                    input_tensors=inputs if len(inputs) > 1 else inputs[0],
+                    clone_function=linear,
+                )
+                for layer in self.model64.layers:
+                    if layer.get_weights():
+                        source.get_layer(layer.name).set_weights(layer.get_weights())
+            outputs = [source.get_layer(name).output for name in layers]
+            probe = keras.Model(source.inputs, outputs)
+            y = probe(self._inputs(x))
+        return self._rows(y if len(layers) > 1 else [y], len(x))
+
     def layer_outputs(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's output of the float64 model, by layer name (for diagnosis)."""
         import keras  # noqa: PLC0415

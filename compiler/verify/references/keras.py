@@ -29,6 +29,7 @@ from ..result import Comparison
 from .common import missing_source
 from .hgq import is_hgq
 from .numpy import check_numpy
+from .prefix import Prefix, compare_prefix, exact_prefix, prefix_note
 
 if TYPE_CHECKING:
     from ...frontends.keras3.reference import KerasReference
@@ -74,15 +75,20 @@ class CachedReference:
     def cached(self, method: str, x: np.ndarray) -> bool:
         return read_entry("reference", self._key(method, x), ".npy") is not None
 
-    def runner(self, method: str) -> Callable[[np.ndarray], np.ndarray]:
-        """``run64`` or ``run32`` of the model, through the cache."""
+    def runner(
+        self, method: str, call: Callable[[KerasReference, np.ndarray], np.ndarray] | None = None
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """``run64`` or ``run32`` of the model (or ``call`` of it, cached under ``method``),
+        through the cache."""
 
         def run(x: np.ndarray) -> np.ndarray:
             key = self._key(method, x)
             hit = read_entry("reference", key, ".npy")
             if hit is not None:
                 return np.load(hit)
-            y = np.asarray(getattr(self.model(), method)(x), dtype=np.float64)
+            model = self.model()
+            y = call(model, x) if call is not None else getattr(model, method)(x)
+            y = np.asarray(y, dtype=np.float64)
             buffer = io.BytesIO()
             np.save(buffer, y)
             write_entry("reference", key, ".npy", buffer.getvalue())
@@ -106,7 +112,10 @@ def check_keras(check: Check) -> Checked:
         return check_numpy(check)
     keras_ref = CachedReference(project)
     x_float = events.to_float(events.input_slots(project.graph), x).reshape(x.shape)
+    prefix = exact_prefix(project)
     methods = ("run64", "run32") if project.reference_exact else ("run64",)
+    if prefix is not None:
+        methods = (*methods, _prefix_method(prefix))
     if not all(keras_ref.cached(m, x_float) for m in methods):
         try:
             with check.progress.phase("load keras"):
@@ -125,10 +134,32 @@ def check_keras(check: Check) -> Checked:
     with check.progress.phase("run keras", "" if keras_ref.loaded else "cached"):
         exact = compare_reference(project, "keras", keras_ref.runner("run64"), x, reference, notes)
     comparisons = [exact]
+    if prefix is not None:
+        comparisons.append(_prefix_comparison(check, keras_ref, prefix, x_float))
     if project.reference_exact:
         notes.extend(float_risks(project.graph, FLOAT64_BITS, "the float64 Keras reference"))
         comparisons.append(_float32_comparison(check, keras_ref, exact))
     return comparisons, lambda bad: keras_diagnosis(project, keras_ref.model(), bad)
+
+
+def _prefix_method(prefix: Prefix) -> str:
+    """The cache's name for the prefix values of ``prefix``."""
+    fused = ",".join(sorted(prefix.before_activation))
+    return f"preactivations:{','.join(prefix.layers)}:{fused}"
+
+
+def _prefix_comparison(
+    check: Check, keras_ref: CachedReference, prefix: Prefix, x_float: np.ndarray
+) -> Comparison:
+    """Keras in float64 on the tensors before hls4ml's tables, bit for bit."""
+    run = keras_ref.runner(
+        _prefix_method(prefix),
+        lambda model, x: model.preactivations(x, prefix.layers, prefix.before_activation),
+    )
+    with check.progress.phase("run keras prefix"):
+        comparison = compare_prefix(check, prefix, run(x_float))
+    check.notes.append(prefix_note(prefix))
+    return comparison
 
 
 def _float32_comparison(check: Check, keras_ref: CachedReference, exact: Comparison) -> Comparison:

@@ -22,6 +22,7 @@ def test_firmware_always_decides_and_keras_float32_never(exact):
     p = project(exact)
     assert all(decides(p, kind) for kind in FIRMWARE)
     assert not decides(p, "keras-float32")
+    assert decides(p, "keras-prefix")  # made only where the prefix is the exact function
 
 
 def test_the_models_framework_decides_when_the_ir_is_the_models_exact_function():
