@@ -135,7 +135,13 @@ def check_keras(check: Check) -> Checked:
         exact = compare_reference(project, "keras", keras_ref.runner("run64"), x, reference, notes)
     comparisons = [exact]
     if prefix is not None:
-        comparisons.append(_prefix_comparison(check, keras_ref, prefix, x_float))
+        try:
+            comparisons.append(_prefix_comparison(check, keras_ref, prefix, x_float))
+        except Exception as exc:  # Keras could not rebuild the model for its probe
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            notes.append(
+                f"keras-prefix: the tensors before the tables were not compared ({reason})"
+            )
     if project.reference_exact:
         notes.extend(float_risks(project.graph, FLOAT64_BITS, "the float64 Keras reference"))
         comparisons.append(_float32_comparison(check, keras_ref, exact))
