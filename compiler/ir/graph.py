@@ -116,8 +116,9 @@ class Node:
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", tuple(self.inputs))
         object.__setattr__(self, "consts", MappingProxyType(dict(self.consts)))
-        given = dict(self.attrs)
-        precision = given.pop("precision", None)
+        # typed attributes pass as they are; a mapping may still hold "precision"
+        given = self.attrs if isinstance(self.attrs, Attrs) else dict(self.attrs)
+        precision = None if isinstance(given, Attrs) else given.pop("precision", None)
         if precision is not None:
             if self.precision and self.precision != precision:
                 raise IRError(

@@ -50,7 +50,12 @@ def input_slots(graph: Graph) -> tuple[Slot, ...]:
 
 
 def output_slots(graph: Graph) -> tuple[Slot, ...]:
-    return _slots([(o, graph.tensor(o).shape, graph.tensor(o).type) for o in graph.outputs])
+    return tensor_slots(graph, graph.outputs)
+
+
+def tensor_slots(graph: Graph, names: tuple[str, ...]) -> tuple[Slot, ...]:
+    """The slots of the tensors ``names`` side by side in a row, in that order."""
+    return _slots([(n, graph.tensor(n).shape, graph.tensor(n).type) for n in names])
 
 
 def width(slots: tuple[Slot, ...]) -> int:

@@ -95,22 +95,25 @@ def _quantized_weights(layer: Any) -> list[np.ndarray]:
     return weights
 
 
+def _clone_float64(model: Any, clone_function: Any) -> Any:
+    """``model`` cloned layer by layer through ``clone_function``, on float64 inputs: a cloned
+    input keeps its float32 dtype, which rounds an input wider than 24 significant bits
+    before the first layer sees it."""
+    import keras  # noqa: PLC0415
+
+    inputs = [keras.Input(shape=tuple(t.shape[1:]), dtype="float64") for t in model.inputs]
+    return keras.models.clone_model(
+        model, input_tensors=inputs if len(inputs) > 1 else inputs[0], clone_function=clone_function
+    )
+
+
 def float64_copy(model: Any) -> Any:
     """The same model with every layer (and its inputs) computing in float64, with the same
     (quantized) weights."""
-    import keras  # noqa: PLC0415
-
     try:
         weights = {layer.name: _quantized_weights(layer) for layer in model.layers}
         with _floatx("float64"):
-            # float64 inputs too: a cloned input keeps its float32 dtype, which rounds an
-            # input wider than 24 significant bits before the first layer sees it
-            inputs = [keras.Input(shape=tuple(t.shape[1:]), dtype="float64") for t in model.inputs]
-            copy = keras.models.clone_model(
-                model,
-                input_tensors=inputs if len(inputs) > 1 else inputs[0],
-                clone_function=_with_float64,
-            )
+            copy = _clone_float64(model, _with_float64)
             for name, values in weights.items():
                 if values:
                     copy.get_layer(name).set_weights(values)
@@ -183,12 +186,7 @@ class KerasReference:
         with _floatx("float64"):
             source = self.model64
             if before_activation:
-                inputs = [keras.Input(tuple(t.shape[1:]), dtype="float64") for t in source.inputs]
-                source = keras.models.clone_model(
-                    source,
-                    input_tensors=inputs if len(inputs) > 1 else inputs[0],
-                    clone_function=linear,
-                )
+                source = _clone_float64(source, linear)
                 for layer in self.model64.layers:
                     if layer.get_weights():
                         source.get_layer(layer.name).set_weights(layer.get_weights())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -271,8 +271,8 @@ class OnnxReader:
                 self.records.append(record)
                 self.sources.append(reads)
             source = read.output_of((t.source,))
-        after = read.state or t
-        return TensorState(source, after.shape, after.layout, after.perm, after.pads, None, t.file)
+        # the output is no model input any more: it is not read as one (flat_dims)
+        return replace(read.state or t, source=source, flat_dims=None)
 
     def shape_of(self, node: Any) -> np.ndarray:
         shape = np.array([1, *self.tensor.onnx_shape()], dtype=np.int64)

@@ -42,12 +42,7 @@ class Prefix:
 
     def slots(self, graph: Graph) -> tuple[events.Slot, ...]:
         """Where each tensor is in a row of the prefix values."""
-        slots, start = [], 0
-        for name in self.tensors:
-            t = graph.tensor(name)
-            slots.append(events.Slot(name, t.shape, t.type, start))
-            start += t.size
-        return tuple(slots)
+        return events.tensor_slots(graph, self.tensors)
 
 
 def _downstream(graph: Graph, sources: set[str]) -> set[str]:
